@@ -1,0 +1,29 @@
+# Sourced by the other scripts: installs the Debian 12 packages the build,
+# the suite and the tests need, when any is missing.
+GRIDSERVE_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config curl
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libsqlite3-dev
+  prometheus
+)
+
+gridserve_install_deps() {
+  local missing=()
+  for p in "${GRIDSERVE_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q
+    # --no-install-recommends keeps Debian's prometheus from pulling a node exporter service.
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+gridserve_build() {
+  cmake --preset default >/dev/null
+  cmake --build --preset default
+}

@@ -1,0 +1,49 @@
+#include "absl/strings/string_view.h"
+#include "services/common/database.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/sqlite_database.h"
+
+namespace gridserve {
+
+int64_t Row::Int(int i) const {
+  const SqlValue& v = values_.at(i);
+  if (auto* n = std::get_if<int64_t>(&v)) return *n;
+  if (auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
+  return 0;
+}
+
+double Row::Double(int i) const {
+  const SqlValue& v = values_.at(i);
+  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* n = std::get_if<int64_t>(&v)) return static_cast<double>(*n);
+  return 0;
+}
+
+const std::string& Row::Text(int i) const {
+  static const std::string kEmpty;
+  const SqlValue& v = values_.at(i);
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  if (auto* b = std::get_if<Blob>(&v)) return b->bytes;
+  return kEmpty;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url) {
+  if (url == "sqlite::memory:") return OpenSqliteDatabase(":memory:");
+  constexpr absl::string_view kSqlite = "sqlite://";
+  if (absl::StartsWith(url, kSqlite)) {
+    std::string path = url.substr(kSqlite.size());
+    if (path.empty()) return absl::InvalidArgumentError("--database: sqlite:// URL without a path");
+    return OpenSqliteDatabase(path);
+  }
+  if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
+    return absl::UnimplementedError(
+        "--database: the PostgreSQL backend is not built into this version; use sqlite:///path/file.db");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--database: unsupported URL scheme in \"", url.substr(0, url.find(':')),
+                   "\"; expected sqlite:///path/file.db or postgresql://"));
+}
+
+}  // namespace gridserve

@@ -1,0 +1,80 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_DATABASE_H_
+#define GRIDSERVE_SERVICES_COMMON_DATABASE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <variant>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace gridserve {
+
+// Bytes stored as a BLOB (SQLite) / BYTEA (PostgreSQL).
+struct Blob {
+  std::string bytes;
+};
+
+// A bound parameter or a column value. SQL uses `?` placeholders; a backend
+// that needs another syntax rewrites them.
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string, Blob>;
+
+class Row {
+ public:
+  explicit Row(std::vector<SqlValue> values) : values_(std::move(values)) {}
+  bool IsNull(int i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
+  int64_t Int(int i) const;
+  double Double(int i) const;
+  // Text or blob bytes.
+  const std::string& Text(int i) const;
+  size_t size() const { return values_.size(); }
+
+ private:
+  std::vector<SqlValue> values_;
+};
+
+// One database transaction. Statements use portable SQL (the subset SQLite
+// and PostgreSQL share) with `?` placeholders.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // Runs a statement; returns the number of rows it changed. A unique or
+  // primary key conflict is ALREADY_EXISTS.
+  virtual absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<SqlValue>& params = {}) = 0;
+  virtual absl::StatusOr<std::vector<Row>> Query(absl::string_view sql,
+                                                 const std::vector<SqlValue>& params = {}) = 0;
+  // Runs several statements without parameters (migrations).
+  virtual absl::Status ExecuteScript(absl::string_view sql) = 0;
+
+  // Work to do only once the transaction has committed (metrics, wake-ups):
+  // dropped if it rolls back.
+  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> TakeAfterCommit() { return std::move(after_commit_); }
+
+ private:
+  std::vector<std::function<void()>> after_commit_;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  // Runs `body` in a transaction: commits when it returns OK, rolls back
+  // otherwise (and returns its status). Conflicts with concurrent writers are
+  // retried by the backend.
+  virtual absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+  // "sqlite" or "postgresql".
+  virtual absl::string_view dialect() const = 0;
+};
+
+// Opens a database from a URL: sqlite:///abs/path.db, sqlite://relative.db,
+// or sqlite::memory: (tests).
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url);
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_DATABASE_H_

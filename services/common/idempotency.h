@@ -1,0 +1,59 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_IDEMPOTENCY_H_
+#define GRIDSERVE_SERVICES_COMMON_IDEMPOTENCY_H_
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "services/common/clock.h"
+#include "services/common/database.h"
+#include "services/common/status_util.h"
+
+namespace gridserve {
+
+// The stored answer to (scope, request_id), if that request was already
+// handled. The same id with a different request is ALREADY_EXISTS.
+absl::StatusOr<std::optional<std::string>> FindStoredResponse(Transaction& txn, absl::string_view scope,
+                                                              absl::string_view request_id,
+                                                              const std::string& request_bytes);
+
+absl::Status StoreResponse(Transaction& txn, absl::Time now, absl::string_view scope, absl::string_view request_id,
+                           const std::string& request_bytes, const std::string& response_bytes);
+
+// Deterministic bytes of a request, to compare a retry with the original.
+std::string RequestFingerprint(const google::protobuf::Message& request);
+
+// Runs `body` once per request id: the change and its answer are committed
+// together; a retry (same scope, id and request) gets the stored answer and
+// changes nothing. A failed body stores nothing, so a corrected retry runs.
+template <typename Response>
+absl::StatusOr<Response> RunOnce(Database& db, const Clock& clock, absl::string_view scope,
+                                 absl::string_view request_id, const google::protobuf::Message& request,
+                                 absl::FunctionRef<absl::StatusOr<Response>(Transaction&)> body) {
+  if (request_id.empty()) return InvalidField("request_id", "is required (a client-generated idempotency key)");
+  if (request_id.size() > 128) return InvalidField("request_id", "must be at most 128 characters");
+  const std::string fingerprint = RequestFingerprint(request);
+  Response response;
+  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto stored = FindStoredResponse(txn, scope, request_id, fingerprint);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      response.Clear();
+      return response.ParseFromString(**stored) ? absl::OkStatus()
+                                                : absl::DataLossError("stored response cannot be parsed");
+    }
+    auto result = body(txn);
+    if (!result.ok()) return result.status();
+    response = *std::move(result);
+    return StoreResponse(txn, clock.Now(), scope, request_id, fingerprint, response.SerializeAsString());
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_IDEMPOTENCY_H_

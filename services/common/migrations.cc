@@ -1,0 +1,74 @@
+#include "services/common/migrations.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace gridserve {
+
+absl::Status ApplyMigrations(Database& db, const Clock& clock, const std::string& component,
+                             const std::vector<Migration>& migrations) {
+  absl::Status created = db.InTransaction([](Transaction& txn) {
+    return txn.ExecuteScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+        " applied_at INTEGER NOT NULL, PRIMARY KEY (component, version))");
+  });
+  if (!created.ok()) return created;
+  for (const Migration& m : migrations) {
+    bool applied_now = false;
+    absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+      auto rows = txn.Query("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
+                            {component, static_cast<int64_t>(m.version)});
+      if (!rows.ok()) return rows.status();
+      if (!rows->empty()) return absl::OkStatus();
+      if (auto s = txn.ExecuteScript(m.sql); !s.ok()) return s;
+      auto inserted = txn.Execute("INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)",
+                                  {component, static_cast<int64_t>(m.version), m.name, ToMicros(clock.Now())});
+      applied_now = inserted.ok();
+      return inserted.status();
+    });
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat("migration ", component, "/", m.version, " (", m.name,
+                                                      ") failed: ", status.message()));
+    }
+    if (applied_now) LogInfo("migration_applied", {{"component", component}, {"version", absl::StrCat(m.version)}, {"name", m.name}});
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<Migration>& PlatformMigrations() {
+  static const auto* kMigrations = new std::vector<Migration>{
+      {1, "outbox",
+       // Messages to peers, written in the same transaction as the change that
+       // causes them. message_id is the receiver's idempotency key.
+       "CREATE TABLE outbox ("
+       " message_id TEXT PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL,"
+       " created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,"
+       " attempts INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT);"
+       "CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE delivered_at IS NULL;"},
+      {2, "idempotency_keys",
+       // Requests already answered, by (scope, request id): a retry gets the
+       // stored answer instead of a second change.
+       "CREATE TABLE idempotency_keys ("
+       " scope TEXT NOT NULL, request_id TEXT NOT NULL, request BLOB NOT NULL,"
+       " response BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (scope, request_id));"},
+      {3, "sla_timers",
+       // One row per SLA instance; the partial index keeps the expiry sweep
+       // proportional to what is due, not to what is stored.
+       "CREATE TABLE sla_timers ("
+       " sla TEXT NOT NULL, subject TEXT NOT NULL, department TEXT NOT NULL, staff_id TEXT NOT NULL,"
+       " started_at INTEGER NOT NULL, due_at INTEGER NOT NULL, state TEXT NOT NULL,"
+       " closed_at INTEGER, PRIMARY KEY (sla, subject));"
+       "CREATE INDEX sla_timers_open_due ON sla_timers (due_at) WHERE state = 'open';"},
+      {4, "breaches",
+       // The service's own record of every breach it found (risk holds the ledger).
+       "CREATE TABLE breaches ("
+       " breach_id TEXT PRIMARY KEY, rule TEXT NOT NULL, department TEXT NOT NULL,"
+       " subject TEXT NOT NULL, occurred_at INTEGER NOT NULL, breach BLOB NOT NULL);"
+       "CREATE INDEX breaches_subject ON breaches (subject);"
+       "CREATE INDEX breaches_occurred ON breaches (occurred_at);"},
+  };
+  return *kMigrations;
+}
+
+}  // namespace gridserve

@@ -1,0 +1,110 @@
+#include "services/common/outbox.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace gridserve {
+
+absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& message_id,
+                           const std::string& topic, const std::string& payload) {
+  auto inserted = txn.Execute(
+      "INSERT INTO outbox (message_id, topic, payload, created_at, next_attempt_at, attempts)"
+      " VALUES (?, ?, ?, ?, ?, 0)",
+      {message_id, topic, Blob{payload}, ToMicros(now), ToMicros(now)});
+  if (absl::IsAlreadyExists(inserted.status())) return absl::OkStatus();
+  return inserted.status();
+}
+
+OutboxRelay::OutboxRelay(Database& db, const Clock& clock, OutboxOptions options)
+    : db_(db), clock_(clock), options_(options) {}
+
+void OutboxRelay::RegisterHandler(const std::string& topic, Handler handler) {
+  handlers_[topic] = std::move(handler);
+}
+
+absl::Duration OutboxRelay::BackoffAfter(int attempts) const {
+  absl::Duration delay = options_.initial_backoff;
+  for (int i = 1; i < attempts && delay < options_.max_backoff; ++i) delay *= 2;
+  return std::min(delay, options_.max_backoff);
+}
+
+absl::StatusOr<int> OutboxRelay::DeliverDue() {
+  const absl::Time now = clock_.Now();
+  std::vector<OutboxMessage> claimed;
+  absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto rows = txn.Query(
+        "SELECT message_id, topic, payload, attempts, created_at, next_attempt_at FROM outbox"
+        " WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+        {ToMicros(now), static_cast<int64_t>(options_.batch_size)});
+    if (!rows.ok()) return rows.status();
+    for (const Row& row : *rows) {
+      // The conditional update is the claim: with several relays on one
+      // database exactly one of them sees a changed row.
+      auto claimed_rows = txn.Execute(
+          "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1"
+          " WHERE message_id = ? AND delivered_at IS NULL AND next_attempt_at = ?",
+          {ToMicros(now + options_.claim_lease), row.Text(0), row.Int(5)});
+      if (!claimed_rows.ok()) return claimed_rows.status();
+      if (*claimed_rows != 1) continue;
+      claimed.push_back({row.Text(0), row.Text(1), row.Text(2), static_cast<int>(row.Int(3)) + 1,
+                         FromMicros(row.Int(4))});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+
+  int delivered = 0;
+  for (const OutboxMessage& message : claimed) {
+    auto handler = handlers_.find(message.topic);
+    absl::Status result = handler == handlers_.end()
+                              ? absl::FailedPreconditionError(absl::StrCat("no handler for topic ", message.topic))
+                              : handler->second(message);
+    const absl::Time done = clock_.Now();
+    absl::Status recorded = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+      if (result.ok()) {
+        return txn.Execute("UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE message_id = ?",
+                           {ToMicros(done), message.message_id})
+            .status();
+      }
+      return txn.Execute("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE message_id = ?",
+                         {ToMicros(done + BackoffAfter(message.attempts)), std::string(result.message()),
+                          message.message_id})
+          .status();
+    });
+    if (!recorded.ok()) return recorded;
+    absl::MutexLock lock(&mu_);
+    if (result.ok()) {
+      ++delivered;
+      ++counts_[message.topic].delivered;
+    } else {
+      ++counts_[message.topic].failed_attempts;
+      LogWarning("outbox_delivery_failed", {{"topic", message.topic},
+                                            {"message_id", message.message_id},
+                                            {"attempts", absl::StrCat(message.attempts)},
+                                            {"code", absl::StatusCodeToString(result.code())}});
+    }
+  }
+  return delivered;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> OutboxRelay::PendingByTopic() {
+  std::map<std::string, int64_t> pending;
+  absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto rows = txn.Query("SELECT topic, COUNT(*) FROM outbox WHERE delivered_at IS NULL GROUP BY topic");
+    if (!rows.ok()) return rows.status();
+    for (const Row& row : *rows) pending[row.Text(0)] = row.Int(1);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return pending;
+}
+
+std::map<std::string, OutboxRelay::Counts> OutboxRelay::counts() const {
+  absl::MutexLock lock(&mu_);
+  return counts_;
+}
+
+}  // namespace gridserve

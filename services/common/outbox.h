@@ -1,0 +1,83 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_OUTBOX_H_
+#define GRIDSERVE_SERVICES_COMMON_OUTBOX_H_
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/common/clock.h"
+#include "services/common/database.h"
+
+namespace gridserve {
+
+// Topics of the suite's cross-service messages.
+inline constexpr char kTopicRiskBreach[] = "risk.breach";          // payload: v1::Breach
+inline constexpr char kTopicRiskRedLine[] = "risk.redline";        // payload: v1::ReportRedLineRequest
+inline constexpr char kTopicRepairDispatch[] = "repair.dispatch";  // payload: v1::AcceptDispatchRequest
+
+struct OutboxMessage {
+  std::string message_id;
+  std::string topic;
+  std::string payload;
+  int attempts = 0;
+  absl::Time created_at;
+};
+
+// Writes a message in the caller's transaction, so it exists exactly when the
+// business change does. Enqueueing the same message_id again is a no-op.
+absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& message_id,
+                           const std::string& topic, const std::string& payload);
+
+struct OutboxOptions {
+  absl::Duration initial_backoff = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Seconds(60);
+  // How long a claimed message is reserved for one relay (several replicas
+  // may share a database); after that another may retry it.
+  absl::Duration claim_lease = absl::Seconds(30);
+  int batch_size = 100;
+};
+
+// Delivers pending messages to their topic's handler: at least once, retried
+// with exponential backoff, surviving restarts (the table is the queue).
+// Receivers are idempotent on message_id, which makes it exactly once.
+class OutboxRelay {
+ public:
+  // Returns OK when the receiver has the message (also when it already had it).
+  using Handler = std::function<absl::Status(const OutboxMessage&)>;
+
+  OutboxRelay(Database& db, const Clock& clock, OutboxOptions options);
+
+  void RegisterHandler(const std::string& topic, Handler handler);
+
+  // One pass: claims every message due now, delivers each, records the
+  // result. Returns how many were delivered.
+  absl::StatusOr<int> DeliverDue();
+
+  // Messages not yet delivered, by topic.
+  absl::StatusOr<std::map<std::string, int64_t>> PendingByTopic();
+
+  // Totals since start, by topic: delivered and failed attempts.
+  struct Counts {
+    int64_t delivered = 0;
+    int64_t failed_attempts = 0;
+  };
+  std::map<std::string, Counts> counts() const;
+
+ private:
+  absl::Duration BackoffAfter(int attempts) const;
+
+  Database& db_;
+  const Clock& clock_;
+  const OutboxOptions options_;
+  absl::flat_hash_map<std::string, Handler> handlers_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Counts> counts_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_OUTBOX_H_

@@ -1,0 +1,209 @@
+#include "absl/strings/string_view.h"
+#include "services/common/server.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "prometheus/exposer.h"
+#include "services/common/catalogue.h"
+#include "services/common/config.h"
+#include "services/common/grpc_metrics.h"
+#include "services/common/log.h"
+#include "services/common/periodic_task.h"
+#include "services/common/risk_client.h"
+
+// The common flags (contract): every binary accepts all of them.
+ABSL_FLAG(std::string, listen, "", "gRPC address HOST:PORT (default 0.0.0.0:<service port>; port 0 picks a free one)");
+ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address HOST:PORT (default 0.0.0.0:<service port>)");
+ABSL_FLAG(std::string, database, "", "Database URL: sqlite:///path/file.db (default <data_dir>/<service>.db)");
+ABSL_FLAG(std::string, data_dir, "data", "Directory of the default SQLite databases");
+ABSL_FLAG(std::string, config, "", "Suite configuration, protobuf JSON (default: the norms.md defaults)");
+ABSL_FLAG(std::string, repair_target, "localhost:50054", "gRPC target of the repair service");
+ABSL_FLAG(std::string, risk_target, "localhost:50055", "gRPC target of the risk service");
+ABSL_FLAG(std::string, contact_center_target, "localhost:50051", "gRPC target of the contact center");
+
+namespace gridserve {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+std::map<std::string, absl::Duration> DueSoonWindows(const v1::SuiteConfig& config) {
+  std::map<std::string, absl::Duration> windows;
+  for (const auto& sla : Catalogue().slas()) windows[sla.name()] = ToAbsl(sla.due_soon_window());
+  for (const auto& [sla, window] : config.platform().due_soon_windows()) windows[sla] = ToAbsl(window);
+  return windows;
+}
+
+int Fail(absl::string_view event, const absl::Status& status) {
+  LogError(event, {{"error", std::string(status.message())}, {"code", absl::StatusCodeToString(status.code())}});
+  return 1;
+}
+
+}  // namespace
+
+int RunService(int argc, char** argv, const ServiceSpec& spec) {
+  // Block the stop signals before any thread exists, so every thread inherits
+  // the mask and the main thread alone receives them through sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::SetProgramUsageMessage(absl::StrCat("gridserve-", spec.name, ": the ", spec.grpc_service, " service"));
+  absl::ParseCommandLine(argc, argv);
+  SetLogService(spec.name);
+
+  const std::string listen =
+      absl::GetFlag(FLAGS_listen).empty() ? absl::StrCat("0.0.0.0:", spec.default_grpc_port) : absl::GetFlag(FLAGS_listen);
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen).empty()
+                                         ? absl::StrCat("0.0.0.0:", spec.default_metrics_port)
+                                         : absl::GetFlag(FLAGS_metrics_listen);
+
+  // Configuration and calendar.
+  absl::StatusOr<v1::SuiteConfig> config =
+      absl::GetFlag(FLAGS_config).empty() ? absl::StatusOr<v1::SuiteConfig>(DefaultConfig())
+                                          : LoadConfigFile(absl::GetFlag(FLAGS_config));
+  if (!config.ok()) return Fail("config_invalid", config.status());
+  auto calendar = BusinessCalendar::FromConfig(config->calendar());
+  if (!calendar.ok()) return Fail("config_invalid", calendar.status());
+  const auto& platform = config->platform();
+
+  // Database and schema.
+  std::string database_url = absl::GetFlag(FLAGS_database);
+  if (database_url.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), error);
+    if (error) return Fail("data_dir_unusable", absl::UnavailableError(error.message()));
+    database_url = absl::StrCat("sqlite://", absl::GetFlag(FLAGS_data_dir), "/", spec.name, ".db");
+  }
+  SystemClock clock;
+  auto db = OpenDatabase(database_url);
+  if (!db.ok()) return Fail("database_unavailable", db.status());
+  if (auto s = ApplyMigrations(**db, clock, "platform", PlatformMigrations()); !s.ok()) return Fail("migration_failed", s);
+  if (auto s = ApplyMigrations(**db, clock, spec.name, spec.migrations); !s.ok()) return Fail("migration_failed", s);
+
+  // Metrics.
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServiceMetrics metrics(spec.name, kVersion, *config, registry);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = std::make_unique<prometheus::Exposer>(metrics_listen);
+  } catch (const std::exception& e) {
+    return Fail("metrics_listen_failed", absl::UnavailableError(absl::StrCat(metrics_listen, ": ", e.what())));
+  }
+  exposer->RegisterCollectable(registry);
+
+  // The platform pieces the service builds on.
+  BreachRecorder breaches(spec.name, clock, &metrics, BreachRecorder::OutboxToRisk(clock));
+  SlaClock sla(clock, breaches, &metrics);
+  OutboxOptions outbox_options;
+  outbox_options.initial_backoff = ToAbsl(platform.outbox_initial_backoff());
+  outbox_options.max_backoff = ToAbsl(platform.outbox_max_backoff());
+  OutboxRelay outbox(**db, clock, outbox_options);
+  const absl::Duration peer_deadline = ToAbsl(platform.peer_call_deadline());
+  auto make_channel = [](const std::string& target) {
+    return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  };
+  outbox.RegisterHandler(kTopicRiskBreach, MakeRiskBreachHandler(make_channel(absl::GetFlag(FLAGS_risk_target)), peer_deadline));
+  outbox.RegisterHandler(kTopicRiskRedLine, MakeRiskRedLineHandler(make_channel(absl::GetFlag(FLAGS_risk_target)), peer_deadline));
+
+  ServiceContext context{*config,  *calendar, clock,  **db, metrics, breaches, sla, outbox,
+                         PeerTargets{absl::GetFlag(FLAGS_repair_target), absl::GetFlag(FLAGS_risk_target)},
+                         make_channel};
+  auto parts = spec.build(context);
+  if (!parts.ok()) return Fail("service_build_failed", parts.status());
+
+  // The gRPC server.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(parts->service.get());
+  builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse floods of bytes early
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(
+      MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, "grpc.health.v1.Health"}));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || grpc_port == 0) {
+    return Fail("listen_failed", absl::UnavailableError(absl::StrCat("cannot listen on ", listen)));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  // NOT_SERVING until the background loops run; both the overall status ("")
+  // and the service's own name are driven.
+  auto set_serving = [&](bool serving) {
+    health->SetServingStatus(serving);
+    health->SetServingStatus(spec.grpc_service, serving);
+  };
+  set_serving(false);
+
+  // Background loops.
+  const auto due_soon = DueSoonWindows(*config);
+  PeriodicTask sweep("sla_sweep", ToAbsl(platform.sla_sweep_interval()), [&] {
+    auto expired = sla.Sweep(**db);
+    if (!expired.ok()) LogError("sla_sweep_failed", {{"error", std::string(expired.status().message())}});
+  });
+  std::map<std::string, OutboxRelay::Counts> reported_counts;
+  PeriodicTask relay("outbox_relay", ToAbsl(platform.outbox_poll_interval()), [&] {
+    auto delivered = outbox.DeliverDue();
+    if (!delivered.ok()) LogError("outbox_relay_failed", {{"error", std::string(delivered.status().message())}});
+    for (const auto& [topic, counts] : outbox.counts()) {
+      auto& seen = reported_counts[topic];
+      metrics.CountOutboxDeliveries(topic, counts.delivered - seen.delivered, counts.failed_attempts - seen.failed_attempts);
+      seen = counts;
+    }
+  });
+  PeriodicTask gauges("gauges", ToAbsl(platform.gauge_refresh_interval()), [&] {
+    if (auto s = sla.RefreshGauges(**db, spec.name, due_soon); !s.ok()) {
+      LogError("gauge_refresh_failed", {{"error", std::string(s.message())}});
+    }
+    auto pending = outbox.PendingByTopic();
+    if (pending.ok()) {
+      for (const char* topic : {kTopicRiskBreach, kTopicRiskRedLine, kTopicRepairDispatch}) {
+        auto it = pending->find(topic);
+        metrics.SetOutboxPending(topic, it == pending->end() ? 0 : it->second);
+      }
+    }
+    for (const auto& refresh : parts->on_gauge_refresh) refresh();
+  });
+  sweep.Start();
+  relay.Start();
+  gauges.Start();
+
+  set_serving(true);
+  auto metrics_ports = exposer->GetListeningPorts();
+  LogInfo("serving", {{"grpc_service", spec.grpc_service},
+                      {"grpc_port", absl::StrCat(grpc_port)},
+                      {"metrics_port", absl::StrCat(metrics_ports.empty() ? 0 : metrics_ports.front())},
+                      {"database", std::string((*db)->dialect())}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+
+  // Drain: tell load balancers first, then let in-flight calls finish.
+  set_serving(false);
+  LogInfo("draining", {{"signal", absl::StrCat(signal_number)}});
+  server->Shutdown(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(absl::ToInt64Milliseconds(ToAbsl(platform.drain_timeout()))));
+  gauges.Stop();
+  relay.Stop();
+  sweep.Stop();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace gridserve

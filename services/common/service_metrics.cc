@@ -1,0 +1,98 @@
+#include "services/common/service_metrics.h"
+
+#include <algorithm>
+
+#include "services/common/catalogue.h"
+
+namespace gridserve {
+
+ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v1::SuiteConfig& config,
+                               std::shared_ptr<prometheus::Registry> registry)
+    : service_(std::move(service)),
+      registry_(std::move(registry)),
+      departments_(config.departments().begin(), config.departments().end()),
+      sla_total_(prometheus::BuildCounter()
+                     .Name("gridserve_sla_total")
+                     .Help("SLA instances by outcome: met when fulfilled in time, breached when the clock expired.")
+                     .Register(*registry_)),
+      sla_open_(prometheus::BuildGauge()
+                    .Name("gridserve_sla_open")
+                    .Help("SLA instances whose clock is running.")
+                    .Register(*registry_)),
+      sla_due_soon_(prometheus::BuildGauge()
+                        .Name("gridserve_sla_due_soon")
+                        .Help("Running SLA instances due within the SLA's due-soon window.")
+                        .Register(*registry_)),
+      breaches_total_(prometheus::BuildCounter()
+                          .Name("gridserve_norm_breaches_total")
+                          .Help("Norm breaches found, by clause ID and responsible department.")
+                          .Register(*registry_)),
+      outbox_pending_(prometheus::BuildGauge()
+                          .Name("gridserve_outbox_pending")
+                          .Help("Outbox messages not yet accepted by their receiver.")
+                          .Register(*registry_)),
+      outbox_delivered_(prometheus::BuildCounter()
+                            .Name("gridserve_outbox_delivered_total")
+                            .Help("Outbox messages delivered to their receiver.")
+                            .Register(*registry_)),
+      outbox_failed_(prometheus::BuildCounter()
+                         .Name("gridserve_outbox_failed_attempts_total")
+                         .Help("Outbox delivery attempts that failed and will be retried.")
+                         .Register(*registry_)) {
+  prometheus::BuildGauge()
+      .Name("gridserve_build_info")
+      .Help("Build of the running service; always 1.")
+      .Register(*registry_)
+      .Add({{"service", service_}, {"version", std::move(version)}})
+      .Set(1);
+  for (const v1::SlaDefinition* sla : SlasOfService(service_)) {
+    SlaCounter(sla->name(), "met");
+    SlaCounter(sla->name(), "breached");
+    SetSlaGauges(sla->name(), 0, 0);
+  }
+  std::vector<std::string> labels(departments_.begin(), departments_.end());
+  labels.push_back("other");
+  for (const v1::Clause* clause : ClausesOfService(service_)) {
+    for (const std::string& department : labels) {
+      breaches_total_.Add({{"service", service_}, {"rule", clause->id()}, {"department", department}});
+    }
+  }
+}
+
+std::string ServiceMetrics::DepartmentLabel(const std::string& department) const {
+  return departments_.count(department) > 0 ? department : "other";
+}
+
+prometheus::Counter& ServiceMetrics::SlaCounter(const std::string& sla, const char* outcome) {
+  return sla_total_.Add({{"service", service_}, {"sla", sla}, {"outcome", outcome}});
+}
+
+void ServiceMetrics::CountSla(const std::string& sla, bool met) { SlaCounter(sla, met ? "met" : "breached").Increment(); }
+
+void ServiceMetrics::CountBreach(const std::string& rule, const std::string& department) {
+  breaches_total_.Add({{"service", service_}, {"rule", rule}, {"department", DepartmentLabel(department)}}).Increment();
+}
+
+void ServiceMetrics::SetSlaGauges(const std::string& sla, double open, double due_soon) {
+  sla_open_.Add({{"service", service_}, {"sla", sla}}).Set(open);
+  sla_due_soon_.Add({{"service", service_}, {"sla", sla}}).Set(due_soon);
+}
+
+void ServiceMetrics::SetOutboxPending(const std::string& topic, double pending) {
+  outbox_pending_.Add({{"service", service_}, {"topic", topic}}).Set(pending);
+}
+
+void ServiceMetrics::CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts) {
+  if (delivered > 0) outbox_delivered_.Add({{"service", service_}, {"topic", topic}}).Increment(delivered);
+  if (failed_attempts > 0) outbox_failed_.Add({{"service", service_}, {"topic", topic}}).Increment(failed_attempts);
+}
+
+prometheus::Histogram::BucketBoundaries ThresholdBuckets(std::vector<double> thresholds, std::vector<double> extra) {
+  std::vector<double> all = std::move(thresholds);
+  all.insert(all.end(), extra.begin(), extra.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+}  // namespace gridserve

@@ -1,0 +1,157 @@
+#include "services/common/sla_clock.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/catalogue.h"
+
+namespace gridserve {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+SlaTimer TimerFromRow(const Row& row) {
+  // Column order: sla, subject, department, staff_id, started_at, due_at.
+  return SlaTimer{row.Text(0), row.Text(1), row.Text(2), row.Text(3), FromMicros(row.Int(4)),
+                  FromMicros(row.Int(5))};
+}
+
+constexpr char kTimerColumns[] = "sla, subject, department, staff_id, started_at, due_at";
+
+}  // namespace
+
+SlaClock::SlaClock(const Clock& clock, BreachRecorder& breaches, ServiceMetrics* metrics)
+    : clock_(clock), breaches_(breaches), metrics_(metrics) {}
+
+v1::Breach SlaClock::ExpiryBreach(const SlaTimer& timer) {
+  v1::Breach breach;
+  const v1::SlaDefinition* sla = FindSla(timer.sla);
+  breach.set_breach_id(absl::StrCat(timer.sla, "/", timer.subject));
+  breach.set_rule(sla != nullptr ? sla->clause() : "");
+  breach.set_department(timer.department);
+  breach.set_staff_id(timer.staff_id);
+  breach.set_subject(timer.subject);
+  breach.set_sla(timer.sla);
+  breach.set_mechanism(v1::MECHANISM_TIMER);
+  breach.set_detail(absl::StrCat("SLA ", timer.sla, " expired at ",
+                                 absl::FormatTime(absl::RFC3339_sec, timer.due_at, absl::UTCTimeZone())));
+  *breach.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(timer.due_at));
+  return breach;
+}
+
+absl::Status SlaClock::Start(Transaction& txn, const SlaTimer& timer) {
+  if (FindSla(timer.sla) == nullptr) return absl::InternalError(absl::StrCat("unknown SLA ", timer.sla));
+  return txn
+      .Execute(absl::StrCat("INSERT INTO sla_timers (", kTimerColumns, ", state) VALUES (?, ?, ?, ?, ?, ?, 'open')"),
+               {timer.sla, timer.subject, timer.department, timer.staff_id, ToMicros(timer.started_at),
+                ToMicros(timer.due_at)})
+      .status();
+}
+
+absl::StatusOr<std::optional<SlaStatus>> SlaClock::Get(Transaction& txn, const std::string& sla,
+                                                       const std::string& subject) {
+  auto rows = txn.Query(absl::StrCat("SELECT ", kTimerColumns, ", state, closed_at FROM sla_timers"
+                                     " WHERE sla = ? AND subject = ?"),
+                        {sla, subject});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<SlaStatus>();
+  const Row& row = (*rows)[0];
+  SlaStatus status{TimerFromRow(row), SlaState::kOpen, std::nullopt};
+  const std::string& state = row.Text(6);
+  status.state = state == "met" ? SlaState::kMet : state == "breached" ? SlaState::kBreached : SlaState::kOpen;
+  if (!row.IsNull(7)) status.closed_at = FromMicros(row.Int(7));
+  return std::optional<SlaStatus>(status);
+}
+
+absl::Status SlaClock::Expire(Transaction& txn, const SlaTimer& timer) {
+  auto changed = txn.Execute("UPDATE sla_timers SET state = 'breached' WHERE sla = ? AND subject = ? AND state = 'open'",
+                             {timer.sla, timer.subject});
+  if (!changed.ok()) return changed.status();
+  if (*changed != 1) return absl::OkStatus();  // another sweep or replica got there first
+  auto recorded = breaches_.Record(txn, ExpiryBreach(timer));
+  if (!recorded.ok()) return recorded.status();
+  txn.AfterCommit([this, sla = timer.sla] {
+    if (metrics_ != nullptr) metrics_->CountSla(sla, /*met=*/false);
+  });
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SlaOutcome> SlaClock::Stop(Transaction& txn, const std::string& sla, const std::string& subject,
+                                          absl::Time at) {
+  auto current = Get(txn, sla, subject);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) {
+    return absl::NotFoundError(absl::StrCat("no ", sla, " clock for ", subject));
+  }
+  const SlaStatus& status = **current;
+  if (status.closed_at.has_value()) return SlaOutcome::kAlreadyClosed;
+  SlaOutcome outcome = SlaOutcome::kBreached;
+  if (status.state == SlaState::kOpen) {
+    if (at <= status.timer.due_at) {
+      auto changed = txn.Execute(
+          "UPDATE sla_timers SET state = 'met', closed_at = ? WHERE sla = ? AND subject = ? AND state = 'open'",
+          {ToMicros(at), sla, subject});
+      if (!changed.ok()) return changed.status();
+      txn.AfterCommit([this, sla] {
+        if (metrics_ != nullptr) metrics_->CountSla(sla, /*met=*/true);
+      });
+      return SlaOutcome::kMet;
+    }
+    // Late, and the sweep has not seen it yet: the breach is still dated at the due time.
+    if (auto s = Expire(txn, status.timer); !s.ok()) return s;
+  }
+  auto closed = txn.Execute("UPDATE sla_timers SET closed_at = ? WHERE sla = ? AND subject = ?",
+                            {ToMicros(at), sla, subject});
+  if (!closed.ok()) return closed.status();
+  return outcome;
+}
+
+absl::StatusOr<int> SlaClock::Sweep(Database& db, int batch_size) {
+  int expired = 0;
+  while (true) {
+    int in_batch = 0;
+    absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+      in_batch = 0;
+      // Strictly before now: a goal reached exactly at the due time is on time.
+      auto rows = txn.Query(absl::StrCat("SELECT ", kTimerColumns, " FROM sla_timers"
+                                         " WHERE state = 'open' AND due_at < ? ORDER BY due_at LIMIT ?"),
+                            {ToMicros(clock_.Now()), static_cast<int64_t>(batch_size)});
+      if (!rows.ok()) return rows.status();
+      for (const Row& row : *rows) {
+        if (auto s = Expire(txn, TimerFromRow(row)); !s.ok()) return s;
+        ++in_batch;
+      }
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    expired += in_batch;
+    if (in_batch < batch_size) return expired;
+  }
+}
+
+absl::Status SlaClock::RefreshGauges(Database& db, const std::string& service,
+                                     const std::map<std::string, absl::Duration>& due_soon_windows) {
+  std::map<std::string, std::pair<double, double>> figures;
+  const absl::Time now = clock_.Now();
+  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+    for (const v1::SlaDefinition* sla : SlasOfService(service)) {
+      auto window = due_soon_windows.find(sla->name());
+      const absl::Duration soon = window != due_soon_windows.end() ? window->second : absl::ZeroDuration();
+      auto rows = txn.Query(
+          "SELECT COUNT(*), SUM(CASE WHEN due_at <= ? THEN 1 ELSE 0 END) FROM sla_timers"
+          " WHERE state = 'open' AND sla = ?",
+          {ToMicros(now + soon), sla->name()});
+      if (!rows.ok()) return rows.status();
+      figures[sla->name()] = {static_cast<double>((*rows)[0].Int(0)), static_cast<double>((*rows)[0].Int(1))};
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (metrics_ != nullptr) {
+    for (const auto& [sla, values] : figures) metrics_->SetSlaGauges(sla, values.first, values.second);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gridserve

@@ -1,0 +1,79 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_SLA_CLOCK_H_
+#define GRIDSERVE_SERVICES_COMMON_SLA_CLOCK_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/breach_recorder.h"
+#include "services/common/clock.h"
+#include "services/common/database.h"
+#include "services/common/service_metrics.h"
+
+namespace gridserve {
+
+// One SLA instance: "subject X must reach its goal by due_at".
+struct SlaTimer {
+  std::string sla;        // catalogue SLA name, e.g. "complaint_reply"
+  std::string subject;    // e.g. "case/C-12"
+  std::string department;
+  std::string staff_id;
+  absl::Time started_at;
+  absl::Time due_at;
+};
+
+enum class SlaState { kOpen, kMet, kBreached };
+
+struct SlaStatus {
+  SlaTimer timer;
+  SlaState state = SlaState::kOpen;
+  std::optional<absl::Time> closed_at;
+};
+
+// What Stop() found.
+enum class SlaOutcome {
+  kMet,             // closed in time (exactly at due_at counts as in time)
+  kBreached,        // closed late; the breach is recorded now if the sweep had not yet
+  kAlreadyClosed,   // a second Stop: nothing changes
+};
+
+// SLA clocks kept in the sla_timers table. A clock breaches the moment its
+// due time passes: the sweep finds expired clocks through an index on the
+// due time (cost grows with what is due, not with what is stored) and
+// records each expiry exactly once — the conditional update decides, so
+// several replicas on one database cannot double it.
+class SlaClock {
+ public:
+  SlaClock(const Clock& clock, BreachRecorder& breaches, ServiceMetrics* metrics);
+
+  // Starts a clock. Starting the same (sla, subject) again is ALREADY_EXISTS.
+  absl::Status Start(Transaction& txn, const SlaTimer& timer);
+  // Stops a clock at `at` (the goal's event time). NOT_FOUND without a clock.
+  absl::StatusOr<SlaOutcome> Stop(Transaction& txn, const std::string& sla, const std::string& subject,
+                                  absl::Time at);
+  absl::StatusOr<std::optional<SlaStatus>> Get(Transaction& txn, const std::string& sla,
+                                               const std::string& subject);
+
+  // Records every clock whose due time is before now; returns how many.
+  absl::StatusOr<int> Sweep(Database& db, int batch_size = 500);
+
+  // Refreshes gridserve_sla_open / _due_soon for the service's SLAs.
+  absl::Status RefreshGauges(Database& db, const std::string& service,
+                             const std::map<std::string, absl::Duration>& due_soon_windows);
+
+  // The breach an expired clock produces: the SLA's clause, at the due time.
+  static v1::Breach ExpiryBreach(const SlaTimer& timer);
+
+ private:
+  absl::Status Expire(Transaction& txn, const SlaTimer& timer);
+
+  const Clock& clock_;
+  BreachRecorder& breaches_;
+  ServiceMetrics* metrics_;
+};
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_SLA_CLOCK_H_

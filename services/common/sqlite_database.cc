@@ -1,0 +1,205 @@
+#include "absl/strings/string_view.h"
+#include "services/common/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace gridserve {
+namespace {
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  const std::string message = absl::StrCat(what, ": ", sqlite3_errmsg(db));
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return absl::AlreadyExistsError(message);
+      }
+      return absl::FailedPreconditionError(message);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+class SqliteTransaction;
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
+  ~SqliteDatabase() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
+  absl::string_view dialect() const override { return "sqlite"; }
+
+  // A prepared statement from the cache (statements are reused: parsing
+  // costs more than most of our queries).
+  absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, absl::StrCat("prepare \"", sql, "\""));
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  sqlite3* handle() { return db_; }
+  absl::Mutex mu_;
+
+ private:
+  sqlite3* db_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
+};
+
+class SqliteTransaction final : public Transaction {
+ public:
+  explicit SqliteTransaction(SqliteDatabase& db) : db_(db) {}
+
+  absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<SqlValue>& params) override {
+    auto stmt = Run(sql, params, nullptr);
+    if (!stmt.ok()) return stmt.status();
+    return sqlite3_changes64(db_.handle());
+  }
+
+  absl::StatusOr<std::vector<Row>> Query(absl::string_view sql, const std::vector<SqlValue>& params) override {
+    std::vector<Row> rows;
+    auto stmt = Run(sql, params, &rows);
+    if (!stmt.ok()) return stmt.status();
+    return rows;
+  }
+
+  absl::Status ExecuteScript(absl::string_view sql) override {
+    char* error = nullptr;
+    int rc = sqlite3_exec(db_.handle(), std::string(sql).c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+      std::string message = error ? error : "unknown error";
+      sqlite3_free(error);
+      return absl::InternalError(absl::StrCat("script failed: ", message));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<bool> Run(absl::string_view sql, const std::vector<SqlValue>& params, std::vector<Row>* rows)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS /* the caller holds db_.mu_ for the whole transaction */ {
+    auto prepared = db_.Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    sqlite3_stmt* stmt = *prepared;
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      int rc = SQLITE_OK;
+      const SqlValue& p = params[i];
+      if (std::holds_alternative<std::nullptr_t>(p)) {
+        rc = sqlite3_bind_null(stmt, index);
+      } else if (auto* n = std::get_if<int64_t>(&p)) {
+        rc = sqlite3_bind_int64(stmt, index, *n);
+      } else if (auto* d = std::get_if<double>(&p)) {
+        rc = sqlite3_bind_double(stmt, index, *d);
+      } else if (auto* s = std::get_if<std::string>(&p)) {
+        rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      } else {
+        const Blob& b = std::get<Blob>(p);
+        rc = sqlite3_bind_blob64(stmt, index, b.bytes.data(), b.bytes.size(), SQLITE_TRANSIENT);
+      }
+      if (rc != SQLITE_OK) return SqliteError(db_.handle(), rc, "bind");
+    }
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        absl::Status error = SqliteError(db_.handle(), sqlite3_extended_errcode(db_.handle()),
+                                         absl::StrCat("step \"", sql.substr(0, 60), "\""));
+        sqlite3_reset(stmt);
+        return error;
+      }
+      if (rows == nullptr) continue;
+      const int columns = sqlite3_column_count(stmt);
+      std::vector<SqlValue> values;
+      values.reserve(columns);
+      for (int c = 0; c < columns; ++c) {
+        switch (sqlite3_column_type(stmt, c)) {
+          case SQLITE_NULL: values.emplace_back(nullptr); break;
+          case SQLITE_INTEGER: values.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, c))); break;
+          case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(stmt, c)); break;
+          case SQLITE_BLOB: {
+            const void* data = sqlite3_column_blob(stmt, c);
+            const int size = sqlite3_column_bytes(stmt, c);
+            values.emplace_back(Blob{std::string(static_cast<const char*>(data), size)});
+            break;
+          }
+          default: {
+            const unsigned char* text = sqlite3_column_text(stmt, c);
+            const int size = sqlite3_column_bytes(stmt, c);
+            values.emplace_back(std::string(reinterpret_cast<const char*>(text), size));
+          }
+        }
+      }
+      rows->emplace_back(std::move(values));
+    }
+    sqlite3_reset(stmt);
+    return true;
+  }
+
+  SqliteDatabase& db_;
+};
+
+absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
+  std::vector<std::function<void()>> after_commit;
+  {
+    absl::MutexLock lock(&mu_);
+    SqliteTransaction txn(*this);
+    // IMMEDIATE takes the write lock up front: no upgrade deadlocks between
+    // processes sharing the file.
+    if (auto s = txn.ExecuteScript("BEGIN IMMEDIATE"); !s.ok()) return absl::UnavailableError(s.message());
+    absl::Status status = body(txn);
+    if (status.ok()) status = txn.ExecuteScript("COMMIT");
+    if (!status.ok()) {
+      (void)txn.ExecuteScript("ROLLBACK");
+      return status;
+    }
+    after_commit = txn.TakeAfterCommit();
+  }
+  for (auto& fn : after_commit) fn();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path) {
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = handle ? sqlite3_errmsg(handle) : "out of memory";
+    sqlite3_close(handle);
+    return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ", message));
+  }
+  auto db = std::make_unique<SqliteDatabase>(handle);
+  sqlite3_busy_timeout(handle, 5000);
+  // WAL: readers never block the writer; synchronous=FULL keeps every
+  // acknowledged commit on disk across a power cut.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    char* error = nullptr;
+    if (sqlite3_exec(handle, pragma, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : "unknown";
+      sqlite3_free(error);
+      return absl::UnavailableError(absl::StrCat(pragma, " failed on ", path, ": ", message));
+    }
+  }
+  return db;
+}
+
+}  // namespace gridserve

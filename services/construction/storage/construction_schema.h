@@ -1,0 +1,15 @@
+#ifndef GRIDSERVE_SERVICES_CONSTRUCTION_STORAGE_CONSTRUCTION_SCHEMA_H_
+#define GRIDSERVE_SERVICES_CONSTRUCTION_STORAGE_CONSTRUCTION_SCHEMA_H_
+
+#include <vector>
+
+#include "services/common/migrations.h"
+
+namespace gridserve::construction {
+
+// The construction service's own tables, applied at start-up after the platform's.
+const std::vector<Migration>& ConstructionMigrations();
+
+}  // namespace gridserve::construction
+
+#endif  // GRIDSERVE_SERVICES_CONSTRUCTION_STORAGE_CONSTRUCTION_SCHEMA_H_

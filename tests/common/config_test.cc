@@ -1,0 +1,105 @@
+#include "services/common/config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace gridserve {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ConfigTest, DefaultsAreTheNumbersOfNormsMd) {
+  const v1::SuiteConfig c = DefaultConfig();
+  ASSERT_TRUE(ValidateConfig(c).ok()) << ValidateConfig(c);
+  EXPECT_EQ(c.contact_center().answer_ring_limit(), 3);                      // CC-1
+  EXPECT_EQ(ToAbsl(c.contact_center().ring_cycle()), absl::Seconds(5));      // CC-1
+  EXPECT_EQ(ToAbsl(c.contact_center().callback_due()), absl::Hours(24));     // CC-2
+  EXPECT_EQ(ToAbsl(c.contact_center().dispatch_due()), absl::Minutes(5));    // CC-3
+  EXPECT_EQ(c.contact_center().complaint_reply_days(), 5);                   // CC-5
+  EXPECT_EQ(c.contact_center().tipoff_reply_days(), 10);                     // CC-5
+  EXPECT_EQ(ToAbsl(c.counter().ticket_wait_limit()), absl::Minutes(15));     // CT-4
+  EXPECT_EQ(ToAbsl(c.counter().apology_wait_threshold()), absl::Minutes(10)); // CT-6
+  EXPECT_EQ(ToAbsl(c.counter().short_failure_limit()), absl::Minutes(15));   // CT-7
+  EXPECT_EQ(c.counter().home_service_followup_working_days(), 3);            // CT-9
+  EXPECT_EQ(c.construction().first_guidance_working_days(), 2);              // CN-1
+  EXPECT_EQ(c.construction().residential_limit_working_days(), 5);
+  EXPECT_EQ(c.construction().low_voltage_non_residential_limit_working_days(), 6);
+  EXPECT_EQ(c.construction().high_voltage_single_limit_working_days(), 22);
+  EXPECT_EQ(c.construction().high_voltage_dual_limit_working_days(), 32);
+  EXPECT_EQ(ToAbsl(FindAreaClass(c, "urban")->arrival_limit()), absl::Minutes(45));   // RP-1
+  EXPECT_EQ(ToAbsl(FindAreaClass(c, "rural")->arrival_limit()), absl::Minutes(90));
+  EXPECT_EQ(ToAbsl(FindAreaClass(c, "remote")->arrival_limit()), absl::Minutes(120));
+  EXPECT_EQ(ToAbsl(FindAreaClass(c, "urban")->restoration_limit()), absl::Hours(3));
+  EXPECT_EQ(ToAbsl(FindAreaClass(c, "rural")->restoration_limit()), absl::Hours(4));
+  EXPECT_EQ(ToAbsl(c.repair().planned_outage_notice_lead()), absl::Hours(24 * 7));    // RK-3
+  EXPECT_EQ(ToAbsl(c.repair().temporary_maintenance_notice_lead()), absl::Hours(24));
+}
+
+TEST(ConfigTest, AFileOverridesOnlyWhatItNames) {
+  auto c = ParseConfig(R"({
+    "departments": ["hotline", "hall-east"],
+    "contactCenter": {"complaintReplyDays": 4, "complaintDayMode": "DAY_COUNT_MODE_WORKING_DAYS"},
+    "calendar": {"holidays": ["2026-10-01"]},
+    "platform": {"dueSoonWindows": {"complaint_reply": "7200s"}}
+  })");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->departments(), ::testing::ElementsAre("hotline", "hall-east"));  // a list replaces
+  EXPECT_EQ(c->contact_center().complaint_reply_days(), 4);
+  EXPECT_EQ(c->contact_center().complaint_day_mode(), v1::DAY_COUNT_MODE_WORKING_DAYS);
+  EXPECT_EQ(c->contact_center().tipoff_reply_days(), 10);            // untouched default
+  EXPECT_EQ(c->contact_center().answer_ring_limit(), 3);
+  EXPECT_EQ(c->calendar().weekend_days_size(), 2);                   // sibling list kept
+  EXPECT_EQ(c->calendar().utc_offset(), "+08:00");
+  EXPECT_EQ(c->platform().due_soon_windows().at("complaint_reply").seconds(), 7200);
+  EXPECT_EQ(c->area_classes_size(), 3);
+}
+
+TEST(ConfigTest, UnknownFieldStopsStartUpNamingIt) {
+  auto c = ParseConfig(R"({"contactCenter": {"answerRingLimt": 4}})");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("answerRingLimt"));
+}
+
+TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
+  auto zero = ParseConfig(R"({"contactCenter": {"answerRingLimit": 0}})");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_THAT(std::string(zero.status().message()), HasSubstr("contact_center.answer_ring_limit"));
+
+  auto order = ParseConfig(R"({"risk": {"yellowThreshold": 20, "redThreshold": 10}})");
+  ASSERT_FALSE(order.ok());
+  EXPECT_THAT(std::string(order.status().message()), HasSubstr("risk.red_threshold"));
+
+  auto closing = ParseConfig(R"({"counter": {"closingTime": "half past five"}})");
+  ASSERT_FALSE(closing.ok());
+  EXPECT_THAT(std::string(closing.status().message()), HasSubstr("counter.closing_time"));
+
+  auto holiday = ParseConfig(R"({"calendar": {"holidays": ["tomorrow"]}})");
+  ASSERT_FALSE(holiday.ok());
+  EXPECT_THAT(std::string(holiday.status().message()), HasSubstr("calendar.holidays[0]"));
+
+  auto duration = ParseConfig(R"({"repair": {"plannedOutageNoticeLead": "a week"}})");
+  ASSERT_FALSE(duration.ok());
+}
+
+TEST(ConfigTest, LoadsAFileAndReportsAMissingOne) {
+  const std::string path = ::testing::TempDir() + "/gridserve_config_test.json";
+  {
+    std::ofstream out(path);
+    out << R"({"counter": {"ticketWaitLimit": "1200s"}})";
+  }
+  auto c = LoadConfigFile(path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(ToAbsl(c->counter().ticket_wait_limit()), absl::Minutes(20));
+  std::remove(path.c_str());
+
+  auto missing = LoadConfigFile(path);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr(path));
+}
+
+}  // namespace
+}  // namespace gridserve

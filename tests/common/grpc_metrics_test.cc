@@ -1,0 +1,80 @@
+#include "services/common/grpc_metrics.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "gridserve/v1/risk.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+
+namespace gridserve {
+namespace {
+
+struct Series {
+  int count = 0;
+  double value = -1;
+};
+
+Series Find(prometheus::Registry& registry, const std::string& name, const std::map<std::string, std::string>& labels) {
+  Series out;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      bool match = true;
+      for (const auto& [k, v] : labels) {
+        bool found = false;
+        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
+        match &= found;
+      }
+      if (!match) continue;
+      ++out.count;
+      out.value = family.type == prometheus::MetricType::Histogram ? metric.histogram.sample_count
+                                                                   : metric.counter.value;
+    }
+  }
+  return out;
+}
+
+// An in-process server on port 0 whose RiskMonitor implements nothing: every
+// call ends UNIMPLEMENTED, which the interceptor must count like any code.
+TEST(GrpcMetricsTest, EveryMethodAndCodeFromStartUpThenCountsCalls) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  v1::RiskMonitor::CallbackService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MakeGrpcMetricsInterceptorFactory(registry, {"gridserve.v1.RiskMonitor"}));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+
+  const std::map<std::string, std::string> report = {
+      {"grpc_service", "gridserve.v1.RiskMonitor"}, {"grpc_method", "ReportBreach"}, {"grpc_type", "unary"}};
+  EXPECT_EQ(Find(*registry, "grpc_server_started_total", report).value, 0);
+  EXPECT_EQ(Find(*registry, "grpc_server_handled_total", report).count, 17);  // every code, at zero
+  const int methods = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("gridserve.v1.RiskMonitor")->method_count();
+  EXPECT_EQ(Find(*registry, "grpc_server_handled_total", {}).count, 17 * methods);
+  EXPECT_EQ(Find(*registry, "grpc_server_started_total", {{"grpc_method", "WatchLedger"}, {"grpc_type", "server_stream"}}).count, 1);
+
+  auto stub = v1::RiskMonitor::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext context;
+    v1::ReportBreachResponse response;
+    EXPECT_EQ(stub->ReportBreach(&context, v1::ReportBreachRequest(), &response).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  EXPECT_EQ(Find(*registry, "grpc_server_started_total", report).value, 2);
+  auto unimplemented = report;
+  unimplemented["grpc_code"] = "Unimplemented";
+  EXPECT_EQ(Find(*registry, "grpc_server_handled_total", unimplemented).value, 2);
+  auto ok = report;
+  ok["grpc_code"] = "OK";
+  EXPECT_EQ(Find(*registry, "grpc_server_handled_total", ok).value, 0);
+  EXPECT_EQ(Find(*registry, "grpc_server_handling_seconds", report).value, 2);
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace gridserve

@@ -1,0 +1,184 @@
+#include "services/common/sla_clock.h"
+
+#include "gtest/gtest.h"
+#include "services/common/config.h"
+#include "services/common/outbox.h"
+#include "tests/common/test_db.h"
+
+namespace gridserve {
+namespace {
+
+using testing::CountRows;
+using testing::kStart;
+using testing::OpenPlatformDb;
+using testing::TempDbPath;
+
+double Value(prometheus::Registry& registry, const std::string& name, const std::map<std::string, std::string>& labels) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      bool match = true;
+      for (const auto& [k, v] : labels) {
+        bool found = false;
+        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
+        match &= found;
+      }
+      if (match) return family.type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value;
+    }
+  }
+  return -1;
+}
+
+class SlaClockTest : public ::testing::Test {
+ protected:
+  SlaClockTest()
+      : clock_(kStart),
+        db_(OpenPlatformDb(clock_)),
+        metrics_("contact-center", "test", DefaultConfig()),
+        breaches_("contact-center", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_)),
+        sla_(clock_, breaches_, &metrics_) {}
+
+  void StartComplaint(const std::string& id, absl::Duration due_in) {
+    ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                     return sla_.Start(txn, SlaTimer{"complaint_reply", "case/" + id, "customer-service", "S-7",
+                                                     clock_.Now(), clock_.Now() + due_in});
+                   }).ok());
+  }
+
+  absl::StatusOr<SlaOutcome> Stop(const std::string& id, absl::Time at) {
+    SlaOutcome outcome;
+    absl::Status s = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+      auto result = sla_.Stop(txn, "complaint_reply", "case/" + id, at);
+      if (!result.ok()) return result.status();
+      outcome = *result;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return outcome;
+  }
+
+  double Sla(const std::string& outcome) {
+    return Value(*metrics_.registry(), "gridserve_sla_total",
+                 {{"sla", "complaint_reply"}, {"outcome", outcome}});
+  }
+  double Breaches() {
+    return Value(*metrics_.registry(), "gridserve_norm_breaches_total",
+                 {{"rule", "CC-5"}, {"department", "customer-service"}});
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<Database> db_;
+  ServiceMetrics metrics_;
+  BreachRecorder breaches_;
+  SlaClock sla_;
+};
+
+TEST_F(SlaClockTest, SeriesExistAtZeroFromStartUp) {
+  EXPECT_EQ(Sla("met"), 0);
+  EXPECT_EQ(Sla("breached"), 0);
+  EXPECT_EQ(Breaches(), 0);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_norm_breaches_total", {{"rule", "CC-8"}, {"department", "other"}}), 0);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "fault_dispatch"}}), 0);
+}
+
+TEST_F(SlaClockTest, ExactlyAtTheDueTimeIsOnTime) {
+  StartComplaint("C-1", absl::Hours(120));
+  clock_.Advance(absl::Hours(120));
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);  // due == now: not yet late
+  EXPECT_EQ(*Stop("C-1", clock_.Now()), SlaOutcome::kMet);
+  EXPECT_EQ(Sla("met"), 1);
+  EXPECT_EQ(Sla("breached"), 0);
+  EXPECT_EQ(*Stop("C-1", clock_.Now()), SlaOutcome::kAlreadyClosed);
+  EXPECT_EQ(Sla("met"), 1);
+}
+
+TEST_F(SlaClockTest, BreachesTheMomentTheClockExpiresNotWhenClosed) {
+  StartComplaint("C-2", absl::Hours(120));
+  clock_.Advance(absl::Hours(120) + absl::Microseconds(1));
+  EXPECT_EQ(*sla_.Sweep(*db_), 1);
+  EXPECT_EQ(Sla("breached"), 1);
+  EXPECT_EQ(Breaches(), 1);
+  // Recorded locally and queued for risk, dated at the due time.
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'CC-5' AND subject = 'case/C-2'"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE occurred_at = " +
+                                std::to_string(ToMicros(kStart + absl::Hours(120)))),
+            1);
+  // Later sweeps and the late reply change nothing more.
+  clock_.Advance(absl::Hours(48));
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);
+  EXPECT_EQ(*Stop("C-2", clock_.Now()), SlaOutcome::kBreached);
+  EXPECT_EQ(Sla("breached"), 1);
+  EXPECT_EQ(Sla("met"), 0);
+  EXPECT_EQ(Breaches(), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 1);
+}
+
+TEST_F(SlaClockTest, ALateCloseBeforeTheSweepStillBreachesOnce) {
+  StartComplaint("C-3", absl::Hours(1));
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(*Stop("C-3", clock_.Now()), SlaOutcome::kBreached);
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);
+  EXPECT_EQ(Sla("breached"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 1);
+}
+
+TEST_F(SlaClockTest, SweepCostFollowsWhatIsDue) {
+  for (int i = 0; i < 1200; ++i) StartComplaint("far-" + std::to_string(i), absl::Hours(240));
+  for (int i = 0; i < 3; ++i) StartComplaint("near-" + std::to_string(i), absl::Minutes(5));
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(*sla_.Sweep(*db_, /*batch_size=*/2), 3);  // batches until nothing is due
+  EXPECT_EQ(Sla("breached"), 3);
+  // The query the sweep runs is answered from the due-time index.
+  std::string plan;
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto rows = txn.Query(
+                       "EXPLAIN QUERY PLAN SELECT sla FROM sla_timers WHERE state = 'open' AND due_at < ? "
+                       "ORDER BY due_at LIMIT 10",
+                       {ToMicros(clock_.Now())});
+                   if (!rows.ok()) return rows.status();
+                   for (const Row& row : *rows) plan += row.Text(3) + ";";
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_NE(plan.find("sla_timers_open_due"), std::string::npos) << plan;
+}
+
+TEST_F(SlaClockTest, TwoReplicasOnOneDatabaseRecordEachExpiryOnce) {
+  const std::string url = "sqlite://" + TempDbPath("sla_two_replicas");
+  auto db_a = OpenPlatformDb(clock_, url);
+  auto db_b = OpenPlatformDb(clock_, url);
+  BreachRecorder breaches_b("contact-center", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_));
+  SlaClock sla_b(clock_, breaches_b, &metrics_);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(db_a->InTransaction([&](Transaction& txn) {
+                       return sla_.Start(txn, SlaTimer{"complaint_reply", "case/" + std::to_string(i), "customer-service",
+                                                       "", clock_.Now(), clock_.Now() + absl::Minutes(1)});
+                     }).ok());
+  }
+  clock_.Advance(absl::Minutes(2));
+  const int a = *sla_.Sweep(*db_a, 7);
+  const int b = *sla_b.Sweep(*db_b, 5);
+  EXPECT_EQ(a + b, 20);
+  EXPECT_EQ(CountRows(*db_a, "SELECT COUNT(*) FROM breaches"), 20);
+  EXPECT_EQ(CountRows(*db_a, "SELECT COUNT(*) FROM outbox"), 20);
+}
+
+TEST_F(SlaClockTest, GaugesCountOpenAndDueSoon) {
+  StartComplaint("soon", absl::Hours(2));
+  StartComplaint("later", absl::Hours(100));
+  ASSERT_TRUE(sla_.RefreshGauges(*db_, "contact-center", {{"complaint_reply", absl::Hours(24)}}).ok());
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "complaint_reply"}}), 2);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "complaint_reply"}}), 1);
+}
+
+TEST_F(SlaClockTest, StartingTheSameClockTwiceIsRefusedAndStoppingAnUnknownOneIsNotFound) {
+  StartComplaint("C-9", absl::Hours(1));
+  absl::Status again = db_->InTransaction([&](Transaction& txn) {
+    return sla_.Start(txn, SlaTimer{"complaint_reply", "case/C-9", "x", "", clock_.Now(), clock_.Now()});
+  });
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Stop("nope", clock_.Now()).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace gridserve
