@@ -25,10 +25,14 @@ absl::StatusOr<bool> BreachRecorder::Record(Transaction& txn, v1::Breach breach)
   if (!breach.has_occurred_at()) {
     *breach.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(clock_.Now()));
   }
+  // Writers are serialised by the transaction, so MAX + 1 is a gap-free
+  // sequence; a concurrent writer elsewhere fails on the UNIQUE and retries.
   auto inserted = txn.Execute(
-      "INSERT INTO breaches (breach_id, rule, department, subject, occurred_at, breach) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO breaches (breach_id, sequence, rule, department, subject, occurred_at, recorded_at, breach)"
+      " SELECT ?, COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, ?, ? FROM breaches",
       {breach.breach_id(), breach.rule(), breach.department(), breach.subject(),
-       TimeUtil::TimestampToMicroseconds(breach.occurred_at()), Blob{breach.SerializeAsString()}});
+       TimeUtil::TimestampToMicroseconds(breach.occurred_at()), ToMicros(clock_.Now()),
+       Blob{breach.SerializeAsString()}});
   if (absl::IsAlreadyExists(inserted.status())) return false;
   if (!inserted.ok()) return inserted.status();
   if (sink_) {
@@ -36,9 +40,30 @@ absl::StatusOr<bool> BreachRecorder::Record(Transaction& txn, v1::Breach breach)
   }
   txn.AfterCommit([this, rule = breach.rule(), department = breach.department(), id = breach.breach_id()] {
     if (metrics_ != nullptr) metrics_->CountBreach(rule, department);
+    notifier_.Notify();
     LogInfo("breach_recorded", {{"rule", rule}, {"breach_id", id}});
   });
   return true;
+}
+
+absl::StatusOr<std::vector<v1::BreachEvent>> BreachRecorder::ListEvents(Transaction& txn, int64_t after_sequence,
+                                                                       const std::string& rule, int limit) {
+  auto rows = txn.Query(
+      "SELECT sequence, recorded_at, breach FROM breaches WHERE sequence > ? AND (? = '' OR rule = ?)"
+      " ORDER BY sequence LIMIT ?",
+      {after_sequence, rule, rule, static_cast<int64_t>(limit)});
+  if (!rows.ok()) return rows.status();
+  std::vector<v1::BreachEvent> out;
+  for (const Row& row : *rows) {
+    v1::BreachEvent event;
+    event.set_sequence(row.Int(0));
+    *event.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(row.Int(1));
+    if (!event.mutable_breach()->ParseFromString(row.Text(2))) {
+      return absl::DataLossError("a stored breach cannot be parsed");
+    }
+    out.push_back(std::move(event));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<v1::Breach>> BreachRecorder::ListForSubject(Transaction& txn, const std::string& subject) {

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "gridserve/v1/common.pb.h"
 #include "services/common/clock.h"
+#include "services/common/change_notifier.h"
 #include "services/common/database.h"
 #include "services/common/service_metrics.h"
 
@@ -33,6 +34,14 @@ class BreachRecorder {
   // Replaces the sink (risk keeps its own breaches in its ledger).
   void SetSink(Sink sink) { sink_ = std::move(sink); }
 
+  // Breach events after a sequence number (for WatchBreaches), oldest first;
+  // `rule` empty means all rules.
+  absl::StatusOr<std::vector<v1::BreachEvent>> ListEvents(Transaction& txn, int64_t after_sequence,
+                                                          const std::string& rule, int limit);
+
+  // Woken after every recorded breach commits (watch streams wait on it).
+  ChangeNotifier& notifier() { return notifier_; }
+
   // The breaches recorded about a subject, oldest first.
   absl::StatusOr<std::vector<v1::Breach>> ListForSubject(Transaction& txn, const std::string& subject);
 
@@ -41,6 +50,7 @@ class BreachRecorder {
   const Clock& clock_;
   ServiceMetrics* metrics_;
   Sink sink_;
+  ChangeNotifier notifier_;
 };
 
 }  // namespace gridserve

@@ -62,9 +62,11 @@ const std::vector<Migration>& PlatformMigrations() {
        "CREATE INDEX sla_timers_open_due ON sla_timers (due_at) WHERE state = 'open';"},
       {4, "breaches",
        // The service's own record of every breach it found (risk holds the ledger).
+       // sequence numbers the WatchBreaches stream (resumable cursor).
        "CREATE TABLE breaches ("
-       " breach_id TEXT PRIMARY KEY, rule TEXT NOT NULL, department TEXT NOT NULL,"
-       " subject TEXT NOT NULL, occurred_at INTEGER NOT NULL, breach BLOB NOT NULL);"
+       " breach_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL UNIQUE, rule TEXT NOT NULL,"
+       " department TEXT NOT NULL, subject TEXT NOT NULL, occurred_at INTEGER NOT NULL,"
+       " recorded_at INTEGER NOT NULL, breach BLOB NOT NULL);"
        "CREATE INDEX breaches_subject ON breaches (subject);"
        "CREATE INDEX breaches_occurred ON breaches (occurred_at);"},
   };

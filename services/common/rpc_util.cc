@@ -1,0 +1,70 @@
+#include "services/common/rpc_util.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace gridserve {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp ToProto(absl::Time t) { return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t)); }
+absl::Time FromProto(const google::protobuf::Timestamp& t) { return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)); }
+google::protobuf::Duration ToProto(absl::Duration d) {
+  return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
+}
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Microseconds(TimeUtil::DurationToMicroseconds(d));
+}
+
+absl::Time CheckEventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present,
+                          absl::Time now, absl::Duration max_skew, bool required) {
+  if (!present) {
+    v.Check(!required, field, "is required (the event time from the source system)");
+    return now;
+  }
+  if (!v.Check(t.seconds() > 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000, field, "is not a valid timestamp")) return now;
+  const absl::Time at = FromProto(t);
+  v.Check(at <= now + max_skew, field,
+          absl::StrCat("is in the future (more than ", absl::FormatDuration(max_skew), " ahead of the server clock)"));
+  return at;
+}
+
+int CheckPageSize(Validator& v, int32_t page_size) {
+  v.Check(page_size >= 0, "page_size", "must not be negative");
+  if (page_size <= 0) return 50;
+  return page_size > 500 ? 500 : page_size;
+}
+
+std::string EncodePageToken(int64_t offset) { return absl::WebSafeBase64Escape(absl::StrCat("o:", offset)); }
+
+int64_t DecodePageToken(Validator& v, const std::string& token) {
+  if (token.empty()) return 0;
+  std::string decoded;
+  int64_t offset = 0;
+  absl::string_view rest;
+  if (absl::WebSafeBase64Unescape(token, &decoded)) {
+    rest = decoded;
+    if (absl::ConsumePrefix(&rest, "o:") && absl::SimpleAtoi(rest, &offset) && offset >= 0) return offset;
+  }
+  v.Add("page_token", "is not a token this service issued");
+  return 0;
+}
+
+std::string NewId(absl::string_view prefix) {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::BitGen* gen = new absl::BitGen();
+  uint64_t value;
+  {
+    absl::MutexLock lock(&mu);
+    value = absl::Uniform<uint64_t>(*gen);
+  }
+  return absl::StrFormat("%s-%016x", prefix, value);
+}
+
+}  // namespace gridserve

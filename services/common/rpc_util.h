@@ -1,0 +1,59 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_RPC_UTIL_H_
+#define GRIDSERVE_SERVICES_COMMON_RPC_UTIL_H_
+
+#include <cstdint>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "services/common/status_util.h"
+
+namespace gridserve {
+
+// Finishes a unary callback call: the response on success, the mapped
+// status (with details) otherwise.
+template <typename Response>
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, Response* response,
+                                absl::StatusOr<Response> result) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (result.ok()) {
+    *response = *std::move(result);
+    reactor->Finish(grpc::Status::OK);
+  } else {
+    reactor->Finish(ToGrpcStatus(result.status()));
+  }
+  return reactor;
+}
+
+// Time conversions between protobuf and Abseil.
+google::protobuf::Timestamp ToProto(absl::Time t);
+absl::Time FromProto(const google::protobuf::Timestamp& t);
+google::protobuf::Duration ToProto(absl::Duration d);
+absl::Duration FromProto(const google::protobuf::Duration& d);
+
+// Checks an imported record's event time: present (when required), a valid
+// timestamp, and not later than now + max_skew. Adds a violation naming `field`.
+// Returns the time (or `now` when absent and not required).
+absl::Time CheckEventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t,
+                          bool present, absl::Time now, absl::Duration max_skew, bool required = true);
+
+// Page size with a default (50) and a cap (500); negative is a violation.
+int CheckPageSize(Validator& v, int32_t page_size);
+
+// Page tokens are opaque to clients; inside they carry the offset of the
+// next page. A token that does not decode is INVALID_ARGUMENT on page_token.
+std::string EncodePageToken(int64_t offset);
+int64_t DecodePageToken(Validator& v, const std::string& token);
+
+// A new entity id: the prefix and 16 random hex digits, e.g. "WO-3f9a0c...".
+std::string NewId(absl::string_view prefix);
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_RPC_UTIL_H_
