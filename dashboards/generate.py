@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Writes the Grafana dashboards (dashboards/*.json) from one description.
+
+Every dashboard gets a fixed uid, a `datasource` variable that every panel and
+query is bound to, `service`/`department` variables where they filter, a unit
+on every panel, and $__rate_interval in rates. Run it after editing; the test
+suite fails when the committed JSON differs from what this writes.
+"""
+import json
+import pathlib
+import sys
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+HERE = pathlib.Path(__file__).resolve().parent
+
+SERVICES = {
+    # service label: (gRPC service, title)
+    "contact-center": ("gridserve.v1.ContactCenter", "Contact center (95598)"),
+    "counter": ("gridserve.v1.Counter", "Business hall counter"),
+    "construction": ("gridserve.v1.Construction", "Customer construction works"),
+    "repair": ("gridserve.v1.Repair", "Fault repair and outages"),
+    "risk": ("gridserve.v1.RiskMonitor", "Risk points and red lines"),
+}
+
+
+def datasource_var():
+    return {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
+            "current": {}, "hide": 0, "refresh": 1, "regex": "", "options": []}
+
+
+def query_var(name, label, query, multi=True):
+    return {"name": name, "label": label, "type": "query", "datasource": DS,
+            "query": {"query": query, "refId": "StandardVariableQuery"}, "definition": query,
+            "includeAll": multi, "multi": multi, "allValue": ".*" if multi else None,
+            "current": {"selected": True, "text": ["All"], "value": ["$__all"]} if multi else {},
+            "refresh": 2, "sort": 1, "hide": 0, "options": [], "regex": ""}
+
+
+def target(expr, legend="", ref="A", instant=False):
+    t = {"refId": ref, "datasource": DS, "expr": expr, "legendFormat": legend or "__auto",
+         "range": not instant, "instant": instant}
+    return t
+
+
+class Board:
+    def __init__(self, uid, title, description, variables):
+        self.uid, self.title, self.description = uid, title, description
+        self.variables = [datasource_var()] + variables
+        self.panels = []
+        self.x = self.y = 0
+        self.row_h = 0
+
+    def panel(self, kind, title, unit, targets, description, w=12, h=8, **options):
+        if self.x + w > 24:
+            self.x, self.y = 0, self.y + self.row_h
+            self.row_h = 0
+        p = {"id": len(self.panels) + 1, "type": kind, "title": title, "description": description,
+             "datasource": DS, "gridPos": {"h": h, "w": w, "x": self.x, "y": self.y},
+             "fieldConfig": {"defaults": {"unit": unit, **options.pop("defaults", {})}, "overrides": []},
+             "options": options.pop("panel_options", {}), "targets": targets}
+        p.update(options)
+        self.panels.append(p)
+        self.x += w
+        self.row_h = max(self.row_h, h)
+        return p
+
+    def json(self):
+        return {"uid": self.uid, "title": self.title, "description": self.description,
+                "tags": ["gridserve"], "editable": False, "schemaVersion": 38, "version": 1,
+                "timezone": "browser", "refresh": "1m", "time": {"from": "now-24h", "to": "now"},
+                "graphTooltip": 1, "links": [{"type": "dashboards", "tags": ["gridserve"], "title": "gridserve",
+                                             "asDropdown": True}],
+                "annotations": {"list": []}, "templating": {"list": self.variables}, "panels": self.panels}
+
+
+def levels():
+    return {"mappings": [{"type": "value", "options": {"0": {"text": "green", "color": "green"},
+                                                      "1": {"text": "yellow", "color": "yellow"},
+                                                      "2": {"text": "red", "color": "red"}}}],
+            "thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
+                                                         {"color": "yellow", "value": 1},
+                                                         {"color": "red", "value": 2}]}}
+
+
+def sla_overview():
+    b = Board("gridserve-sla", "gridserve / SLA overview",
+              "Every SLA of the suite (gridserve_sla_total): compliance, error budget, burn rate, due soon.",
+              [query_var("service", "Service", "label_values(gridserve_sla_total, service)"),
+               query_var("department", "Department", "label_values(gridserve_norm_breaches_total, department)")])
+    sel = 'service=~"$service"'
+    b.panel("bargauge", "Compliance over the selected range", "percentunit",
+            [target(f'1 - (sum by (service, sla) (increase(gridserve_sla_total{{outcome="breached", {sel}}}[$__range])) '
+                    f'/ sum by (service, sla) (increase(gridserve_sla_total{{{sel}}}[$__range])))', "{{sla}}", instant=True)],
+            "Share of SLA instances met in time among those that ended in the range.",
+            defaults={"min": 0, "max": 1}, panel_options={"displayMode": "gradient", "orientation": "horizontal"})
+    b.panel("bargauge", "Compliance over 30 days", "percentunit",
+            [target(f'1 - service_sla:gridserve_sla_error_ratio:ratio_rate30d{{{sel}}}', "{{sla}}", instant=True)],
+            "From the 30-day recording rule.", defaults={"min": 0, "max": 1},
+            panel_options={"displayMode": "gradient", "orientation": "horizontal"})
+    b.panel("table", "Error budget left (30 days)", "percentunit",
+            [target(f'1 - (service_sla:gridserve_sla_error_ratio:ratio_rate30d{{{sel}}} '
+                    '/ on (service, sla) (1 - service_sla:gridserve_sla_objective:ratio))', "{{sla}}", instant=True)],
+            "1 = untouched budget, 0 = used up, below 0 = objective missed (objectives in monitoring/rules/sla-objectives.yml).")
+    b.panel("timeseries", "Burn rate (1 h window)", "none",
+            [target(f'service_sla:gridserve_sla_error_ratio:ratio_rate1h{{{sel}}} '
+                    '/ on (service, sla) (1 - service_sla:gridserve_sla_objective:ratio)', "{{sla}}")],
+            "How fast the error budget burns: 1 = exactly on budget; 14.4 over 1 h pages.")
+    b.panel("timeseries", "SLA outcomes", "ops",
+            [target(f'sum by (sla, outcome) (rate(gridserve_sla_total{{{sel}}}[$__rate_interval]))', "{{sla}} {{outcome}}")],
+            "Instances met and breached per second.")
+    b.panel("timeseries", "Breaches by department", "short",
+            [target(f'sum by (department) (increase(gridserve_norm_breaches_total{{{sel}, department=~"$department"}}[$__rate_interval]))',
+                    "{{department}}")],
+            "Norm breaches (all mechanisms) per department.")
+    b.panel("table", "Items due soon", "short",
+            [target(f'sum by (service, sla) (gridserve_sla_due_soon{{{sel}}})', "{{sla}}", instant=True)],
+            "Open SLA instances due within their due-soon window (24 h for complaints and tip-offs).")
+    b.panel("timeseries", "Open SLA instances", "short",
+            [target(f'sum by (sla) (gridserve_sla_open{{{sel}}})', "{{sla}}")], "Clocks still running.")
+    return b
+
+
+def violations():
+    b = Board("gridserve-violations", "gridserve / Violations and red lines",
+              "Norm breaches by clause and department, red-line reports, investigations and warning levels.",
+              [query_var("service", "Service", "label_values(gridserve_norm_breaches_total, service)"),
+               query_var("department", "Department", "label_values(gridserve_norm_breaches_total, department)")])
+    sel = 'service=~"$service", department=~"$department"'
+    b.panel("timeseries", "Breaches by clause", "short",
+            [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__rate_interval]))', "{{rule}}")],
+            "Every breach, by clause ID (CC, CT, CN, RP).", w=24)
+    b.panel("bargauge", "Top clauses over the range", "short",
+            [target(f'topk(10, sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range])))', "{{rule}}",
+                    instant=True)], "The ten clauses breached most often.",
+            panel_options={"displayMode": "gradient", "orientation": "horizontal"})
+    b.panel("bargauge", "Breaches by department over the range", "short",
+            [target(f'sum by (department) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range]))', "{{department}}",
+                    instant=True)], "All clauses.", panel_options={"displayMode": "gradient", "orientation": "horizontal"})
+    b.panel("table", "Red-line reports by clause and status", "short",
+            [target('sum by (rule, status) (increase(gridserve_redline_reports_total{department=~"$department"}[$__range]))',
+                    "{{rule}} {{status}}", instant=True)], "RK-1 … RK-11 reports entering each status in the range.")
+    b.panel("stat", "Open investigations", "short",
+            [target('sum by (rule) (gridserve_redline_open_investigations)', "{{rule}}", instant=True)],
+            "Red-line reports reported or under investigation.")
+    b.panel("stat", "Department warning levels", "none",
+            [target('max by (department) (gridserve_risk_warning_level{department=~"$department"})', "{{department}}",
+                    instant=True)], "Early warning: 0 green, 1 yellow, 2 red (rolling risk score).",
+            defaults=levels(), w=24)
+    b.panel("timeseries", "Ledger entries by clause", "short",
+            [target('sum by (rule) (increase(gridserve_ledger_entries_total[$__rate_interval]))', "{{rule}}")],
+            "Everything arriving in risk's ledger.", w=24)
+    return b
+
+
+# Domain panels per service: (kind, title, unit, expr, legend, description).
+DOMAIN_PANELS = {name: [] for name in SERVICES}
+
+
+def service_board(name):
+    grpc_service, title = SERVICES[name]
+    b = Board(f"gridserve-{name}", f"gridserve / {title}", f"{title}: domain figures and gRPC traffic.",
+              [query_var("department", "Department", f'label_values(gridserve_norm_breaches_total{{service="{name}"}}, department)')])
+    for kind, ptitle, unit, expr, legend, description in DOMAIN_PANELS[name]:
+        b.panel(kind, ptitle, unit, [target(expr, legend)], description)
+    b.panel("timeseries", "SLA outcomes", "ops",
+            [target(f'sum by (sla, outcome) (rate(gridserve_sla_total{{service="{name}"}}[$__rate_interval]))',
+                    "{{sla}} {{outcome}}")], "Instances met and breached per second.")
+    b.panel("timeseries", "Breaches by clause", "short",
+            [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{service="{name}", department=~"$department"}}[$__rate_interval]))',
+                    "{{rule}}")], "Norm breaches of this service's clauses.")
+    sel = f'grpc_service="{grpc_service}"'
+    b.panel("timeseries", "gRPC requests by method", "reqps",
+            [target(f'sum by (grpc_method) (rate(grpc_server_handled_total{{{sel}}}[$__rate_interval]))', "{{grpc_method}}")],
+            "Completed calls per second.", w=8)
+    b.panel("timeseries", "gRPC errors by code", "reqps",
+            [target(f'sum by (grpc_code) (rate(grpc_server_handled_total{{{sel}, grpc_code!="OK"}}[$__rate_interval]))',
+                    "{{grpc_code}}")], "Calls ending in a non-OK code (client errors such as InvalidArgument included).", w=8)
+    b.panel("timeseries", "gRPC latency p99 by method", "s",
+            [target(f'histogram_quantile(0.99, sum by (le, grpc_method) (rate(grpc_server_handling_seconds_bucket{{{sel}}}[$__rate_interval])))',
+                    "{{grpc_method}}")], "99th percentile of server handling time.", w=8)
+    return b
+
+
+def main():
+    boards = [sla_overview(), violations()] + [service_board(name) for name in SERVICES]
+    check = "--check" in sys.argv
+    stale = []
+    for board in boards:
+        path = HERE / f"{board.uid.removeprefix('gridserve-')}.json"
+        text = json.dumps(board.json(), indent=2, ensure_ascii=False) + "\n"
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path.name)
+        else:
+            path.write_text(text)
+    if stale:
+        print("dashboards out of date (run dashboards/generate.py):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
