@@ -26,15 +26,19 @@ absl::StatusOr<bool> BreachRecorder::Record(Transaction& txn, v1::Breach breach)
     *breach.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(clock_.Now()));
   }
   // Writers are serialised by the transaction, so MAX + 1 is a gap-free
-  // sequence; a concurrent writer elsewhere fails on the UNIQUE and retries.
+  // sequence. A breach_id already recorded changes no row; a concurrent
+  // writer on another replica taking the same sequence fails on the UNIQUE,
+  // and the transaction is retried.
   auto inserted = txn.Execute(
       "INSERT INTO breaches (breach_id, sequence, rule, department, subject, occurred_at, recorded_at, breach)"
-      " SELECT ?, COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, ?, ? FROM breaches",
+      " SELECT ?, COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, ?, ? FROM breaches WHERE true"
+      " ON CONFLICT (breach_id) DO NOTHING",
       {breach.breach_id(), breach.rule(), breach.department(), breach.subject(),
        TimeUtil::TimestampToMicroseconds(breach.occurred_at()), ToMicros(clock_.Now()),
        Blob{breach.SerializeAsString()}});
-  if (absl::IsAlreadyExists(inserted.status())) return false;
+  if (absl::IsAlreadyExists(inserted.status())) return absl::AbortedError("breach sequence taken concurrently; retry");
   if (!inserted.ok()) return inserted.status();
+  if (*inserted == 0) return false;
   if (sink_) {
     if (auto s = sink_(txn, breach); !s.ok()) return s;
   }

@@ -3,6 +3,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/postgres_database.h"
 #include "services/common/sqlite_database.h"
 
 namespace gridserve {
@@ -29,7 +30,7 @@ const std::string& Row::Text(int i) const {
   return kEmpty;
 }
 
-absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url) {
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& schema) {
   if (url == "sqlite::memory:") return OpenSqliteDatabase(":memory:");
   constexpr absl::string_view kSqlite = "sqlite://";
   if (absl::StartsWith(url, kSqlite)) {
@@ -38,8 +39,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url) {
     return OpenSqliteDatabase(path);
   }
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
-    return absl::UnimplementedError(
-        "--database: the PostgreSQL backend is not built into this version; use sqlite:///path/file.db");
+    return OpenPostgresDatabase(url, schema.empty() ? "default" : schema);
   }
   return absl::InvalidArgumentError(
       absl::StrCat("--database: unsupported URL scheme in \"", url.substr(0, url.find(':')),

@@ -72,8 +72,9 @@ class Database {
 };
 
 // Opens a database from a URL: sqlite:///abs/path.db, sqlite://relative.db,
-// or sqlite::memory: (tests).
-absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url);
+// sqlite::memory: (tests), or postgresql://user@host:port/db (tables in the
+// schema gridserve_<schema>; the password from PGPASSWORD or a file).
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& schema = "");
 
 }  // namespace gridserve
 

@@ -12,9 +12,8 @@ absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& 
                            const std::string& topic, const std::string& payload) {
   auto inserted = txn.Execute(
       "INSERT INTO outbox (message_id, topic, payload, created_at, next_attempt_at, attempts)"
-      " VALUES (?, ?, ?, ?, ?, 0)",
+      " VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (message_id) DO NOTHING",
       {message_id, topic, Blob{payload}, ToMicros(now), ToMicros(now)});
-  if (absl::IsAlreadyExists(inserted.status())) return absl::OkStatus();
   return inserted.status();
 }
 

@@ -90,7 +90,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     database_url = absl::StrCat("sqlite://", absl::GetFlag(FLAGS_data_dir), "/", spec.name, ".db");
   }
   SystemClock clock;
-  auto db = OpenDatabase(database_url);
+  auto db = OpenDatabase(database_url, spec.name);
   if (!db.ok()) return Fail("database_unavailable", db.status());
   if (auto s = ApplyMigrations(**db, clock, "platform", PlatformMigrations()); !s.ok()) return Fail("migration_failed", s);
   if (auto s = ApplyMigrations(**db, clock, spec.name, spec.migrations); !s.ok()) return Fail("migration_failed", s);
