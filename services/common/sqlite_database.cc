@@ -28,6 +28,14 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 
 class SqliteTransaction;
 
+// A caller's transaction waiting in the group-commit queue.
+struct PendingTransaction {
+  absl::FunctionRef<absl::Status(Transaction&)> body;
+  absl::Status status;
+  std::vector<std::function<void()>> after_commit;
+  bool done = false;
+};
+
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
@@ -57,9 +65,14 @@ class SqliteDatabase final : public Database {
   }
 
   sqlite3* handle() { return db_; }
+  // Held by whoever runs a batch: the connection is used by one thread at a time.
   absl::Mutex mu_;
 
  private:
+  void RunQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::vector<PendingTransaction*> queue_ ABSL_GUARDED_BY(queue_mu_);
   sqlite3* db_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
@@ -156,24 +169,63 @@ class SqliteTransaction final : public Transaction {
   SqliteDatabase& db_;
 };
 
+// Group commit. Every caller queues its body, then takes the connection
+// lock; whoever holds it runs every body queued so far in one transaction
+// (each under its own savepoint, so one failing body rolls back alone) and
+// commits once. Callers that find their body already committed by someone
+// else return at once. Each acknowledged write is on disk (synchronous=FULL),
+// but concurrent writers share one fsync instead of paying one each.
 absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
-  std::vector<std::function<void()>> after_commit;
+  PendingTransaction me{body, absl::OkStatus(), {}, false};
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&me);
+  }
   {
     absl::MutexLock lock(&mu_);
-    SqliteTransaction txn(*this);
-    // IMMEDIATE takes the write lock up front: no upgrade deadlocks between
-    // processes sharing the file.
-    if (auto s = txn.ExecuteScript("BEGIN IMMEDIATE"); !s.ok()) return absl::UnavailableError(s.message());
-    absl::Status status = body(txn);
-    if (status.ok()) status = txn.ExecuteScript("COMMIT");
-    if (!status.ok()) {
-      (void)txn.ExecuteScript("ROLLBACK");
-      return status;
-    }
-    after_commit = txn.TakeAfterCommit();
+    if (!me.done) RunQueued();
   }
-  for (auto& fn : after_commit) fn();
+  if (!me.status.ok()) return me.status;
+  for (auto& fn : me.after_commit) fn();
   return absl::OkStatus();
+}
+
+void SqliteDatabase::RunQueued() {
+  std::vector<PendingTransaction*> batch;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    batch.swap(queue_);
+  }
+  SqliteTransaction control(*this);
+  absl::Status begun = control.ExecuteScript("BEGIN IMMEDIATE");
+  if (!begun.ok()) {
+    for (PendingTransaction* p : batch) {
+      p->status = absl::UnavailableError(begun.message());
+      p->done = true;
+    }
+    return;
+  }
+  for (PendingTransaction* p : batch) {
+    SqliteTransaction txn(*this);
+    p->status = txn.ExecuteScript("SAVEPOINT gridserve_body");
+    if (p->status.ok()) p->status = p->body(txn);
+    if (p->status.ok()) {
+      p->status = txn.ExecuteScript("RELEASE SAVEPOINT gridserve_body");
+      p->after_commit = txn.TakeAfterCommit();
+    } else {
+      (void)txn.ExecuteScript("ROLLBACK TO SAVEPOINT gridserve_body");
+      (void)txn.ExecuteScript("RELEASE SAVEPOINT gridserve_body");
+    }
+  }
+  absl::Status committed = control.ExecuteScript("COMMIT");
+  if (!committed.ok()) (void)control.ExecuteScript("ROLLBACK");
+  for (PendingTransaction* p : batch) {
+    if (!committed.ok() && p->status.ok()) {
+      p->status = absl::UnavailableError(committed.message());
+      p->after_commit.clear();
+    }
+    p->done = true;
+  }
 }
 
 }  // namespace
