@@ -1,0 +1,76 @@
+#include "services/contact_center/domain/call_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/config.h"
+
+namespace gridserve::contact_center {
+namespace {
+
+absl::Duration FromProtoDuration(const google::protobuf::Duration& d) { return ToAbsl(d); }
+
+absl::Time FromProtoTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+}  // namespace
+
+int RingsFromAlerting(absl::Duration alerting, absl::Duration ring_cycle) {
+  if (alerting <= absl::ZeroDuration()) return 0;
+  const int64_t whole = absl::IDivDuration(alerting, ring_cycle, &alerting);
+  return static_cast<int>(whole + (alerting > absl::ZeroDuration() ? 1 : 0));
+}
+
+absl::Duration AlertingTime(const v1::Call& call, absl::Duration ring_cycle) {
+  if (call.has_alerting_duration()) return FromProtoDuration(call.alerting_duration());
+  if (call.outcome() == v1::CALL_OUTCOME_ABANDONED && call.has_ended_at()) {
+    return FromProtoTime(call.ended_at()) - FromProtoTime(call.alerting_started_at());
+  }
+  if (call.outcome() == v1::CALL_OUTCOME_ANSWERED && call.has_answered_at()) {
+    return FromProtoTime(call.answered_at()) - FromProtoTime(call.alerting_started_at());
+  }
+  return ring_cycle * call.rings();
+}
+
+std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConfig& config) {
+  std::vector<Finding> found;
+  if (call.outcome() != v1::CALL_OUTCOME_ANSWERED) return found;
+  const int limit = config.answer_ring_limit();
+  // CC-1: "answer within 3 rings; past 3 rings apologise first".
+  if (call.rings() > limit && !call.apologised()) {
+    found.push_back({"CC-1", "late_answer",
+                     absl::StrCat("answered at ring ", call.rings(), " (limit ", limit, ") without an apology"),
+                     v1::MECHANISM_CHECK});
+  }
+  // CC-1: "greet, then state the unit name" — one breach whichever is missing.
+  if (!call.greeted() || !call.unit_named()) {
+    found.push_back({"CC-1", "greeting",
+                     !call.greeted() && !call.unit_named() ? "answered without a greeting or the unit name"
+                     : !call.greeted()                     ? "answered without a greeting"
+                                                           : "answered without stating the unit name",
+                     v1::MECHANISM_CHECK});
+  }
+  // CC-4: outage from line maintenance → apologise unprompted and give the ETR.
+  if (call.outage_lookup_status() == v1::OUTAGE_LOOKUP_STATUS_COVERED &&
+      (!call.apologised_for_outage() || !call.etr_told())) {
+    found.push_back({"CC-4", "outage_answer",
+                     absl::StrCat("caller inside outage ", call.outage().outage_id(), ":",
+                                  call.apologised_for_outage() ? "" : " no apology",
+                                  call.etr_told() ? "" : " no estimated restoration time told"),
+                     v1::MECHANISM_CHECK});
+  }
+  // CC-8: let the customer hang up first.
+  if (call.hang_up_party() == v1::HANG_UP_PARTY_AGENT) {
+    found.push_back({"CC-8", "agent_hung_up", "the agent hung up before the customer", v1::MECHANISM_CHECK});
+  }
+  return found;
+}
+
+AnswerSla JudgeAnswerSla(const v1::Call& call, const v1::ContactCenterConfig& config) {
+  if (call.outcome() == v1::CALL_OUTCOME_ANSWERED) {
+    return call.rings() <= config.answer_ring_limit() ? AnswerSla::kMet : AnswerSla::kBreached;
+  }
+  const absl::Duration alerting = AlertingTime(call, ToAbsl(config.ring_cycle()));
+  return alerting < ToAbsl(config.short_abandon_threshold()) ? AnswerSla::kNotCounted : AnswerSla::kBreached;
+}
+
+}  // namespace gridserve::contact_center

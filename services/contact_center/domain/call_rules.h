@@ -1,0 +1,39 @@
+#ifndef GRIDSERVE_SERVICES_CONTACT_CENTER_DOMAIN_CALL_RULES_H_
+#define GRIDSERVE_SERVICES_CONTACT_CENTER_DOMAIN_CALL_RULES_H_
+
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gridserve/v1/config.pb.h"
+#include "gridserve/v1/contact_center.pb.h"
+#include "services/contact_center/domain/finding.h"
+
+namespace gridserve::contact_center {
+
+// CC-1: rings from the alerting time, "alerting seconds ÷ ring cycle" rounded
+// up (a ring that has started counts). Exactly N cycles is N rings.
+int RingsFromAlerting(absl::Duration alerting, absl::Duration ring_cycle);
+
+// How long the call was alerting: as reported, else ended_at − alerting_started_at
+// (an abandoned call ends when the caller hangs up), else rings × ring cycle.
+absl::Duration AlertingTime(const v1::Call& call, absl::Duration ring_cycle);
+
+// The checks run on every recorded call (norms.md):
+// - CC-1: answered past answer_ring_limit rings without apologising first;
+//         answered without a greeting; answered without stating the unit name.
+// - CC-4: the caller is inside a known outage (lookup COVERED) and the agent
+//         did not apologise unprompted or did not tell the ETR.
+// - CC-8: the agent hung up first on an answered call.
+// Abandoned calls have no conversation, so only the answer SLA judges them.
+std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConfig& config);
+
+// CC-1 answer SLA ("answer_within_rings"), judged the moment the call is
+// recorded: met when answered within answer_ring_limit rings (exactly at the
+// limit is met); an abandoned call counts as breached, unless it alerted for
+// less than short_abandon_threshold, which does not count at all.
+enum class AnswerSla { kMet, kBreached, kNotCounted };
+AnswerSla JudgeAnswerSla(const v1::Call& call, const v1::ContactCenterConfig& config);
+
+}  // namespace gridserve::contact_center
+
+#endif  // GRIDSERVE_SERVICES_CONTACT_CENTER_DOMAIN_CALL_RULES_H_

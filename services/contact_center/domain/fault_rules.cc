@@ -1,0 +1,43 @@
+#include "services/contact_center/domain/fault_rules.h"
+
+#include "absl/strings/ascii.h"
+#include "services/common/config.h"
+
+namespace gridserve::contact_center {
+namespace {
+
+bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
+
+}  // namespace
+
+bool NeedsDispatch(v1::FaultClassification classification) {
+  return classification == v1::FAULT_CLASSIFICATION_UTILITY_SIDE ||
+         classification == v1::FAULT_CLASSIFICATION_UNKNOWN;
+}
+
+void CheckFaultReport(Validator& v, const v1::ReportFaultRequest& request, const v1::SuiteConfig& config) {
+  switch (request.classification()) {
+    case v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL:
+      v.Check(request.guidance_given(), "guidance_given",
+              "CC-3: a fault inside the customer's premises is guided by phone; record the guidance");
+      break;
+    case v1::FAULT_CLASSIFICATION_UTILITY_SIDE:
+    case v1::FAULT_CLASSIFICATION_UNKNOWN:
+      v.Check(!Blank(request.reporter().name()), "reporter.name", "CC-3: a dispatch needs the reporter's name");
+      v.Check(!Blank(request.reporter().phone()), "reporter.phone", "CC-3: a dispatch needs the reporter's phone");
+      v.Check(!Blank(request.location().address()), "location.address", "CC-3: a dispatch needs the address");
+      if (!request.location().area_class().empty()) {
+        v.Check(FindAreaClass(config, request.location().area_class()).ok(), "location.area_class",
+                "is not a configured area class");
+      }
+      break;
+    default:
+      v.Add("classification", "must be CUSTOMER_INTERNAL, UTILITY_SIDE or UNKNOWN");
+  }
+}
+
+absl::Time DispatchDue(absl::Time reported_at, const v1::ContactCenterConfig& config) {
+  return reported_at + ToAbsl(config.dispatch_due());
+}
+
+}  // namespace gridserve::contact_center

@@ -1,0 +1,163 @@
+// CC-1, CC-4, CC-8 checks and the CC-1 answer SLA, rule by rule.
+#include "services/contact_center/domain/call_rules.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/config.h"
+
+namespace gridserve::contact_center {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+
+// A call answered correctly within the limit: no findings.
+v1::Call GoodCall() {
+  v1::Call call;
+  call.set_outcome(v1::CALL_OUTCOME_ANSWERED);
+  call.set_rings(2);
+  call.set_greeted(true);
+  call.set_unit_named(true);
+  call.set_hang_up_party(v1::HANG_UP_PARTY_CUSTOMER);
+  *call.mutable_alerting_started_at() = TimeUtil::SecondsToTimestamp(1800000000);
+  return call;
+}
+
+std::vector<std::string> Keys(const std::vector<Finding>& found) {
+  std::vector<std::string> keys;
+  for (const auto& f : found) keys.push_back(f.rule + "/" + f.key);
+  return keys;
+}
+
+class CallRulesTest : public ::testing::Test {
+ protected:
+  v1::ContactCenterConfig config_ = DefaultConfig().contact_center();
+};
+
+TEST(RingsFromAlertingTest, RoundsUpAndExactCyclesAreWholeRings) {
+  const absl::Duration cycle = absl::Seconds(5);
+  EXPECT_EQ(RingsFromAlerting(absl::ZeroDuration(), cycle), 0);
+  EXPECT_EQ(RingsFromAlerting(absl::Microseconds(1), cycle), 1);
+  EXPECT_EQ(RingsFromAlerting(absl::Seconds(5), cycle), 1);
+  EXPECT_EQ(RingsFromAlerting(absl::Seconds(15), cycle), 3);
+  EXPECT_EQ(RingsFromAlerting(absl::Seconds(15) + absl::Microseconds(1), cycle), 4);
+}
+
+TEST_F(CallRulesTest, GoodCallHasNoFindings) { EXPECT_THAT(CheckCall(GoodCall(), config_), IsEmpty()); }
+
+TEST_F(CallRulesTest, Cc1AnsweredAtTheLimitWithoutApologyIsFine) {
+  v1::Call call = GoodCall();
+  call.set_rings(3);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+}
+
+TEST_F(CallRulesTest, Cc1AnsweredAtRingFiveWithoutApologyIsABreach) {
+  v1::Call call = GoodCall();
+  call.set_rings(5);
+  const auto found = CheckCall(call, config_);
+  EXPECT_THAT(Keys(found), ElementsAre("CC-1/late_answer"));
+  EXPECT_EQ(found[0].mechanism, v1::MECHANISM_CHECK);
+  EXPECT_THAT(found[0].detail, ::testing::HasSubstr("ring 5"));
+}
+
+TEST_F(CallRulesTest, Cc1OneRingPastTheLimitNeedsTheApology) {
+  v1::Call call = GoodCall();
+  call.set_rings(4);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-1/late_answer"));
+  call.set_apologised(true);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+}
+
+TEST_F(CallRulesTest, Cc1TheLimitComesFromConfig) {
+  config_.set_answer_ring_limit(5);
+  v1::Call call = GoodCall();
+  call.set_rings(5);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+}
+
+TEST_F(CallRulesTest, Cc1MissingGreetingOrUnitNameIsOneBreach) {
+  v1::Call call = GoodCall();
+  call.set_greeted(false);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-1/greeting"));
+  call.set_greeted(true);
+  call.set_unit_named(false);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-1/greeting"));
+  call.set_greeted(false);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-1/greeting"));
+}
+
+TEST_F(CallRulesTest, Cc8AgentHangingUpFirstIsABreach) {
+  v1::Call call = GoodCall();
+  call.set_hang_up_party(v1::HANG_UP_PARTY_AGENT);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-8/agent_hung_up"));
+  call.set_hang_up_party(v1::HANG_UP_PARTY_SYSTEM);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+}
+
+TEST_F(CallRulesTest, Cc4CoveredCallerNeedsApologyAndEtr) {
+  v1::Call call = GoodCall();
+  call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  call.mutable_outage()->set_outage_id("OUT-1");
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-4/outage_answer"));
+  call.set_apologised_for_outage(true);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-4/outage_answer"));
+  call.set_etr_told(true);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+  call.set_apologised_for_outage(false);
+  EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-4/outage_answer"));
+}
+
+TEST_F(CallRulesTest, Cc4NotCoveredOrUnknownIsNotChecked) {
+  v1::Call call = GoodCall();
+  call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_UNKNOWN);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+  call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+}
+
+TEST_F(CallRulesTest, AbandonedCallsHaveNoConversationChecks) {
+  v1::Call call;
+  call.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  call.set_rings(9);
+  call.set_hang_up_party(v1::HANG_UP_PARTY_AGENT);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+}
+
+TEST_F(CallRulesTest, AnswerSlaMetAtTheLimitBreachedOneRingLater) {
+  v1::Call call = GoodCall();
+  call.set_rings(3);
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kMet);
+  call.set_rings(4);
+  call.set_apologised(true);  // an apology avoids the check breach, not the SLA miss
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+}
+
+TEST_F(CallRulesTest, AnswerSlaAbandonedCountsUnlessShorterThanThreshold) {
+  v1::Call call = GoodCall();
+  call.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  *call.mutable_alerting_duration() = TimeUtil::MicrosecondsToDuration(5000000 - 1);
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kNotCounted);
+  *call.mutable_alerting_duration() = TimeUtil::SecondsToDuration(5);  // exactly the threshold counts
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+  call.set_rings(1);  // even within the ring limit, an abandon is a miss
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+}
+
+TEST_F(CallRulesTest, AbandonedAlertingTimeFromEndedAtOrRings) {
+  v1::Call call = GoodCall();
+  call.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  call.set_rings(1);
+  // No duration, no end: rings x cycle = 5 s, which counts.
+  EXPECT_EQ(AlertingTime(call, absl::Seconds(5)), absl::Seconds(5));
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+  // The caller hung up after 3 s: a short abandon.
+  *call.mutable_ended_at() = TimeUtil::SecondsToTimestamp(1800000003);
+  EXPECT_EQ(AlertingTime(call, absl::Seconds(5)), absl::Seconds(3));
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kNotCounted);
+}
+
+}  // namespace
+}  // namespace gridserve::contact_center

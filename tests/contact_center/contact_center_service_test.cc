@@ -1,0 +1,1040 @@
+// The ContactCenter service through an in-process gRPC server: an in-memory
+// database, a fake clock, real platform pieces (breaches, SLA clock, outbox)
+// and a fake repair service on loopback for outage lookups and dispatches.
+#include "services/contact_center/grpc/contact_center_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gridserve/v1/repair.grpc.pb.h"
+#include "gridserve/v1/risk.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/config.h"
+#include "services/common/rpc_util.h"
+#include "services/contact_center/storage/contact_center_schema.h"
+#include "tests/common/test_db.h"
+
+namespace gridserve::contact_center {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+using testing::CountRows;
+using testing::kStart;
+
+// Repair as contact-center sees it: outage lookups and dispatch acceptance
+// (idempotent by fault_report_id, like the real one).
+class FakeRepair final : public v1::Repair::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* LookupOutage(grpc::CallbackServerContext* ctx, const v1::RepairLookupOutageRequest* request,
+                                         v1::RepairLookupOutageResponse* response) override {
+    absl::Duration delay;
+    {
+      absl::MutexLock lock(&mu_);
+      ++lookups_;
+      *response = answer_;
+      delay = delay_;
+    }
+    if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerUnaryReactor* AcceptDispatch(grpc::CallbackServerContext* ctx, const v1::AcceptDispatchRequest* request,
+                                           v1::AcceptDispatchResponse* response) override {
+    auto* reactor = ctx->DefaultReactor();
+    absl::MutexLock lock(&mu_);
+    if (refuse_dispatch_) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "repair is restarting"));
+      return reactor;
+    }
+    dispatches_.push_back(*request);
+    auto [it, created] = orders_.emplace(request->fault_report_id(), "WO-" + std::to_string(orders_.size() + 1));
+    response->mutable_work_order()->set_work_order_id(it->second);
+    response->set_created(created);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  void Covered(const std::string& outage_id) {
+    absl::MutexLock lock(&mu_);
+    answer_.set_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
+    answer_.mutable_outage()->set_outage_id(outage_id);
+    answer_.mutable_outage()->set_kind(v1::OUTAGE_KIND_PLANNED);
+  }
+  void SetDelay(absl::Duration d) {
+    absl::MutexLock lock(&mu_);
+    delay_ = d;
+  }
+  void RefuseDispatch(bool refuse) {
+    absl::MutexLock lock(&mu_);
+    refuse_dispatch_ = refuse;
+  }
+  int lookups() {
+    absl::MutexLock lock(&mu_);
+    return lookups_;
+  }
+  std::vector<v1::AcceptDispatchRequest> dispatches() {
+    absl::MutexLock lock(&mu_);
+    return dispatches_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  v1::RepairLookupOutageResponse answer_ = [] {
+    v1::RepairLookupOutageResponse r;
+    r.set_status(v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
+    return r;
+  }();
+  absl::Duration delay_;
+  bool refuse_dispatch_ = false;
+  int lookups_ = 0;
+  std::vector<v1::AcceptDispatchRequest> dispatches_;
+  std::map<std::string, std::string> orders_;
+};
+
+// A sample from the registry: counter/gauge value, histogram count, or a
+// histogram's cumulative bucket count when `le` is given. -1 if absent.
+double Sample(prometheus::Registry& registry, const std::string& name, const std::map<std::string, std::string>& labels,
+              double le = -1) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      bool match = true;
+      for (const auto& [k, v] : labels) {
+        bool found = false;
+        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
+        match &= found;
+      }
+      if (!match) continue;
+      switch (family.type) {
+        case prometheus::MetricType::Counter:
+          return metric.counter.value;
+        case prometheus::MetricType::Gauge:
+          return metric.gauge.value;
+        case prometheus::MetricType::Histogram:
+          if (le < 0) return static_cast<double>(metric.histogram.sample_count);
+          for (const auto& bucket : metric.histogram.bucket) {
+            if (bucket.upper_bound == le) return static_cast<double>(bucket.cumulative_count);
+          }
+          return -1;
+        default:
+          return -1;
+      }
+    }
+  }
+  return -1;
+}
+
+std::vector<std::string> ViolationFields(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  std::vector<std::string> fields;
+  if (!rpc.ParseFromString(status.error_details())) return fields;
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& fv : bad.field_violations()) fields.push_back(fv.field());
+    }
+  }
+  return fields;
+}
+
+class ContactCenterServiceTest : public ::testing::Test {
+ protected:
+  ContactCenterServiceTest()
+      : clock_(kStart),
+        config_(MakeConfig()),
+        calendar_(*BusinessCalendar::FromConfig(config_.calendar())),
+        db_(testing::OpenPlatformDb(clock_)),
+        metrics_("contact-center", "test", config_),
+        breaches_("contact-center", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_)),
+        sla_(clock_, breaches_, &metrics_),
+        outbox_(*db_, clock_, OutboxOptions{absl::Seconds(1), absl::Seconds(8)}) {}
+
+  static v1::SuiteConfig MakeConfig() {
+    v1::SuiteConfig config = DefaultConfig();
+    *config.mutable_contact_center()->mutable_outage_lookup_deadline() = ToProto(absl::Milliseconds(300));
+    return config;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(ApplyMigrations(*db_, clock_, "contact-center", ContactCenterMigrations()).ok());
+    grpc::ServerBuilder repair_builder;
+    int repair_port = 0;
+    repair_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &repair_port);
+    repair_builder.RegisterService(&repair_);
+    repair_server_ = repair_builder.BuildAndStart();
+    ASSERT_NE(repair_port, 0);
+
+    context_ = std::make_unique<ServiceContext>(ServiceContext{
+        config_, calendar_, clock_, *db_, metrics_, breaches_, sla_, outbox_,
+        PeerTargets{"127.0.0.1:" + std::to_string(repair_port), "127.0.0.1:1"}, [](const std::string& target) {
+          return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+        }});
+    auto parts = BuildContactCenter(*context_);
+    ASSERT_TRUE(parts.ok()) << parts.status();
+    parts_ = *std::move(parts);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(parts_.service.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    stub_ = v1::ContactCenter::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (repair_server_) repair_server_->Shutdown();
+  }
+
+  template <typename Req, typename Resp>
+  grpc::Status Call(grpc::Status (v1::ContactCenter::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& request, Resp* response) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return (stub_.get()->*method)(&ctx, request, response);
+  }
+
+  // An answered call, correct in every respect, `rings` rings.
+  v1::RecordCallRequest AnsweredCall(const std::string& request_id, int rings) {
+    v1::RecordCallRequest r;
+    r.set_request_id(request_id);
+    r.set_external_call_id("TEL-" + request_id);
+    r.mutable_agent()->set_staff_id("S-1");
+    r.mutable_agent()->set_department("customer-service");
+    r.set_department("customer-service");
+    r.set_purpose(v1::CALL_PURPOSE_CONSULTATION);
+    r.set_caller_phone("13800000000");
+    *r.mutable_alerting_started_at() = ToProto(clock_.Now() - absl::Minutes(3));
+    *r.mutable_answered_at() = ToProto(clock_.Now() - absl::Minutes(3) + absl::Seconds(5) * rings);
+    *r.mutable_ended_at() = ToProto(clock_.Now() - absl::Minutes(1));
+    r.set_outcome(v1::CALL_OUTCOME_ANSWERED);
+    r.set_rings(rings);
+    r.set_greeted(true);
+    r.set_unit_named(true);
+    r.set_hang_up_party(v1::HANG_UP_PARTY_CUSTOMER);
+    r.set_disposition(v1::CALL_DISPOSITION_NORMAL);
+    return r;
+  }
+
+  v1::Call RecordOk(const v1::RecordCallRequest& request) {
+    v1::RecordCallResponse response;
+    grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCall, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.call();
+  }
+
+  v1::RecordCaseRequest Complaint(const std::string& request_id, absl::Time received_at) {
+    v1::RecordCaseRequest r;
+    r.set_request_id(request_id);
+    r.set_kind(v1::CASE_KIND_COMPLAINT);
+    r.mutable_reporter()->set_name("Li");
+    r.mutable_reporter()->set_phone("13900000000");
+    r.set_department("repair");
+    r.set_summary("crew late");
+    r.set_thanked(true);
+    r.mutable_recorded_by()->set_staff_id("S-2");
+    r.mutable_recorded_by()->set_department("customer-service");
+    *r.mutable_received_at() = ToProto(received_at);
+    return r;
+  }
+
+  v1::ReportFaultRequest UtilityFault(const std::string& request_id, absl::Time reported_at) {
+    v1::ReportFaultRequest r;
+    r.set_request_id(request_id);
+    r.mutable_reporter()->set_name("Zhao");
+    r.mutable_reporter()->set_phone("13700000000");
+    r.mutable_location()->set_address("8 Grid Road");
+    r.mutable_location()->set_area_class("urban");
+    r.set_description("no power in the street");
+    r.set_classification(v1::FAULT_CLASSIFICATION_UTILITY_SIDE);
+    r.mutable_agent()->set_staff_id("S-1");
+    r.mutable_agent()->set_department("customer-service");
+    r.set_department("repair");
+    *r.mutable_reported_at() = ToProto(reported_at);
+    return r;
+  }
+
+  double Breaches(const std::string& rule, const std::string& department = "customer-service") {
+    return Sample(*metrics_.registry(), "gridserve_norm_breaches_total", {{"rule", rule}, {"department", department}});
+  }
+  double SlaTotal(const std::string& sla, const std::string& outcome) {
+    return Sample(*metrics_.registry(), "gridserve_sla_total", {{"sla", sla}, {"outcome", outcome}});
+  }
+  void Sweep() { ASSERT_TRUE(sla_.Sweep(*db_).ok()); }
+  int64_t Rows(const std::string& sql) { return CountRows(*db_, sql); }
+
+  FakeClock clock_;
+  v1::SuiteConfig config_;
+  BusinessCalendar calendar_;
+  std::unique_ptr<Database> db_;
+  ServiceMetrics metrics_;
+  BreachRecorder breaches_;
+  SlaClock sla_;
+  OutboxRelay outbox_;
+  FakeRepair repair_;
+  std::unique_ptr<grpc::Server> repair_server_;
+  std::unique_ptr<ServiceContext> context_;
+  ServiceParts parts_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::ContactCenter::Stub> stub_;
+};
+
+// ---------------------------------------------------------------------------
+// Metrics present from start-up
+
+TEST_F(ContactCenterServiceTest, DomainSeriesExistAtZeroFromStartUp) {
+  auto& r = *metrics_.registry();
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_calls_total", {{"department", "customer-service"}, {"outcome", "answered"}}), 0);
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_calls_total", {{"department", "other"}, {"outcome", "abandoned"}}), 0);
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_call_rings", {{"department", "repair"}, {"outcome", "answered"}}, 3), 0);
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_cases", {{"kind", "tip_off"}, {"state", "replied"}}), 0);
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_cases_overdue", {{"kind", "complaint"}}), 0);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "breached"), 0);
+  EXPECT_EQ(Breaches("CC-8", "other"), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Calls: CC-1, CC-8, the answer SLA
+
+TEST_F(ContactCenterServiceTest, Cc1AnsweredAtRingFiveWithoutApologyIsBreachedAndCounted) {
+  const v1::Call call = RecordOk(AnsweredCall("r-1", 5));
+  ASSERT_EQ(call.breaches_size(), 1);
+  EXPECT_EQ(call.breaches(0).rule(), "CC-1");
+  EXPECT_EQ(call.breaches(0).staff_id(), "S-1");
+  EXPECT_EQ(call.breaches(0).subject(), "call/" + call.call_id());
+  EXPECT_EQ(call.breaches(0).mechanism(), v1::MECHANISM_CHECK);
+  ASSERT_EQ(call.slas_size(), 1);
+  EXPECT_EQ(call.slas(0).sla(), "answer_within_rings");
+  EXPECT_EQ(call.slas(0).state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(Breaches("CC-1"), 1);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "breached"), 1);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "met"), 0);
+  auto& r = *metrics_.registry();
+  const std::map<std::string, std::string> labels{{"department", "customer-service"}, {"outcome", "answered"}};
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_call_rings", labels, 3), 0);  // the bucket at the limit
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_call_rings", labels, 5), 1);
+  EXPECT_EQ(Sample(r, "gridserve_contact_center_calls_total", labels), 1);
+  // Risk hears of it through the outbox.
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, Cc1AlertingDurationExactlyAtTheLimitIsMetOneMicrosecondLaterIsNot) {
+  v1::RecordCallRequest at_limit = AnsweredCall("r-1", 0);
+  *at_limit.mutable_alerting_duration() = ToProto(absl::Seconds(15));
+  const v1::Call met = RecordOk(at_limit);
+  EXPECT_EQ(met.rings(), 3);
+  EXPECT_EQ(met.breaches_size(), 0);
+  EXPECT_EQ(met.slas(0).state(), v1::SLA_STATUS_MET);
+
+  v1::RecordCallRequest late = AnsweredCall("r-2", 0);
+  *late.mutable_alerting_duration() = ToProto(absl::Seconds(15) + absl::Microseconds(1));
+  late.set_apologised(true);  // apology given: no CC-1 check breach, the SLA is still missed
+  const v1::Call missed = RecordOk(late);
+  EXPECT_EQ(missed.rings(), 4);
+  EXPECT_EQ(missed.breaches_size(), 0);
+  EXPECT_EQ(missed.slas(0).state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "met"), 1);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "breached"), 1);
+  EXPECT_EQ(Breaches("CC-1"), 0);
+}
+
+TEST_F(ContactCenterServiceTest, Cc1GreetingAndCc8HangUpChecks) {
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.set_unit_named(false);
+  request.set_hang_up_party(v1::HANG_UP_PARTY_AGENT);
+  const v1::Call call = RecordOk(request);
+  std::vector<std::string> rules;
+  for (const auto& b : call.breaches()) rules.push_back(b.rule());
+  EXPECT_THAT(rules, UnorderedElementsAre("CC-1", "CC-8"));
+  EXPECT_EQ(Breaches("CC-8"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, AbandonedCallsCountAgainstTheSlaUnlessShort) {
+  v1::RecordCallRequest shortish = AnsweredCall("r-1", 0);
+  shortish.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  shortish.clear_answered_at();
+  shortish.clear_ended_at();
+  shortish.mutable_agent()->clear_staff_id();
+  *shortish.mutable_alerting_duration() = ToProto(absl::Seconds(5) - absl::Microseconds(1));
+  const v1::Call not_counted = RecordOk(shortish);
+  EXPECT_EQ(not_counted.slas(0).state(), v1::SLA_STATUS_CANCELLED);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "breached"), 0);
+
+  v1::RecordCallRequest counted = shortish;
+  counted.set_request_id("r-2");
+  counted.set_external_call_id("TEL-r-2");
+  *counted.mutable_alerting_duration() = ToProto(absl::Seconds(5));
+  EXPECT_EQ(RecordOk(counted).slas(0).state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "breached"), 1);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_calls_total",
+                   {{"department", "customer-service"}, {"outcome", "abandoned"}}),
+            2);
+}
+
+TEST_F(ContactCenterServiceTest, RecordCallNamesEveryBadField) {
+  v1::RecordCallRequest request;
+  request.set_request_id("r-1");
+  request.set_outcome(v1::CALL_OUTCOME_ANSWERED);
+  request.set_department("sales");
+  *request.mutable_alerting_started_at() = ToProto(clock_.Now());
+  *request.mutable_ended_at() = ToProto(clock_.Now() - absl::Minutes(1));
+  *request.mutable_answered_at() = ToProto(clock_.Now() + absl::Hours(1));  // beyond the skew
+  v1::RecordCallResponse response;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCall, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(status),
+              UnorderedElementsAre("department", "rings", "answered_at", "agent.staff_id", "ended_at"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 0);
+
+  v1::RecordCallRequest no_outcome = AnsweredCall("r-2", 1);
+  no_outcome.set_outcome(v1::CALL_OUTCOME_UNSPECIFIED);
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCall, no_outcome, &response)),
+              ElementsAre("outcome"));
+}
+
+TEST_F(ContactCenterServiceTest, RecordCallIsIdempotent) {
+  const v1::RecordCallRequest request = AnsweredCall("r-1", 5);
+  const v1::Call first = RecordOk(request);
+  const v1::Call again = RecordOk(request);
+  EXPECT_EQ(first.call_id(), again.call_id());
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 1);
+  EXPECT_EQ(Breaches("CC-1"), 1);
+  EXPECT_EQ(SlaTotal("answer_within_rings", "breached"), 1);
+
+  v1::RecordCallRequest changed = request;
+  changed.set_greeted(false);
+  v1::RecordCallResponse response;
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::RecordCall, changed, &response).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  v1::RecordCallRequest same_telephony_id = request;
+  same_telephony_id.set_request_id("r-other");
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::RecordCall, same_telephony_id, &response).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, GetAndListCalls) {
+  const v1::Call breached = RecordOk(AnsweredCall("r-1", 5));
+  clock_.Advance(absl::Minutes(1));
+  const v1::Call fine = RecordOk(AnsweredCall("r-2", 1));
+  v1::GetCallRequest get;
+  get.set_call_id(breached.call_id());
+  v1::GetCallResponse got;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::GetCall, get, &got).ok());
+  EXPECT_EQ(got.call().breaches_size(), 1);
+  get.set_call_id("CALL-missing");
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::GetCall, get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::ListCallsRequest list;
+  v1::ListCallsResponse listed;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCalls, list, &listed).ok());
+  ASSERT_EQ(listed.calls_size(), 2);
+  EXPECT_EQ(listed.calls(0).call_id(), fine.call_id());  // newest first
+  list.set_breached_rule("CC-1");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCalls, list, &listed).ok());
+  ASSERT_EQ(listed.calls_size(), 1);
+  EXPECT_EQ(listed.calls(0).call_id(), breached.call_id());
+  list.clear_breached_rule();
+  list.set_page_size(1);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCalls, list, &listed).ok());
+  ASSERT_EQ(listed.calls_size(), 1);
+  ASSERT_FALSE(listed.next_page_token().empty());
+  list.set_page_token(listed.next_page_token());
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCalls, list, &listed).ok());
+  ASSERT_EQ(listed.calls_size(), 1);
+  EXPECT_EQ(listed.calls(0).call_id(), breached.call_id());
+  EXPECT_TRUE(listed.next_page_token().empty());
+  list.set_page_token("garbage!");
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ListCalls, list, &listed)), ElementsAre("page_token"));
+  v1::ListCallsRequest bad_range;
+  *bad_range.mutable_time_range()->mutable_start() = ToProto(clock_.Now());
+  *bad_range.mutable_time_range()->mutable_end() = ToProto(clock_.Now() - absl::Hours(1));
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ListCalls, bad_range, &listed)), ElementsAre("time_range"));
+}
+
+// ---------------------------------------------------------------------------
+// CC-4: outage answers
+
+TEST_F(ContactCenterServiceTest, Cc4CallerInsideAnOutageWithoutEtrIsABreach) {
+  repair_.Covered("OUT-7");
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.mutable_caller_location()->set_feeder_id("F-12");
+  request.set_apologised_for_outage(true);
+  const v1::Call call = RecordOk(request);
+  EXPECT_EQ(call.outage_lookup_status(), v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  EXPECT_EQ(call.outage().outage_id(), "OUT-7");
+  ASSERT_EQ(call.breaches_size(), 1);
+  EXPECT_EQ(call.breaches(0).rule(), "CC-4");
+
+  request.set_request_id("r-2");
+  request.set_external_call_id("TEL-r-2");
+  request.set_etr_told(true);
+  EXPECT_EQ(RecordOk(request).breaches_size(), 0);
+  EXPECT_EQ(Breaches("CC-4"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, Cc4RepairDownMeansUnknownAndNoCheck) {
+  repair_.Covered("OUT-7");
+  repair_server_->Shutdown();
+  repair_server_.reset();
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.mutable_caller_location()->set_area_code("A-1");
+  const v1::Call call = RecordOk(request);
+  EXPECT_EQ(call.outage_lookup_status(), v1::OUTAGE_LOOKUP_STATUS_UNKNOWN);
+  EXPECT_EQ(call.breaches_size(), 0);
+}
+
+TEST_F(ContactCenterServiceTest, Cc4RepairTooSlowMeansUnknown) {
+  repair_.Covered("OUT-7");
+  repair_.SetDelay(absl::Seconds(1));  // the deadline is 300 ms
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.mutable_caller_location()->set_area_code("A-1");
+  const v1::Call call = RecordOk(request);
+  EXPECT_EQ(call.outage_lookup_status(), v1::OUTAGE_LOOKUP_STATUS_UNKNOWN);
+  EXPECT_EQ(call.breaches_size(), 0);
+}
+
+TEST_F(ContactCenterServiceTest, Cc4NoLocationNoLookup) {
+  RecordOk(AnsweredCall("r-1", 1));
+  EXPECT_EQ(repair_.lookups(), 0);
+}
+
+TEST_F(ContactCenterServiceTest, LookupOutageForAgents) {
+  v1::ContactCenterLookupOutageRequest request;
+  v1::ContactCenterLookupOutageResponse response;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::LookupOutage, request, &response)),
+              ElementsAre("location"));
+  request.mutable_location()->set_feeder_id("F-1");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::LookupOutage, request, &response).ok());
+  EXPECT_EQ(response.status(), v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
+  repair_.Covered("OUT-9");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::LookupOutage, request, &response).ok());
+  EXPECT_EQ(response.status(), v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  EXPECT_EQ(response.outage().outage_id(), "OUT-9");
+  repair_server_->Shutdown();
+  repair_server_.reset();
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::LookupOutage, request, &response).ok());
+  EXPECT_EQ(response.status(), v1::OUTAGE_LOOKUP_STATUS_UNKNOWN);
+}
+
+// ---------------------------------------------------------------------------
+// CC-6 / CC-7 reviews, RK-1
+
+TEST_F(ContactCenterServiceTest, ReviewFailuresAreBreachesAndAbuseIsReportedAsRk1) {
+  const v1::Call call = RecordOk(AnsweredCall("r-1", 1));
+  v1::RecordCallReviewRequest request;
+  request.set_request_id("rev-1");
+  request.set_call_id(call.call_id());
+  request.mutable_review()->set_reviewer_staff_id("SUP-1");
+  *request.mutable_review()->mutable_reviewed_at() = ToProto(clock_.Now());
+  auto* item = request.mutable_review()->add_items();
+  item->set_clause("CC-7");
+  item->set_item("confirmed_key_content");
+  item->set_result(v1::REVIEW_RESULT_FAIL);
+  request.set_abusive_language(true);
+  v1::RecordCallReviewResponse response;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &response).ok());
+  std::vector<std::string> rules;
+  for (const auto& b : response.breaches()) rules.push_back(b.rule());
+  EXPECT_THAT(rules, UnorderedElementsAre("CC-7", "CC-6"));
+  for (const auto& b : response.breaches()) EXPECT_EQ(b.mechanism(), v1::MECHANISM_REVIEW);
+  EXPECT_TRUE(response.red_line_reported());
+  EXPECT_EQ(response.call().reviews_size(), 1);
+  EXPECT_EQ(Breaches("CC-6"), 1);
+  EXPECT_EQ(Breaches("CC-7"), 1);
+
+  // The RK-1 report waits in the outbox for risk.
+  std::string payload;
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto rows = txn.Query("SELECT payload FROM outbox WHERE topic = 'risk.redline'");
+                   if (!rows.ok()) return rows.status();
+                   if (rows->size() != 1) return absl::InternalError("expected one red-line message");
+                   payload = (*rows)[0].Text(0);
+                   return absl::OkStatus();
+                 }).ok());
+  v1::ReportRedLineRequest report;
+  ASSERT_TRUE(report.ParseFromString(payload));
+  EXPECT_EQ(report.rule(), "RK-1");
+  EXPECT_EQ(report.source(), v1::RED_LINE_SOURCE_QUALITY_REVIEW);
+  EXPECT_EQ(report.staff().staff_id(), "S-1");
+  ASSERT_EQ(report.related_breaches_size(), 1);
+  EXPECT_EQ(report.related_breaches(0).rule(), "CC-6");
+
+  // Same request again: same answer, nothing twice.
+  v1::RecordCallReviewResponse again;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &again).ok());
+  EXPECT_EQ(again.call().reviews_size(), 1);
+  EXPECT_EQ(Breaches("CC-6"), 1);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, ReviewValidationAndUnknownCall) {
+  v1::RecordCallReviewRequest request;
+  request.set_request_id("rev-1");
+  request.set_call_id("CALL-missing");
+  auto* item = request.mutable_review()->add_items();
+  item->set_clause("RP-4");
+  item->set_item("civil_language");
+  v1::RecordCallReviewResponse response;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &response)),
+              UnorderedElementsAre("review.reviewer_staff_id", "review.reviewed_at", "review.items[0].clause",
+                                   "review.items[0].result"));
+  request.mutable_review()->set_reviewer_staff_id("SUP-1");
+  *request.mutable_review()->mutable_reviewed_at() = ToProto(clock_.Now());
+  item->set_clause("CC-7");
+  item->set_result(v1::REVIEW_RESULT_PASS);
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------
+// CC-2: consultations
+
+v1::OpenConsultationRequest Deferred(const std::string& request_id, absl::Time opened_at) {
+  v1::OpenConsultationRequest r;
+  r.set_request_id(request_id);
+  r.mutable_customer()->set_name("Sun");
+  r.mutable_agent()->set_staff_id("S-1");
+  r.mutable_agent()->set_department("customer-service");
+  r.set_question("tariff for heat pumps?");
+  r.set_handling(v1::CONSULTATION_HANDLING_DEFERRED);
+  r.set_apologised(true);
+  r.set_callback_number("13600000000");
+  *r.mutable_opened_at() = ToProto(opened_at);
+  return r;
+}
+
+TEST_F(ContactCenterServiceTest, Cc2DeferredAnswerGate) {
+  v1::OpenConsultationRequest request = Deferred("c-1", clock_.Now());
+  request.set_apologised(false);
+  request.clear_callback_number();
+  v1::OpenConsultationResponse response;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::OpenConsultation, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("CC-2"));
+  EXPECT_THAT(ViolationFields(status), UnorderedElementsAre("apologised", "callback_number"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_consultations"), 0);
+
+  v1::OpenConsultationRequest on_call = Deferred("c-2", clock_.Now());
+  on_call.set_handling(v1::CONSULTATION_HANDLING_ANSWERED_ON_CALL);
+  on_call.set_answer("0.5 yuan/kWh");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, on_call, &response).ok());
+  EXPECT_EQ(response.consultation().state(), v1::CONSULTATION_STATE_ANSWERED);
+  EXPECT_EQ(response.consultation().slas_size(), 0);
+  v1::ReplyConsultationRequest reply;
+  reply.set_request_id("cr-1");
+  reply.set_consultation_id(response.consultation().consultation_id());
+  reply.set_answer("again");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  v1::ReplyConsultationResponse replied;
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  request.set_call_id("CALL-missing");
+  request.set_apologised(true);
+  request.set_callback_number("1");
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::OpenConsultation, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ContactCenterServiceTest, Cc2CallbackExactlyAtDueIsMet) {
+  v1::OpenConsultationResponse opened;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, Deferred("c-1", clock_.Now()), &opened).ok());
+  const v1::Consultation& c = opened.consultation();
+  EXPECT_EQ(c.state(), v1::CONSULTATION_STATE_AWAITING_CALLBACK);
+  ASSERT_EQ(c.slas_size(), 1);
+  EXPECT_EQ(c.slas(0).sla(), "consultation_callback");
+  EXPECT_EQ(c.slas(0).state(), v1::SLA_STATUS_OPEN);
+  EXPECT_EQ(FromProto(c.slas(0).due_at()), kStart + absl::Hours(24));
+
+  clock_.Set(kStart + absl::Hours(24));
+  Sweep();  // exactly at the due time: not yet expired
+  v1::ReplyConsultationRequest reply;
+  reply.set_request_id("cr-1");
+  reply.set_consultation_id(c.consultation_id());
+  reply.set_answer("0.5 yuan/kWh");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  v1::ReplyConsultationResponse replied;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).ok());
+  EXPECT_EQ(replied.consultation().state(), v1::CONSULTATION_STATE_REPLIED);
+  EXPECT_EQ(replied.consultation().slas(0).state(), v1::SLA_STATUS_MET);
+  EXPECT_EQ(SlaTotal("consultation_callback", "met"), 1);
+  EXPECT_EQ(Breaches("CC-2"), 0);
+  reply.set_request_id("cr-2");
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ContactCenterServiceTest, Cc2CallbackOneMicrosecondLateIsBreachedAtExpiry) {
+  v1::OpenConsultationResponse opened;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, Deferred("c-1", clock_.Now()), &opened).ok());
+  clock_.Set(kStart + absl::Hours(24) + absl::Microseconds(1));
+  Sweep();
+  EXPECT_EQ(Breaches("CC-2"), 1);
+  EXPECT_EQ(SlaTotal("consultation_callback", "breached"), 1);
+  v1::GetConsultationRequest get;
+  get.set_consultation_id(opened.consultation().consultation_id());
+  v1::GetConsultationResponse got;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::GetConsultation, get, &got).ok());
+  EXPECT_EQ(got.consultation().slas(0).state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_EQ(got.consultation().breaches_size(), 1);
+  EXPECT_EQ(FromProto(got.consultation().breaches(0).occurred_at()), kStart + absl::Hours(24));
+
+  // The late reply still closes it; nothing is counted twice.
+  v1::ReplyConsultationRequest reply;
+  reply.set_request_id("cr-1");
+  reply.set_consultation_id(opened.consultation().consultation_id());
+  reply.set_answer("late answer");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  v1::ReplyConsultationResponse replied;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).ok());
+  EXPECT_EQ(replied.consultation().slas(0).state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_TRUE(replied.consultation().slas(0).has_closed_at());
+  EXPECT_EQ(Breaches("CC-2"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, ListConsultationsOpenFirstByDue) {
+  v1::OpenConsultationResponse a, b, answered;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, Deferred("c-1", clock_.Now()), &a).ok());
+  ASSERT_TRUE(
+      Call(&v1::ContactCenter::Stub::OpenConsultation, Deferred("c-2", clock_.Now() - absl::Hours(2)), &b).ok());
+  v1::OpenConsultationRequest on_call = Deferred("c-3", clock_.Now());
+  on_call.set_handling(v1::CONSULTATION_HANDLING_ANSWERED_ON_CALL);
+  on_call.set_answer("yes");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, on_call, &answered).ok());
+  v1::ListConsultationsRequest list;
+  v1::ListConsultationsResponse listed;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListConsultations, list, &listed).ok());
+  ASSERT_EQ(listed.consultations_size(), 3);
+  EXPECT_EQ(listed.consultations(0).consultation_id(), b.consultation().consultation_id());
+  EXPECT_EQ(listed.consultations(1).consultation_id(), a.consultation().consultation_id());
+  EXPECT_EQ(listed.consultations(2).consultation_id(), answered.consultation().consultation_id());
+  *list.mutable_due_before() = ToProto(kStart + absl::Hours(23));
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListConsultations, list, &listed).ok());
+  ASSERT_EQ(listed.consultations_size(), 1);
+  EXPECT_EQ(listed.consultations(0).consultation_id(), b.consultation().consultation_id());
+}
+
+// ---------------------------------------------------------------------------
+// CC-3: fault reports and dispatch
+
+TEST_F(ContactCenterServiceTest, Cc3CustomerInternalIsGuidedNotDispatched) {
+  v1::ReportFaultRequest request = UtilityFault("f-1", clock_.Now());
+  request.set_classification(v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL);
+  request.clear_reporter();
+  v1::ReportFaultResponse response;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ReportFault, request, &response)),
+              ElementsAre("guidance_given"));
+  request.set_guidance_given(true);
+  request.set_guidance_note("reset the breaker");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReportFault, request, &response).ok());
+  EXPECT_EQ(response.fault_report().dispatch().status(), v1::DISPATCH_STATUS_NOT_REQUIRED);
+  EXPECT_EQ(response.fault_report().slas_size(), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'repair.dispatch'"), 0);
+}
+
+TEST_F(ContactCenterServiceTest, Cc3DispatchGateNamesTheMissingContactDetails) {
+  v1::ReportFaultRequest request = UtilityFault("f-1", clock_.Now());
+  request.clear_reporter();
+  request.mutable_location()->clear_address();
+  v1::ReportFaultResponse response;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::ReportFault, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("CC-3"));
+  EXPECT_THAT(ViolationFields(status), UnorderedElementsAre("reporter.name", "reporter.phone", "location.address"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_fault_reports"), 0);
+}
+
+TEST_F(ContactCenterServiceTest, Cc3DispatchDeliveredWithinDueIsMet) {
+  v1::ReportFaultResponse response;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReportFault, UtilityFault("f-1", clock_.Now()), &response).ok());
+  const v1::FaultReport& report = response.fault_report();
+  EXPECT_EQ(report.dispatch().status(), v1::DISPATCH_STATUS_PENDING);
+  ASSERT_EQ(report.slas_size(), 1);
+  EXPECT_EQ(report.slas(0).sla(), "fault_dispatch");
+  EXPECT_EQ(FromProto(report.slas(0).due_at()), kStart + absl::Minutes(5));
+  // Retried request: one report, one dispatch message.
+  v1::ReportFaultResponse again;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReportFault, UtilityFault("f-1", clock_.Now()), &again).ok());
+  EXPECT_EQ(again.fault_report().fault_report_id(), report.fault_report_id());
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'repair.dispatch'"), 1);
+
+  clock_.Set(kStart + absl::Minutes(5));  // exactly at the due time
+  ASSERT_TRUE(outbox_.DeliverDue().ok());
+  const auto dispatches = repair_.dispatches();
+  ASSERT_EQ(dispatches.size(), 1u);
+  EXPECT_EQ(dispatches[0].fault_report_id(), report.fault_report_id());
+  EXPECT_EQ(dispatches[0].reporter().name(), "Zhao");
+  EXPECT_EQ(dispatches[0].location().address(), "8 Grid Road");
+  EXPECT_EQ(dispatches[0].classification(), v1::FAULT_CLASSIFICATION_UTILITY_SIDE);
+  EXPECT_FALSE(dispatches[0].request_id().empty());
+
+  v1::GetFaultReportRequest get;
+  get.set_fault_report_id(report.fault_report_id());
+  v1::GetFaultReportResponse got;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::GetFaultReport, get, &got).ok());
+  EXPECT_EQ(got.fault_report().dispatch().status(), v1::DISPATCH_STATUS_DELIVERED);
+  EXPECT_EQ(got.fault_report().dispatch().work_order_id(), "WO-1");
+  EXPECT_EQ(got.fault_report().dispatch().attempts(), 1);
+  EXPECT_EQ(got.fault_report().slas(0).state(), v1::SLA_STATUS_MET);
+  EXPECT_EQ(SlaTotal("fault_dispatch", "met"), 1);
+  EXPECT_EQ(Breaches("CC-3"), 0);
+
+  v1::ListFaultReportsRequest list;
+  list.set_dispatch_status(v1::DISPATCH_STATUS_DELIVERED);
+  v1::ListFaultReportsResponse listed;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListFaultReports, list, &listed).ok());
+  EXPECT_EQ(listed.fault_reports_size(), 1);
+  list.set_dispatch_status(v1::DISPATCH_STATUS_PENDING);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListFaultReports, list, &listed).ok());
+  EXPECT_EQ(listed.fault_reports_size(), 0);
+}
+
+TEST_F(ContactCenterServiceTest, Cc3RepairDownPastDueIsBreachedAtExpiryThenDeliveredOnce) {
+  repair_.RefuseDispatch(true);
+  v1::ReportFaultResponse response;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReportFault, UtilityFault("f-1", clock_.Now()), &response).ok());
+  const std::string id = response.fault_report().fault_report_id();
+  ASSERT_TRUE(outbox_.DeliverDue().ok());  // refused: stays pending
+
+  v1::GetFaultReportRequest get;
+  get.set_fault_report_id(id);
+  v1::GetFaultReportResponse got;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::GetFaultReport, get, &got).ok());
+  EXPECT_EQ(got.fault_report().dispatch().status(), v1::DISPATCH_STATUS_PENDING);
+  EXPECT_EQ(got.fault_report().dispatch().attempts(), 1);
+  EXPECT_THAT(got.fault_report().dispatch().last_error(), HasSubstr("UNAVAILABLE"));
+
+  clock_.Set(kStart + absl::Minutes(5) + absl::Microseconds(1));
+  Sweep();
+  EXPECT_EQ(Breaches("CC-3"), 1);  // at expiry, not at the eventual delivery
+  EXPECT_EQ(SlaTotal("fault_dispatch", "breached"), 1);
+
+  repair_.RefuseDispatch(false);
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(outbox_.DeliverDue().ok());
+  ASSERT_TRUE(outbox_.DeliverDue().ok());
+  EXPECT_EQ(repair_.dispatches().size(), 1u);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::GetFaultReport, get, &got).ok());
+  EXPECT_EQ(got.fault_report().dispatch().status(), v1::DISPATCH_STATUS_DELIVERED);
+  EXPECT_EQ(got.fault_report().dispatch().attempts(), 2);
+  EXPECT_TRUE(got.fault_report().dispatch().last_error().empty());
+  EXPECT_EQ(got.fault_report().slas(0).state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_EQ(got.fault_report().breaches_size(), 1);
+  EXPECT_EQ(got.fault_report().breaches(0).rule(), "CC-3");
+  EXPECT_EQ(got.fault_report().breaches(0).mechanism(), v1::MECHANISM_TIMER);
+  EXPECT_EQ(Breaches("CC-3"), 1);
+  EXPECT_EQ(SlaTotal("fault_dispatch", "met"), 0);
+}
+
+// ---------------------------------------------------------------------------
+// CC-5: complaints and tip-offs
+
+TEST_F(ContactCenterServiceTest, Cc5ComplaintRepliedExactlyAtDueIsMet) {
+  v1::RecordCaseResponse recorded;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-1", kStart), &recorded).ok());
+  const v1::CustomerCase& c = recorded.customer_case();
+  EXPECT_EQ(c.state(), v1::CASE_STATE_OPEN);
+  EXPECT_TRUE(c.thanked());
+  EXPECT_EQ(c.breaches_size(), 0);
+  ASSERT_EQ(c.slas_size(), 1);
+  EXPECT_EQ(c.slas(0).sla(), "complaint_reply");
+  EXPECT_EQ(FromProto(c.slas(0).due_at()), kStart + absl::Hours(24 * 5));
+
+  clock_.Set(kStart + absl::Hours(24 * 5));
+  Sweep();
+  v1::ReplyCaseRequest reply;
+  reply.set_request_id("kr-1");
+  reply.set_case_id(c.case_id());
+  reply.set_reply_text("crew retrained");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  v1::ReplyCaseResponse replied;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).ok());
+  EXPECT_EQ(replied.customer_case().state(), v1::CASE_STATE_REPLIED);
+  EXPECT_EQ(replied.customer_case().slas(0).state(), v1::SLA_STATUS_MET);
+  EXPECT_EQ(SlaTotal("complaint_reply", "met"), 1);
+  EXPECT_EQ(Breaches("CC-5", "repair"), 0);
+  reply.set_request_id("kr-2");
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ContactCenterServiceTest, Cc5ComplaintBackdatedPastDueIsBreachedByTheSweep) {
+  v1::RecordCaseResponse recorded;
+  const absl::Time received = kStart - absl::Hours(24 * 5) - absl::Microseconds(1);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-1", received), &recorded).ok());
+  Sweep();
+  EXPECT_EQ(Breaches("CC-5", "repair"), 1);
+  EXPECT_EQ(SlaTotal("complaint_reply", "breached"), 1);
+  parts_.on_gauge_refresh[0]();
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "open"}}), 1);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases_overdue", {{"kind", "complaint"}}), 1);
+}
+
+TEST_F(ContactCenterServiceTest, Cc5TipOffDueInTenDaysAndRedLineGoesToRisk) {
+  v1::RecordCaseRequest request = Complaint("k-1", kStart);
+  request.set_kind(v1::CASE_KIND_TIP_OFF);
+  request.set_anonymous(true);
+  request.set_red_line_rule("RK-8");
+  request.mutable_accused_staff()->set_staff_id("S-9");
+  request.mutable_accused_staff()->set_department("repair");
+  v1::RecordCaseResponse recorded;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded).ok());
+  const v1::CustomerCase& c = recorded.customer_case();
+  EXPECT_EQ(c.slas(0).sla(), "tipoff_reply");
+  EXPECT_EQ(FromProto(c.slas(0).due_at()), kStart + absl::Hours(24 * 10));
+  EXPECT_FALSE(c.has_reporter());  // anonymous
+  EXPECT_FALSE(c.red_line_forwarded());
+  std::string payload;
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto rows = txn.Query("SELECT payload FROM outbox WHERE topic = 'risk.redline'");
+                   if (!rows.ok()) return rows.status();
+                   if (rows->size() != 1) return absl::InternalError("expected one red-line message");
+                   payload = (*rows)[0].Text(0);
+                   return absl::OkStatus();
+                 }).ok());
+  v1::ReportRedLineRequest report;
+  ASSERT_TRUE(report.ParseFromString(payload));
+  EXPECT_EQ(report.rule(), "RK-8");
+  EXPECT_EQ(report.source(), v1::RED_LINE_SOURCE_TIP_OFF);
+  EXPECT_EQ(report.staff().staff_id(), "S-9");
+  EXPECT_EQ(report.source_reference(), "case/" + c.case_id());
+
+  // Once risk accepts it (here: a stand-in handler), the case shows it.
+  outbox_.RegisterHandler(kTopicRiskRedLine, [](const OutboxMessage&) { return absl::OkStatus(); });
+  ASSERT_TRUE(outbox_.DeliverDue().ok());
+  v1::GetCaseRequest get;
+  get.set_case_id(c.case_id());
+  v1::GetCaseResponse got;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::GetCase, get, &got).ok());
+  EXPECT_TRUE(got.customer_case().red_line_forwarded());
+
+  clock_.Set(kStart + absl::Hours(24 * 10) + absl::Microseconds(1));
+  Sweep();
+  EXPECT_EQ(SlaTotal("tipoff_reply", "breached"), 1);
+  EXPECT_EQ(Breaches("CC-5", "repair"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, Cc5NotThankedIsACheckBreachOfTheRecordingAgent) {
+  v1::RecordCaseRequest request = Complaint("k-1", kStart);
+  request.set_thanked(false);
+  v1::RecordCaseResponse recorded;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded).ok());
+  ASSERT_EQ(recorded.customer_case().breaches_size(), 1);
+  EXPECT_EQ(recorded.customer_case().breaches(0).rule(), "CC-5");
+  EXPECT_EQ(recorded.customer_case().breaches(0).staff_id(), "S-2");
+  EXPECT_EQ(Breaches("CC-5", "customer-service"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, RecordCaseValidation) {
+  v1::RecordCaseRequest request;
+  request.set_request_id("k-1");
+  request.set_red_line_rule("RK-12");
+  request.set_department("nowhere");
+  v1::RecordCaseResponse recorded;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded)),
+              UnorderedElementsAre("kind", "department", "summary", "red_line_rule", "received_at"));
+  v1::ReplyCaseRequest reply;
+  reply.set_request_id("kr-1");
+  reply.set_case_id("CASE-missing");
+  reply.set_reply_text("x");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  v1::ReplyCaseResponse replied;
+  EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::RecordCaseResponse ok;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-2", kStart), &ok).ok());
+  reply.set_case_id(ok.customer_case().case_id());
+  *reply.mutable_replied_at() = ToProto(kStart - absl::Seconds(1));
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied)), ElementsAre("replied_at"));
+}
+
+TEST_F(ContactCenterServiceTest, ListCasesByDueDepartmentAndState) {
+  v1::RecordCaseResponse early, late, other;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-1", kStart), &late).ok());
+  ASSERT_TRUE(
+      Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-2", kStart - absl::Hours(30)), &early).ok());
+  v1::RecordCaseRequest metering = Complaint("k-3", kStart);
+  metering.set_department("metering");
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, metering, &other).ok());
+
+  v1::ListCasesRequest list;
+  list.set_department("repair");
+  v1::ListCasesResponse listed;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, list, &listed).ok());
+  ASSERT_EQ(listed.cases_size(), 2);
+  EXPECT_EQ(listed.cases(0).case_id(), early.customer_case().case_id());  // due first
+  EXPECT_EQ(listed.cases(1).case_id(), late.customer_case().case_id());
+
+  list.clear_department();
+  *list.mutable_due_before() = ToProto(kStart + absl::Hours(24 * 4));
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, list, &listed).ok());
+  ASSERT_EQ(listed.cases_size(), 1);
+  EXPECT_EQ(listed.cases(0).case_id(), early.customer_case().case_id());
+
+  v1::ReplyCaseRequest reply;
+  reply.set_request_id("kr-1");
+  reply.set_case_id(other.customer_case().case_id());
+  reply.set_reply_text("meter replaced");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  v1::ReplyCaseResponse replied;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).ok());
+  v1::ListCasesRequest open;
+  open.set_state(v1::CASE_STATE_OPEN);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, open, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 2);
+  open.set_state(v1::CASE_STATE_REPLIED);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, open, &listed).ok());
+  ASSERT_EQ(listed.cases_size(), 1);
+  EXPECT_EQ(listed.cases(0).case_id(), other.customer_case().case_id());
+  v1::ListCasesRequest red;
+  red.set_red_line_only(true);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, red, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 0);
+
+  parts_.on_gauge_refresh[0]();
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "open"}}), 2);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "replied"}}),
+            1);
+}
+
+// ---------------------------------------------------------------------------
+// WatchBreaches
+
+TEST_F(ContactCenterServiceTest, WatchBreachesStreamsFromTheCursor) {
+  RecordOk(AnsweredCall("r-1", 5));                        // CC-1
+  v1::RecordCallRequest agent_hung_up = AnsweredCall("r-2", 1);
+  agent_hung_up.set_hang_up_party(v1::HANG_UP_PARTY_AGENT);  // CC-8
+  RecordOk(agent_hung_up);
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::ContactCenterWatchBreachesRequest request;
+  request.set_after_sequence(1);
+  auto reader = stub_->WatchBreaches(&ctx, request);
+  v1::BreachEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.sequence(), 2);
+  EXPECT_EQ(event.breach().rule(), "CC-8");
+  ctx.TryCancel();
+  while (reader->Read(&event)) {
+  }
+  reader->Finish();
+
+  grpc::ClientContext bad_ctx;
+  request.set_after_sequence(-1);
+  auto bad = stub_->WatchBreaches(&bad_ctx, request);
+  EXPECT_FALSE(bad->Read(&event));
+  EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace gridserve::contact_center
