@@ -3,8 +3,8 @@
 GRIDSERVE_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config curl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libsqlite3-dev libpq-dev
-  prometheus postgresql
+  libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libsqlite3-dev libpq-dev libbenchmark-dev
+  prometheus postgresql python3-grpcio python3-protobuf
 )
 
 gridserve_install_deps() {
