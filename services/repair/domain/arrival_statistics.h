@@ -1,0 +1,49 @@
+#ifndef GRIDSERVE_SERVICES_REPAIR_DOMAIN_ARRIVAL_STATISTICS_H_
+#define GRIDSERVE_SERVICES_REPAIR_DOMAIN_ARRIVAL_STATISTICS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gridserve/v1/config.pb.h"
+#include "gridserve/v1/repair.pb.h"
+#include "services/common/business_calendar.h"
+
+namespace gridserve::repair {
+
+// The RP-1 facts of one order, as its clocks recorded them.
+struct OrderTimes {
+  std::string area_class;
+  absl::Time dispatched_at;
+  absl::Time arrival_due;
+  std::optional<absl::Time> arrived_at;
+  std::optional<absl::Time> restoration_due;
+  std::optional<absl::Time> restored_at;
+};
+
+struct StatisticsBucket {
+  absl::Time start;
+  absl::Time end;
+};
+
+// Splits [start, end) into local calendar days / weeks (from Monday) /
+// months, clipped to the period; WHOLE_PERIOD (or unspecified) is one
+// bucket. At most `max_buckets`, else INVALID_ARGUMENT on granularity.
+absl::StatusOr<std::vector<StatisticsBucket>> MakeBuckets(const BusinessCalendar& calendar, absl::Time start,
+                                                          absl::Time end, v1::StatisticsGranularity granularity,
+                                                          int max_buckets = 1000);
+
+// RP-1 as State Grid states it: the AVERAGE dispatch → arrival time per area
+// class (and arrival → restoration), next to each class's promise, plus the
+// count of orders whose promise was broken (arrived late, or not arrived and
+// the promise already past at `now`; exactly at the promise is on time).
+// One statistic per bucket and configured area class, empty ones included.
+std::vector<v1::ArrivalStatistic> ComputeArrivalStatistics(const v1::SuiteConfig& config,
+                                                           const std::vector<StatisticsBucket>& buckets,
+                                                           const std::vector<OrderTimes>& orders, absl::Time now);
+
+}  // namespace gridserve::repair
+
+#endif  // GRIDSERVE_SERVICES_REPAIR_DOMAIN_ARRIVAL_STATISTICS_H_

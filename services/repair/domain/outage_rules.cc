@@ -1,0 +1,199 @@
+#include "services/repair/domain/outage_rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/config.h"
+#include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
+
+namespace gridserve::repair {
+namespace {
+
+absl::Status Refuse(const v1::Outage& outage, const std::string& clause, const std::string& why) {
+  return PreconditionFailed(clause, OutageSubject(outage.outage_id()), absl::StrCat(clause, ": ", why));
+}
+
+bool Closed(const v1::Outage& outage) {
+  return outage.state() == v1::OUTAGE_STATE_RESTORED || outage.state() == v1::OUTAGE_STATE_CANCELLED;
+}
+
+std::string ClosedWord(const v1::Outage& outage) {
+  return outage.state() == v1::OUTAGE_STATE_RESTORED ? "outage already restored" : "outage cancelled";
+}
+
+std::string Hours(absl::Duration d) { return absl::FormatDuration(d); }
+
+// An automatic red-line finding: one breach on the outage (local record,
+// metric, WatchBreaches) and one report to risk that refers to it. Both ids
+// are stable per (rule, outage): evaluating twice reports once.
+void AddRedLine(StepEffects& effects, const v1::Outage& outage, const std::string& rule, absl::Time occurred_at,
+                const std::string& description) {
+  const std::string subject = OutageSubject(outage.outage_id());
+  v1::Breach breach;
+  breach.set_breach_id(absl::StrCat("repair/", rule, "/", subject));
+  breach.set_rule(rule);
+  breach.set_department(outage.department());
+  breach.set_subject(subject);
+  breach.set_detail(description);
+  *breach.mutable_occurred_at() = ToProto(occurred_at);
+  breach.set_mechanism(v1::MECHANISM_CHECK);
+
+  v1::ReportRedLineRequest report;
+  report.set_request_id(absl::StrCat("repair/redline/", rule, "/", subject));
+  report.set_rule(rule);
+  report.set_source(v1::RED_LINE_SOURCE_AUTOMATIC);
+  report.set_department(outage.department());
+  report.set_source_service("repair");
+  report.set_source_reference(subject);
+  *report.mutable_occurred_at() = ToProto(occurred_at);
+  report.set_description(description);
+  auto* ref = report.add_related_breaches();
+  ref->set_breach_id(breach.breach_id());
+  ref->set_service("repair");
+  ref->set_rule(rule);
+
+  effects.breaches.push_back(std::move(breach));
+  effects.red_lines.push_back(std::move(report));
+}
+
+}  // namespace
+
+void OutageRules::Open(v1::Outage& outage, absl::Time now) const {
+  *outage.mutable_created_at() = ToProto(now);
+  if (outage.kind() == v1::OUTAGE_KIND_FAULT) {
+    outage.set_state(v1::OUTAGE_STATE_ACTIVE);
+  } else {
+    outage.set_state(v1::OUTAGE_STATE_SCHEDULED);
+  }
+  if (!outage.has_etr() && outage.has_planned_end()) *outage.mutable_etr() = outage.planned_end();
+  for (auto& customer : *outage.mutable_important_customers()) customer.clear_first_noticed_at();
+}
+
+absl::Status OutageRules::AddNotice(v1::Outage& outage, v1::OutageNotice notice) const {
+  if (Closed(outage)) return Refuse(outage, "RK-3", ClosedWord(outage));
+  if (notice.audience() == v1::NOTICE_AUDIENCE_IMPORTANT_CUSTOMER) {
+    auto& customers = *outage.mutable_important_customers();
+    auto it = std::find_if(customers.begin(), customers.end(), [&](const v1::ImportantCustomer& c) {
+      return c.customer_id() == notice.important_customer_id();
+    });
+    if (it == customers.end()) {
+      return InvalidField("important_customer_id", "is not an important customer of this outage");
+    }
+    if (!it->has_first_noticed_at() || FromProto(notice.sent_at()) < FromProto(it->first_noticed_at())) {
+      *it->mutable_first_noticed_at() = notice.sent_at();
+    }
+  } else {
+    notice.clear_important_customer_id();
+  }
+  *outage.add_notices() = std::move(notice);
+  return absl::OkStatus();
+}
+
+std::optional<absl::Time> OutageRules::NoticeDeadline(const v1::Outage& outage) const {
+  if (!outage.has_planned_start()) return std::nullopt;
+  switch (outage.kind()) {
+    case v1::OUTAGE_KIND_PLANNED:
+      return FromProto(outage.planned_start()) - ToAbsl(config_.repair().planned_outage_notice_lead());
+    case v1::OUTAGE_KIND_TEMPORARY_MAINTENANCE:
+      return FromProto(outage.planned_start()) - ToAbsl(config_.repair().temporary_maintenance_notice_lead());
+    default:
+      return std::nullopt;  // a fault outage cannot be announced
+  }
+}
+
+absl::StatusOr<StepEffects> OutageRules::Start(v1::Outage& outage, absl::Time at) const {
+  if (Closed(outage)) return Refuse(outage, "RK-3", ClosedWord(outage));
+  if (outage.state() != v1::OUTAGE_STATE_SCHEDULED) return Refuse(outage, "RK-3", "outage already started");
+  *outage.mutable_started_at() = ToProto(at);
+  outage.set_state(v1::OUTAGE_STATE_ACTIVE);
+
+  StepEffects effects;
+  const std::optional<absl::Time> deadline = NoticeDeadline(outage);
+  if (!deadline.has_value()) return effects;
+  // RK-3: every important customer notified at or before the deadline
+  // (exactly at the deadline is in time).
+  int late = 0;
+  int never = 0;
+  for (const auto& customer : outage.important_customers()) {
+    if (!customer.has_first_noticed_at()) {
+      ++never;
+    } else if (FromProto(customer.first_noticed_at()) > *deadline) {
+      ++late;
+    }
+  }
+  if (late + never == 0) return effects;
+  const absl::Duration lead = FromProto(outage.planned_start()) - *deadline;
+  AddRedLine(effects, outage, "RK-3", std::min(*deadline, at),
+             absl::StrCat("outage started without the ", Hours(lead), " advance notice to important customers: ",
+                          never, " not notified, ", late, " notified late, of ",
+                          outage.important_customers_size()));
+  return effects;
+}
+
+absl::Status OutageRules::UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Time updated_at,
+                                    const std::string& reason) const {
+  if (Closed(outage)) return Refuse(outage, "RK-4", ClosedWord(outage));
+  if (etr < updated_at) return InvalidField("etr", "is before updated_at (an estimate must lie ahead)");
+  *outage.mutable_etr() = ToProto(etr);
+  auto* update = outage.add_etr_updates();
+  *update->mutable_etr() = ToProto(etr);
+  *update->mutable_updated_at() = ToProto(updated_at);
+  update->set_reason(reason);
+  return absl::OkStatus();
+}
+
+std::optional<absl::Time> OutageRules::RestorationDeadline(const v1::Outage& outage) const {
+  std::optional<absl::Time> reference;
+  if (outage.has_etr()) {
+    reference = FromProto(outage.etr());
+  } else if (outage.has_planned_end()) {
+    reference = FromProto(outage.planned_end());
+  }
+  if (!reference.has_value()) return std::nullopt;
+  return *reference + ToAbsl(config_.repair().restoration_grace());
+}
+
+absl::StatusOr<StepEffects> OutageRules::Restore(v1::Outage& outage, absl::Time at,
+                                                 const std::string& delay_cause) const {
+  if (Closed(outage)) return Refuse(outage, "RK-4", ClosedWord(outage));
+  if (outage.state() != v1::OUTAGE_STATE_ACTIVE) {
+    return Refuse(outage, "RK-4", "outage not started (RecordOutageStart first)");
+  }
+  if (at < FromProto(outage.started_at())) return InvalidField("restored_at", "is before started_at");
+  *outage.mutable_restored_at() = ToProto(at);
+  outage.set_delay_cause(delay_cause);
+  outage.set_state(v1::OUTAGE_STATE_RESTORED);
+
+  StepEffects effects;
+  // RK-4: late restoration without a recorded cause (exactly at the deadline is in time).
+  const std::optional<absl::Time> deadline = RestorationDeadline(outage);
+  if (deadline.has_value() && at > *deadline && delay_cause.empty()) {
+    AddRedLine(effects, outage, "RK-4", *deadline,
+               absl::StrCat("supply restored ", absl::FormatDuration(at - *deadline),
+                            " after the ETR / planned end (plus grace) with no recorded cause"));
+  }
+  return effects;
+}
+
+absl::Status OutageRules::Cancel(v1::Outage& outage, const std::string& reason) const {
+  if (outage.state() == v1::OUTAGE_STATE_CANCELLED) return Refuse(outage, "RK-4", "outage already cancelled");
+  if (outage.state() != v1::OUTAGE_STATE_SCHEDULED) return Refuse(outage, "RK-4", "outage already started");
+  outage.set_state(v1::OUTAGE_STATE_CANCELLED);
+  outage.set_cancel_reason(reason);
+  return absl::OkStatus();
+}
+
+OutageMatch OutageRules::Covers(const v1::Outage& outage, const v1::Location& location, absl::Time at) {
+  if (!outage.has_started_at() || FromProto(outage.started_at()) > at) return OutageMatch::kNone;
+  if (outage.state() == v1::OUTAGE_STATE_CANCELLED) return OutageMatch::kNone;
+  if (outage.has_restored_at() && FromProto(outage.restored_at()) <= at) return OutageMatch::kNone;
+  const auto contains = [](const auto& list, const std::string& value) {
+    return !value.empty() && std::find(list.begin(), list.end(), value) != list.end();
+  };
+  if (contains(outage.feeder_ids(), location.feeder_id())) return OutageMatch::kFeeder;
+  if (contains(outage.area_codes(), location.area_code())) return OutageMatch::kArea;
+  return OutageMatch::kNone;
+}
+
+}  // namespace gridserve::repair

@@ -1,0 +1,220 @@
+// Outages and the automatic red lines RK-3 (notice lead time) and RK-4
+// (restoration later than the ETR / planned end without a cause).
+#include "services/repair/domain/outage_rules.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/config.h"
+#include "services/common/rpc_util.h"
+#include "tests/common/test_db.h"
+
+namespace gridserve::repair {
+namespace {
+
+using ::gridserve::testing::kStart;
+using ::testing::HasSubstr;
+
+class OutageRulesTest : public ::testing::Test {
+ protected:
+  // Planned start one week and a day after kStart, four hours long.
+  const absl::Time planned_start_ = kStart + absl::Hours(24 * 8);
+  const absl::Time planned_end_ = planned_start_ + absl::Hours(4);
+
+  v1::Outage Planned(v1::OutageKind kind = v1::OUTAGE_KIND_PLANNED) {
+    v1::Outage o;
+    o.set_outage_id("OUT-1");
+    o.set_kind(kind);
+    o.set_department("operations");
+    o.add_feeder_ids("F-10");
+    o.add_area_codes("A-1");
+    o.add_important_customers()->set_customer_id("C-HOSPITAL");
+    *o.mutable_planned_start() = ToProto(planned_start_);
+    *o.mutable_planned_end() = ToProto(planned_end_);
+    rules_.Open(o, kStart);
+    return o;
+  }
+  void Notify(v1::Outage& o, absl::Time at) {
+    v1::OutageNotice n;
+    n.set_notice_id("ON-1");
+    n.set_audience(v1::NOTICE_AUDIENCE_IMPORTANT_CUSTOMER);
+    n.set_important_customer_id("C-HOSPITAL");
+    n.set_channel(v1::NOTICE_CHANNEL_PHONE);
+    *n.mutable_sent_at() = ToProto(at);
+    ASSERT_TRUE(rules_.AddNotice(o, n).ok());
+  }
+  v1::Outage Started() {
+    v1::Outage o = Planned();
+    Notify(o, planned_start_ - absl::Hours(24 * 7));
+    EXPECT_TRUE(rules_.Start(o, planned_start_).ok());
+    return o;
+  }
+
+  v1::SuiteConfig config_ = DefaultConfig();
+  OutageRules rules_{config_};
+};
+
+TEST_F(OutageRulesTest, OpenSetsStateAndDefaultEtr) {
+  v1::Outage planned = Planned();
+  EXPECT_EQ(planned.state(), v1::OUTAGE_STATE_SCHEDULED);
+  EXPECT_EQ(FromProto(planned.etr()), planned_end_);
+  v1::Outage fault;
+  fault.set_kind(v1::OUTAGE_KIND_FAULT);
+  *fault.mutable_started_at() = ToProto(kStart);
+  rules_.Open(fault, kStart);
+  EXPECT_EQ(fault.state(), v1::OUTAGE_STATE_ACTIVE);
+  EXPECT_FALSE(fault.has_etr());
+}
+
+TEST_F(OutageRulesTest, Rk3NoticeExactlyAtTheLeadTimeIsInTime) {
+  v1::Outage o = Planned();
+  Notify(o, planned_start_ - absl::Hours(24 * 7));
+  auto effects = rules_.Start(o, planned_start_);
+  ASSERT_TRUE(effects.ok());
+  EXPECT_TRUE(effects->breaches.empty());
+  EXPECT_TRUE(effects->red_lines.empty());
+  EXPECT_EQ(o.state(), v1::OUTAGE_STATE_ACTIVE);
+}
+
+TEST_F(OutageRulesTest, Rk3NoticeOneMicrosecondLateIsReportedToRisk) {
+  v1::Outage o = Planned();
+  const absl::Time deadline = planned_start_ - absl::Hours(24 * 7);
+  Notify(o, deadline + absl::Microseconds(1));
+  auto effects = rules_.Start(o, planned_start_);
+  ASSERT_TRUE(effects.ok());
+  ASSERT_EQ(effects->breaches.size(), 1u);
+  ASSERT_EQ(effects->red_lines.size(), 1u);
+  const v1::Breach& breach = effects->breaches[0];
+  EXPECT_EQ(breach.rule(), "RK-3");
+  EXPECT_EQ(breach.breach_id(), "repair/RK-3/outage/OUT-1");
+  EXPECT_EQ(breach.subject(), "outage/OUT-1");
+  EXPECT_EQ(FromProto(breach.occurred_at()), deadline);
+  const v1::ReportRedLineRequest& report = effects->red_lines[0];
+  EXPECT_EQ(report.rule(), "RK-3");
+  EXPECT_EQ(report.source(), v1::RED_LINE_SOURCE_AUTOMATIC);
+  EXPECT_EQ(report.request_id(), "repair/redline/RK-3/outage/OUT-1");
+  EXPECT_EQ(report.department(), "operations");
+  EXPECT_EQ(report.source_service(), "repair");
+  ASSERT_EQ(report.related_breaches_size(), 1);
+  EXPECT_EQ(report.related_breaches(0).breach_id(), breach.breach_id());
+  EXPECT_THAT(report.description(), HasSubstr("1 notified late"));
+}
+
+TEST_F(OutageRulesTest, Rk3ImportantCustomerNeverNotified) {
+  v1::Outage o = Planned();
+  auto effects = rules_.Start(o, planned_start_);
+  ASSERT_TRUE(effects.ok());
+  ASSERT_EQ(effects->red_lines.size(), 1u);
+  EXPECT_THAT(effects->red_lines[0].description(), HasSubstr("1 not notified"));
+}
+
+TEST_F(OutageRulesTest, Rk3TemporaryMaintenanceUses24Hours) {
+  v1::Outage on_time = Planned(v1::OUTAGE_KIND_TEMPORARY_MAINTENANCE);
+  Notify(on_time, planned_start_ - absl::Hours(24));
+  EXPECT_TRUE(rules_.Start(on_time, planned_start_)->red_lines.empty());
+  v1::Outage late = Planned(v1::OUTAGE_KIND_TEMPORARY_MAINTENANCE);
+  Notify(late, planned_start_ - absl::Hours(24) + absl::Microseconds(1));
+  EXPECT_EQ(rules_.Start(late, planned_start_)->red_lines.size(), 1u);
+}
+
+TEST_F(OutageRulesTest, EarliestNoticeCounts) {
+  v1::Outage o = Planned();
+  Notify(o, planned_start_ - absl::Hours(24));       // late reminder
+  Notify(o, planned_start_ - absl::Hours(24 * 10));  // but the first notice was early
+  EXPECT_EQ(FromProto(o.important_customers(0).first_noticed_at()), planned_start_ - absl::Hours(24 * 10));
+  EXPECT_TRUE(rules_.Start(o, planned_start_)->red_lines.empty());
+}
+
+TEST_F(OutageRulesTest, NoticeChecks) {
+  v1::Outage o = Planned();
+  v1::OutageNotice stranger;
+  stranger.set_audience(v1::NOTICE_AUDIENCE_IMPORTANT_CUSTOMER);
+  stranger.set_important_customer_id("C-OTHER");
+  auto s = rules_.AddNotice(o, stranger);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(s).at(0).field, "important_customer_id");
+  ASSERT_TRUE(rules_.Cancel(o, "weather").ok());
+  v1::OutageNotice pub;
+  pub.set_audience(v1::NOTICE_AUDIENCE_PUBLIC);
+  EXPECT_EQ(rules_.AddNotice(o, pub).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(OutageRulesTest, StartAndCancelTransitions) {
+  v1::Outage o = Started();
+  EXPECT_EQ(rules_.Start(o, planned_start_).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(rules_.Cancel(o, "x").code(), absl::StatusCode::kFailedPrecondition);
+  v1::Outage scheduled = Planned();
+  EXPECT_EQ(rules_.Restore(scheduled, planned_end_, "").status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(rules_.Cancel(scheduled, "weather").ok());
+  EXPECT_EQ(scheduled.state(), v1::OUTAGE_STATE_CANCELLED);
+  EXPECT_EQ(rules_.Cancel(scheduled, "again").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(OutageRulesTest, FaultOutageHasNoRk3) {
+  v1::Outage fault;
+  fault.set_outage_id("OUT-2");
+  fault.set_kind(v1::OUTAGE_KIND_FAULT);
+  fault.add_important_customers()->set_customer_id("C-HOSPITAL");
+  *fault.mutable_started_at() = ToProto(kStart);
+  rules_.Open(fault, kStart);
+  EXPECT_FALSE(rules_.NoticeDeadline(fault).has_value());
+}
+
+TEST_F(OutageRulesTest, Rk4RestoredExactlyAtEtrIsInTime) {
+  v1::Outage o = Started();
+  auto effects = rules_.Restore(o, planned_end_, "");
+  ASSERT_TRUE(effects.ok());
+  EXPECT_TRUE(effects->red_lines.empty());
+  EXPECT_EQ(o.state(), v1::OUTAGE_STATE_RESTORED);
+  EXPECT_EQ(rules_.Restore(o, planned_end_, "").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(OutageRulesTest, Rk4LateWithoutCauseIsReported) {
+  v1::Outage o = Started();
+  auto effects = rules_.Restore(o, planned_end_ + absl::Microseconds(1), "");
+  ASSERT_TRUE(effects.ok());
+  ASSERT_EQ(effects->red_lines.size(), 1u);
+  EXPECT_EQ(effects->red_lines[0].rule(), "RK-4");
+  EXPECT_EQ(effects->breaches[0].breach_id(), "repair/RK-4/outage/OUT-1");
+  EXPECT_EQ(FromProto(effects->breaches[0].occurred_at()), planned_end_);
+}
+
+TEST_F(OutageRulesTest, Rk4LateWithRecordedCauseIsNotReported) {
+  v1::Outage o = Started();
+  auto effects = rules_.Restore(o, planned_end_ + absl::Hours(1), "transformer failed during work");
+  ASSERT_TRUE(effects.ok());
+  EXPECT_TRUE(effects->red_lines.empty());
+}
+
+TEST_F(OutageRulesTest, Rk4JudgedAgainstTheCurrentEtrPlusGrace) {
+  config_.mutable_repair()->mutable_restoration_grace()->set_seconds(600);
+  v1::Outage o = Started();
+  const absl::Time new_etr = planned_end_ + absl::Hours(2);
+  EXPECT_EQ(rules_.UpdateEtr(o, planned_start_, planned_start_ + absl::Minutes(1), "x").code(),
+            absl::StatusCode::kInvalidArgument);  // an estimate in the past
+  ASSERT_TRUE(rules_.UpdateEtr(o, new_etr, planned_end_ - absl::Minutes(30), "cable fault found").ok());
+  EXPECT_EQ(o.etr_updates_size(), 1);
+  EXPECT_EQ(*rules_.RestorationDeadline(o), new_etr + absl::Minutes(10));
+  v1::Outage copy = o;
+  EXPECT_TRUE(rules_.Restore(copy, new_etr + absl::Minutes(10), "")->red_lines.empty());
+  EXPECT_EQ(rules_.Restore(o, new_etr + absl::Minutes(10) + absl::Microseconds(1), "")->red_lines.size(), 1u);
+}
+
+TEST_F(OutageRulesTest, CoversMatchesFeederThenAreaWhileSupplyIsCut) {
+  v1::Outage o = Started();
+  v1::Location feeder;
+  feeder.set_feeder_id("F-10");
+  v1::Location area;
+  area.set_area_code("A-1");
+  v1::Location elsewhere;
+  elsewhere.set_area_code("A-2");
+  EXPECT_EQ(OutageRules::Covers(o, feeder, planned_start_), OutageMatch::kFeeder);
+  EXPECT_EQ(OutageRules::Covers(o, area, planned_start_ + absl::Hours(1)), OutageMatch::kArea);
+  EXPECT_EQ(OutageRules::Covers(o, elsewhere, planned_start_), OutageMatch::kNone);
+  EXPECT_EQ(OutageRules::Covers(o, feeder, planned_start_ - absl::Microseconds(1)), OutageMatch::kNone);
+  ASSERT_TRUE(rules_.Restore(o, planned_end_, "").ok());
+  EXPECT_EQ(OutageRules::Covers(o, feeder, planned_end_ - absl::Microseconds(1)), OutageMatch::kFeeder);
+  EXPECT_EQ(OutageRules::Covers(o, feeder, planned_end_), OutageMatch::kNone);
+}
+
+}  // namespace
+}  // namespace gridserve::repair

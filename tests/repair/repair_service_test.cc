@@ -1,0 +1,550 @@
+// The Repair adapter through an in-process gRPC server on 127.0.0.1:0:
+// status codes, field violations, idempotency, gates, clocks, metrics.
+#include "services/repair/grpc/repair_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
+#include "services/common/config.h"
+#include "services/common/rpc_util.h"
+#include "services/repair/storage/repair_schema.h"
+#include "tests/common/test_db.h"
+
+namespace gridserve::repair {
+namespace {
+
+using ::gridserve::testing::CountRows;
+using ::gridserve::testing::kStart;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+class RepairServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = gridserve::testing::OpenPlatformDb(clock_);
+    ASSERT_TRUE(ApplyMigrations(*db_, clock_, "repair", RepairMigrations()).ok());
+    metrics_ = std::make_unique<ServiceMetrics>("repair", "test", config_);
+    breaches_ = std::make_unique<BreachRecorder>("repair", clock_, metrics_.get(), BreachRecorder::OutboxToRisk(clock_));
+    sla_ = std::make_unique<SlaClock>(clock_, *breaches_, metrics_.get());
+    outbox_ = std::make_unique<OutboxRelay>(*db_, clock_, OutboxOptions{});
+    context_ = std::make_unique<ServiceContext>(ServiceContext{
+        config_, calendar_, clock_, *db_, *metrics_, *breaches_, *sla_, *outbox_, PeerTargets{},
+        [](const std::string& t) { return grpc::CreateChannel(t, grpc::InsecureChannelCredentials()); }});
+    auto parts = BuildRepair(*context_);
+    ASSERT_TRUE(parts.ok());
+    parts_ = *std::move(parts);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(parts_.service.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    stub_ = v1::Repair::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  template <typename Req, typename Resp>
+  grpc::Status Call(grpc::Status (v1::Repair::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
+  static std::vector<std::string> Fields(const grpc::Status& s) {
+    std::vector<std::string> out;
+    for (const auto& v : FieldViolationsOf(FromGrpcStatus(s))) out.push_back(v.field);
+    return out;
+  }
+
+  v1::AcceptDispatchRequest Dispatch(const std::string& fault_report_id, absl::Time at) {
+    v1::AcceptDispatchRequest r;
+    r.set_request_id("msg-" + fault_report_id);
+    r.set_fault_report_id(fault_report_id);
+    r.mutable_reporter()->set_name("Customer");
+    r.mutable_reporter()->set_phone("13800000000");
+    r.mutable_location()->set_address("1 Grid Road");
+    r.mutable_location()->set_area_class("urban");
+    r.mutable_location()->set_feeder_id("F-10");
+    r.set_description("no power");
+    r.set_classification(v1::FAULT_CLASSIFICATION_UTILITY_SIDE);
+    r.set_department("repair");
+    *r.mutable_reported_at() = ToProto(at);
+    *r.mutable_dispatched_at() = ToProto(at);
+    return r;
+  }
+
+  std::string NewOrder(const std::string& fault_report_id = "FR-1", absl::Time at = kStart) {
+    v1::AcceptDispatchResponse resp;
+    EXPECT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, Dispatch(fault_report_id, at), &resp).ok());
+    return resp.work_order().work_order_id();
+  }
+
+  grpc::Status Arrive(const std::string& id, absl::Time at, v1::RecordArrivalResponse* resp,
+                      const std::string& request_id = "arrive-1") {
+    v1::RecordArrivalRequest r;
+    r.set_request_id(request_id);
+    r.set_work_order_id(id);
+    r.mutable_staff()->set_staff_id("S-1");
+    *r.mutable_arrived_at() = ToProto(at);
+    r.set_site_surveyed(true);
+    return Call(&v1::Repair::Stub::RecordArrival, r, resp);
+  }
+
+  const v1::SlaState* FindSla(const v1::WorkOrder& order, const std::string& sla) {
+    for (const auto& s : order.slas()) {
+      if (s.sla() == sla) return &s;
+    }
+    return nullptr;
+  }
+
+  std::string Metrics() { return prometheus::TextSerializer().Serialize(metrics_->registry()->Collect()); }
+
+  FakeClock clock_{kStart};
+  v1::SuiteConfig config_ = DefaultConfig();
+  BusinessCalendar calendar_ = *BusinessCalendar::FromConfig(config_.calendar());
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<ServiceMetrics> metrics_;
+  std::unique_ptr<BreachRecorder> breaches_;
+  std::unique_ptr<SlaClock> sla_;
+  std::unique_ptr<OutboxRelay> outbox_;
+  std::unique_ptr<ServiceContext> context_;
+  ServiceParts parts_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Repair::Stub> stub_;
+};
+
+TEST_F(RepairServiceTest, AcceptDispatchValidatesFields) {
+  v1::AcceptDispatchRequest bad = Dispatch("", kStart);
+  bad.mutable_location()->set_address("");
+  bad.mutable_location()->set_area_class("lunar");
+  bad.clear_dispatched_at();
+  v1::AcceptDispatchResponse resp;
+  grpc::Status s = Call(&v1::Repair::Stub::AcceptDispatch, bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::IsSupersetOf({"fault_report_id", "location.address", "location.area_class",
+                                                  "dispatched_at"}));
+  v1::AcceptDispatchRequest future = Dispatch("FR-9", kStart + absl::Minutes(6));
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::AcceptDispatch, future, &resp)), Contains("dispatched_at"));
+}
+
+TEST_F(RepairServiceTest, RedeliveredDispatchReturnsTheSameOrder) {
+  v1::AcceptDispatchResponse first, second;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, Dispatch("FR-1", kStart), &first).ok());
+  EXPECT_TRUE(first.created());
+  EXPECT_EQ(first.work_order().state(), v1::WORK_ORDER_STATE_DISPATCHED);
+  EXPECT_EQ(first.work_order().source(), v1::WORK_ORDER_SOURCE_DISPATCH);
+  v1::AcceptDispatchRequest again = Dispatch("FR-1", kStart);
+  again.set_request_id("another-message-id");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, again, &second).ok());
+  EXPECT_FALSE(second.created());
+  EXPECT_EQ(second.work_order().work_order_id(), first.work_order().work_order_id());
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM repair_work_orders"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM sla_timers"), 1);
+  const v1::SlaState* arrival = FindSla(first.work_order(), "repair_arrival");
+  ASSERT_NE(arrival, nullptr);
+  EXPECT_EQ(FromProto(arrival->due_at()), kStart + absl::Minutes(45));
+  EXPECT_EQ(arrival->clause(), "RP-1");
+}
+
+TEST_F(RepairServiceTest, CreateWorkOrderIsIdempotentByRequestId) {
+  v1::CreateWorkOrderRequest r;
+  r.set_request_id("desk-1");
+  r.mutable_location()->set_address("2 Grid Road");
+  r.mutable_location()->set_area_class("rural");
+  r.set_description("line down");
+  *r.mutable_dispatched_at() = ToProto(kStart);
+  v1::CreateWorkOrderResponse a, b;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateWorkOrder, r, &a).ok());
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateWorkOrder, r, &b).ok());
+  EXPECT_EQ(a.work_order().work_order_id(), b.work_order().work_order_id());
+  EXPECT_EQ(a.work_order().source(), v1::WORK_ORDER_SOURCE_REPAIR_DESK);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM repair_work_orders"), 1);
+  r.set_description("something else");
+  EXPECT_EQ(Call(&v1::Repair::Stub::CreateWorkOrder, r, &b).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  r.set_request_id("desk-2");
+  r.set_outage_id("OUT-missing");
+  EXPECT_EQ(Call(&v1::Repair::Stub::CreateWorkOrder, r, &b).error_code(), grpc::StatusCode::NOT_FOUND);
+  r.set_outage_id("");
+  r.set_description("");
+  r.clear_dispatched_at();
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateWorkOrder, r, &b)),
+              ::testing::IsSupersetOf({"description", "dispatched_at"}));
+}
+
+TEST_F(RepairServiceTest, ArrivalExactlyAtThePromiseIsOnTime) {
+  const std::string id = NewOrder();
+  clock_.Set(kStart + absl::Minutes(45));
+  ASSERT_EQ(*sla_->Sweep(*db_), 0);
+  v1::RecordArrivalResponse resp;
+  ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(45), &resp).ok());
+  EXPECT_EQ(FindSla(resp.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_MET);
+  const v1::SlaState* restoration = FindSla(resp.work_order(), "repair_restoration");
+  ASSERT_NE(restoration, nullptr);
+  EXPECT_EQ(restoration->state(), v1::SLA_STATUS_OPEN);
+  EXPECT_EQ(FromProto(restoration->due_at()), kStart + absl::Minutes(45) + absl::Hours(3));
+  EXPECT_TRUE(resp.work_order().breaches().empty());
+  EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_arrival_seconds_count{area_class=\"urban\"} 1"));
+}
+
+TEST_F(RepairServiceTest, LateArrivalBreachesAtTheExpiryNotAtArrival) {
+  const std::string id = NewOrder();
+  const absl::Time due = kStart + absl::Minutes(45);
+  clock_.Set(due + absl::Microseconds(1));
+  ASSERT_EQ(*sla_->Sweep(*db_), 1);  // the breach is counted the moment the promise expires
+  clock_.Set(due + absl::Minutes(30));
+  v1::RecordArrivalResponse resp;
+  ASSERT_TRUE(Arrive(id, due + absl::Minutes(30), &resp).ok());
+  EXPECT_EQ(FindSla(resp.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_EQ(resp.work_order().breaches_size(), 1);
+  const v1::Breach& breach = resp.work_order().breaches(0);
+  EXPECT_EQ(breach.rule(), "RP-1");
+  EXPECT_EQ(breach.sla(), "repair_arrival");
+  EXPECT_EQ(FromProto(breach.occurred_at()), due);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
+  const std::string text = Metrics();
+  EXPECT_THAT(text, HasSubstr("gridserve_sla_total{outcome=\"breached\",service=\"repair\",sla=\"repair_arrival\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gridserve_norm_breaches_total{department=\"repair\",rule=\"RP-1\",service=\"repair\"} 1"));
+}
+
+TEST_F(RepairServiceTest, ArrivalRetryIsAnsweredOnceAndGatesHold) {
+  const std::string id = NewOrder();
+  v1::RecordArrivalResponse a, b;
+  EXPECT_EQ(Arrive("WO-missing", kStart, &a).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::Status early = Arrive(id, kStart - absl::Seconds(1), &a, "arrive-early");
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(early), Contains("arrived_at"));
+  clock_.Set(kStart + absl::Minutes(20));
+  ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(20), &a).ok());
+  ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(20), &b).ok());  // same request id: same answer
+  EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+  grpc::Status twice = Arrive(id, kStart + absl::Minutes(21), &b, "arrive-2");
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(twice.error_message(), HasSubstr("RP-1"));
+  EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_arrival_seconds_count{area_class=\"urban\"} 1"));
+}
+
+TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
+  const std::string id = NewOrder();
+  clock_.Set(kStart + absl::Hours(2));
+  v1::RecordPremisesEntryRequest entry;
+  entry.set_request_id("entry-1");
+  entry.set_work_order_id(id);
+  entry.mutable_staff()->set_staff_id("S-1");
+  *entry.mutable_entered_at() = ToProto(kStart + absl::Minutes(35));
+  entry.set_knocked(true);
+  entry.set_id_shown(true);
+  entry.set_shoe_covers(true);
+  v1::RecordPremisesEntryResponse entered;
+  grpc::Status s = Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);  // not arrived yet
+  v1::RecordArrivalResponse arrived;
+  ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(30), &arrived).ok());
+
+  s = Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered);  // no consent
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("RP-2: no consent"));
+  entry.set_request_id("entry-2");
+  entry.set_force(true);
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered)), Contains("force_reason"));
+  entry.set_force(false);
+  entry.set_consent_given(true);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered).ok());
+  ASSERT_FALSE(entered.entry_id().empty());
+
+  v1::LogBorrowedItemRequest borrow;
+  borrow.set_request_id("borrow-1");
+  borrow.set_work_order_id(id);
+  borrow.set_description("stool");
+  borrow.set_permission_asked(true);
+  *borrow.mutable_borrowed_at() = ToProto(kStart + absl::Minutes(40));
+  v1::LogBorrowedItemResponse borrowed;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::LogBorrowedItem, borrow, &borrowed).ok());
+
+  v1::RecordRestorationRequest restore;
+  restore.set_request_id("restore-1");
+  restore.set_work_order_id(id);
+  *restore.mutable_restored_at() = ToProto(kStart + absl::Minutes(80));
+  v1::RecordRestorationResponse restored;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordRestoration, restore, &restored).ok());
+  EXPECT_EQ(FindSla(restored.work_order(), "repair_restoration")->state(), v1::SLA_STATUS_MET);
+
+  v1::CompleteWorkOrderRequest complete;
+  complete.set_request_id("complete-1");
+  complete.set_work_order_id(id);
+  *complete.mutable_completed_at() = ToProto(kStart + absl::Minutes(90));
+  for (const char* item : {"site_cleaned", "no_residue"}) {
+    auto* i = complete.mutable_completion_checklist()->add_items();
+    i->set_item(item);
+    i->set_done(true);
+  }
+  v1::CompleteWorkOrderResponse completed;
+  s = Call(&v1::Repair::Stub::CompleteWorkOrder, complete, &completed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("RP-3: item out"));
+
+  v1::ReturnBorrowedItemRequest give_back;
+  give_back.set_request_id("return-1");
+  give_back.set_work_order_id(id);
+  give_back.set_item_id(borrowed.item_id());
+  *give_back.mutable_returned_at() = ToProto(kStart + absl::Minutes(82));
+  give_back.set_cleaned(true);
+  give_back.set_returned_gently(true);
+  give_back.set_thanked(true);
+  v1::ReturnBorrowedItemResponse given;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ReturnBorrowedItem, give_back, &given).ok());
+
+  v1::RecordPremisesExitRequest exit;
+  exit.set_request_id("exit-1");
+  exit.set_work_order_id(id);
+  exit.set_entry_id(entered.entry_id());
+  *exit.mutable_exited_at() = ToProto(kStart + absl::Minutes(85));
+  exit.set_cleaned_up(true);
+  exit.set_thanked(false);  // RP-2 check breach
+  v1::RecordPremisesExitResponse exited;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordPremisesExit, exit, &exited).ok());
+
+  complete.set_request_id("complete-2");
+  complete.mutable_completion_checklist()->mutable_items(1)->set_done(false);
+  s = Call(&v1::Repair::Stub::CompleteWorkOrder, complete, &completed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("RP-5"));
+  complete.set_request_id("complete-3");
+  complete.mutable_completion_checklist()->mutable_items(1)->set_done(true);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CompleteWorkOrder, complete, &completed).ok());
+  EXPECT_EQ(completed.work_order().state(), v1::WORK_ORDER_STATE_COMPLETED);
+
+  v1::RecordVisitFeedbackRequest feedback;
+  feedback.set_request_id("feedback-1");
+  feedback.set_work_order_id(id);
+  feedback.mutable_feedback()->set_satisfaction(9);
+  v1::RecordVisitFeedbackResponse reviewed;
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::RecordVisitFeedback, feedback, &reviewed)),
+              ::testing::IsSupersetOf({"feedback.satisfaction", "feedback.collected_at"}));
+  feedback.mutable_feedback()->set_satisfaction(3);
+  *feedback.mutable_feedback()->mutable_collected_at() = ToProto(kStart + absl::Minutes(100));
+  feedback.set_civil_language(false);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordVisitFeedback, feedback, &reviewed).ok());
+  std::vector<std::string> rules;
+  for (const auto& b : reviewed.work_order().breaches()) rules.push_back(b.rule());
+  EXPECT_THAT(rules, ::testing::UnorderedElementsAre("RP-2", "RP-4"));
+
+  v1::GetWorkOrderRequest get;
+  get.set_work_order_id(id);
+  v1::GetWorkOrderResponse got;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::GetWorkOrder, get, &got).ok());
+  EXPECT_EQ(got.work_order().breaches_size(), 2);
+  get.set_work_order_id("WO-none");
+  EXPECT_EQ(Call(&v1::Repair::Stub::GetWorkOrder, get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RepairServiceTest, ListWorkOrdersFiltersAndPages) {
+  for (int i = 0; i < 3; ++i) NewOrder("FR-" + std::to_string(i), kStart + absl::Minutes(i));
+  v1::ListWorkOrdersRequest list;
+  list.set_page_size(2);
+  v1::ListWorkOrdersResponse page1, page2;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListWorkOrders, list, &page1).ok());
+  EXPECT_EQ(page1.work_orders_size(), 2);
+  ASSERT_FALSE(page1.next_page_token().empty());
+  list.set_page_token(page1.next_page_token());
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListWorkOrders, list, &page2).ok());
+  EXPECT_EQ(page2.work_orders_size(), 1);
+  EXPECT_TRUE(page2.next_page_token().empty());
+  EXPECT_EQ(page2.work_orders(0).fault_report_id(), "FR-2");
+
+  list.set_page_token("not-a-token!");
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::ListWorkOrders, list, &page2)), Contains("page_token"));
+
+  // Open clock due before kStart + 46 min: FR-0 (due +45) only, by due time.
+  v1::ListWorkOrdersRequest due;
+  *due.mutable_due_before() = ToProto(kStart + absl::Minutes(46));
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListWorkOrders, due, &page1).ok());
+  ASSERT_EQ(page1.work_orders_size(), 1);
+  EXPECT_EQ(page1.work_orders(0).fault_report_id(), "FR-0");
+
+  clock_.Set(kStart + absl::Minutes(46) + absl::Microseconds(1));
+  ASSERT_EQ(*sla_->Sweep(*db_), 2);
+  v1::ListWorkOrdersRequest breached;
+  breached.set_breached_only(true);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListWorkOrders, breached, &page1).ok());
+  EXPECT_EQ(page1.work_orders_size(), 2);
+  v1::ListWorkOrdersRequest by_state;
+  by_state.set_state(v1::WORK_ORDER_STATE_ON_SITE);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListWorkOrders, by_state, &page1).ok());
+  EXPECT_EQ(page1.work_orders_size(), 0);
+}
+
+TEST_F(RepairServiceTest, ArrivalStatisticsAverageByAreaClass) {
+  const std::string a = NewOrder("FR-A", kStart);
+  const std::string b = NewOrder("FR-B", kStart);
+  clock_.Set(kStart + absl::Hours(1));
+  v1::RecordArrivalResponse r;
+  ASSERT_TRUE(Arrive(a, kStart + absl::Minutes(20), &r, "arrive-a").ok());
+  ASSERT_TRUE(Arrive(b, kStart + absl::Minutes(50), &r, "arrive-b").ok());
+  v1::GetArrivalStatisticsRequest req;
+  v1::GetArrivalStatisticsResponse resp;
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &resp)),
+              ::testing::IsSupersetOf({"period.start", "period.end"}));
+  *req.mutable_period()->mutable_start() = ToProto(kStart - absl::Hours(1));
+  *req.mutable_period()->mutable_end() = ToProto(kStart + absl::Hours(1));
+  req.set_granularity(v1::STATISTICS_GRANULARITY_WHOLE_PERIOD);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &resp).ok());
+  ASSERT_EQ(resp.statistics_size(), 3);
+  EXPECT_EQ(resp.statistics(0).area_class(), "urban");
+  EXPECT_EQ(resp.statistics(0).arrived_count(), 2);
+  EXPECT_EQ(FromProto(resp.statistics(0).average_arrival()), absl::Minutes(35));
+  EXPECT_EQ(resp.statistics(0).arrival_breached_count(), 1);
+}
+
+TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
+  const absl::Time planned_start = kStart + absl::Hours(24 * 3);
+  v1::CreateOutageRequest create;
+  create.set_request_id("outage-1");
+  create.set_kind(v1::OUTAGE_KIND_PLANNED);
+  create.set_reason("line maintenance");
+  create.set_department("operations");
+  create.add_feeder_ids("F-10");
+  create.add_important_customers()->set_customer_id("C-HOSPITAL");
+  *create.mutable_planned_start() = ToProto(planned_start);
+  *create.mutable_planned_end() = ToProto(planned_start + absl::Hours(4));
+  v1::CreateOutageResponse created;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &created).ok());
+  const std::string id = created.outage().outage_id();
+  EXPECT_EQ(created.outage().state(), v1::OUTAGE_STATE_SCHEDULED);
+
+  v1::RecordOutageNoticeRequest notice;
+  notice.set_request_id("notice-1");
+  notice.set_outage_id(id);
+  notice.set_audience(v1::NOTICE_AUDIENCE_IMPORTANT_CUSTOMER);
+  notice.set_important_customer_id("C-UNKNOWN");
+  notice.set_channel(v1::NOTICE_CHANNEL_PHONE);
+  *notice.mutable_sent_at() = ToProto(kStart);
+  v1::RecordOutageNoticeResponse noticed;
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::RecordOutageNotice, notice, &noticed)), Contains("important_customer_id"));
+  notice.set_request_id("notice-2");
+  notice.set_important_customer_id("C-HOSPITAL");  // only 3 days ahead: late for a planned outage
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageNotice, notice, &noticed).ok());
+
+  clock_.Set(planned_start);
+  v1::RecordOutageStartRequest start;
+  start.set_request_id("start-1");
+  start.set_outage_id(id);
+  *start.mutable_started_at() = ToProto(planned_start);
+  v1::RecordOutageStartResponse started, again;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageStart, start, &started).ok());
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageStart, start, &again).ok());
+  EXPECT_EQ(started.SerializeAsString(), again.SerializeAsString());
+  ASSERT_EQ(started.outage().breaches_size(), 1);
+  EXPECT_EQ(started.outage().breaches(0).rule(), "RK-3");
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
+  start.set_request_id("start-2");
+  EXPECT_EQ(Call(&v1::Repair::Stub::RecordOutageStart, start, &again).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // CC-4 lookup while the supply is cut.
+  v1::RepairLookupOutageRequest lookup;
+  v1::RepairLookupOutageResponse found;
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::LookupOutage, lookup, &found)), Contains("location"));
+  lookup.mutable_location()->set_feeder_id("F-10");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::LookupOutage, lookup, &found).ok());
+  EXPECT_EQ(found.status(), v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  EXPECT_EQ(found.outage().outage_id(), id);
+  EXPECT_EQ(FromProto(found.outage().etr()), planned_start + absl::Hours(4));
+  lookup.mutable_location()->set_feeder_id("F-99");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::LookupOutage, lookup, &found).ok());
+  EXPECT_EQ(found.status(), v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
+
+  // RK-4: restored an hour after the ETR with no cause.
+  clock_.Set(planned_start + absl::Hours(5));
+  v1::RecordOutageRestorationRequest restore;
+  restore.set_request_id("restore-1");
+  restore.set_outage_id(id);
+  *restore.mutable_restored_at() = ToProto(planned_start + absl::Hours(5));
+  v1::RecordOutageRestorationResponse restored;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageRestoration, restore, &restored).ok());
+  EXPECT_EQ(restored.outage().state(), v1::OUTAGE_STATE_RESTORED);
+  EXPECT_EQ(restored.outage().breaches_size(), 2);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 2);
+
+  v1::ListOutagesRequest list;
+  list.set_feeder_id("F-10");
+  v1::ListOutagesResponse listed;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListOutages, list, &listed).ok());
+  EXPECT_EQ(listed.outages_size(), 1);
+  list.set_feeder_id("F-11");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::ListOutages, list, &listed).ok());
+  EXPECT_EQ(listed.outages_size(), 0);
+}
+
+TEST_F(RepairServiceTest, CreateOutageValidates) {
+  v1::CreateOutageRequest create;
+  create.set_request_id("outage-x");
+  v1::CreateOutageResponse resp;
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateOutage, create, &resp)),
+              ::testing::IsSupersetOf({"kind", "area_codes"}));
+  create.set_kind(v1::OUTAGE_KIND_PLANNED);
+  create.add_area_codes("A-1");
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateOutage, create, &resp)),
+              ::testing::IsSupersetOf({"planned_start", "planned_end"}));
+  create.set_kind(v1::OUTAGE_KIND_FAULT);
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateOutage, create, &resp)), Contains("started_at"));
+  *create.mutable_started_at() = ToProto(kStart);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &resp).ok());
+  EXPECT_EQ(resp.outage().state(), v1::OUTAGE_STATE_ACTIVE);
+  v1::CancelOutageRequest cancel;
+  cancel.set_request_id("cancel-1");
+  cancel.set_outage_id(resp.outage().outage_id());
+  cancel.set_reason("duplicate");
+  v1::CancelOutageResponse cancelled;
+  EXPECT_EQ(Call(&v1::Repair::Stub::CancelOutage, cancel, &cancelled).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  cancel.set_outage_id("OUT-none");
+  cancel.set_request_id("cancel-2");
+  EXPECT_EQ(Call(&v1::Repair::Stub::CancelOutage, cancel, &cancelled).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RepairServiceTest, MetricsPresentFromStartUpWithThresholdBuckets) {
+  const std::string text = Metrics();
+  for (const char* le : {"2700", "5400", "7200"}) {
+    EXPECT_THAT(text, HasSubstr(std::string("gridserve_repair_arrival_seconds_bucket{area_class=\"urban\",le=\"") +
+                                le + "\"} 0"));
+  }
+  EXPECT_THAT(text, HasSubstr("gridserve_repair_open_work_orders{area_class=\"remote\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_repair_active_outages{kind=\"planned\"} 0"));
+  NewOrder();
+  for (const auto& refresh : parts_.on_gauge_refresh) refresh();
+  EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 1"));
+}
+
+TEST_F(RepairServiceTest, WatchBreachesStreamsInOrderAndRefusesNegativeCursor) {
+  {
+    grpc::ClientContext ctx;
+    v1::RepairWatchBreachesRequest req;
+    req.set_after_sequence(-1);
+    auto reader = stub_->WatchBreaches(&ctx, req);
+    v1::BreachEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  NewOrder();
+  clock_.Set(kStart + absl::Hours(1));
+  ASSERT_EQ(*sla_->Sweep(*db_), 1);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::RepairWatchBreachesRequest req;
+  req.set_rule("RP-1");
+  auto reader = stub_->WatchBreaches(&ctx, req);
+  v1::BreachEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.sequence(), 1);
+  EXPECT_EQ(event.breach().rule(), "RP-1");
+  ctx.TryCancel();
+}
+
+}  // namespace
+}  // namespace gridserve::repair
