@@ -29,19 +29,21 @@ TEST(FaultRulesTest, DispatchNeedsNamePhoneAndAddress) {
     request.mutable_reporter()->set_name("  ");  // blank is missing
     Validator v;
     CheckFaultReport(v, request, config);
-    EXPECT_THAT(Fields(v), ::testing::ElementsAre("reporter.name", "reporter.phone", "location.address"));
+    EXPECT_THAT(Fields(v), ::testing::ElementsAre("reporter.name", "reporter.phone", "location.address",
+                                                  "location.area_class"));
     EXPECT_THAT(std::string(v.status().message()), ::testing::HasSubstr("CC-3"));
 
     request.mutable_reporter()->set_name("Wang");
     request.mutable_reporter()->set_phone("13800000000");
     request.mutable_location()->set_address("1 Road");
+    request.mutable_location()->set_area_class("rural");
     Validator ok;
     CheckFaultReport(ok, request, config);
     EXPECT_TRUE(ok.empty()) << ok.status();
   }
 }
 
-TEST(FaultRulesTest, AreaClassWhenGivenMustBeConfigured) {
+TEST(FaultRulesTest, AreaClassMustBeConfigured) {
   v1::ReportFaultRequest request;
   request.set_classification(v1::FAULT_CLASSIFICATION_UTILITY_SIDE);
   request.mutable_reporter()->set_name("Wang");

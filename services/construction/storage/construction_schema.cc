@@ -3,7 +3,19 @@
 namespace gridserve::construction {
 
 const std::vector<Migration>& ConstructionMigrations() {
-  static const auto* kMigrations = new std::vector<Migration>{};
+  static const auto* kMigrations = new std::vector<Migration>{
+      {1, "projects",
+       // One row per project: the filter columns of ListProjects, plus the
+       // whole project (without its read-model SLAs and breaches) as a proto.
+       // subject = 'project/<id>' joins the platform's sla_timers / breaches.
+       "CREATE TABLE construction_projects ("
+       " project_id TEXT PRIMARY KEY, subject TEXT NOT NULL, project_type INTEGER NOT NULL,"
+       " stage INTEGER NOT NULL, department TEXT NOT NULL, applied_at INTEGER NOT NULL,"
+       " open_damages INTEGER NOT NULL, updated_at INTEGER NOT NULL, project BLOB NOT NULL);"
+       "CREATE INDEX construction_projects_applied ON construction_projects (applied_at, project_id);"
+       "CREATE INDEX construction_projects_stage ON construction_projects (stage, project_type);"
+       "CREATE INDEX construction_projects_department ON construction_projects (department);"},
+  };
   return *kMigrations;
 }
 

@@ -26,10 +26,10 @@ void CheckFaultReport(Validator& v, const v1::ReportFaultRequest& request, const
       v.Check(!Blank(request.reporter().name()), "reporter.name", "CC-3: a dispatch needs the reporter's name");
       v.Check(!Blank(request.reporter().phone()), "reporter.phone", "CC-3: a dispatch needs the reporter's phone");
       v.Check(!Blank(request.location().address()), "location.address", "CC-3: a dispatch needs the address");
-      if (!request.location().area_class().empty()) {
-        v.Check(FindAreaClass(config, request.location().area_class()).ok(), "location.area_class",
-                "is not a configured area class");
-      }
+      // Repair's arrival promise (RP-1) is set by the area class: a dispatch without
+      // one could never be accepted, so it is refused here, where the caller can fix it.
+      v.Check(FindAreaClass(config, request.location().area_class()).ok(), "location.area_class",
+              "CC-3/RP-1: a dispatch needs a configured area class (e.g. urban, rural, remote)");
       break;
     default:
       v.Add("classification", "must be CUSTOMER_INTERNAL, UTILITY_SIDE or UNKNOWN");

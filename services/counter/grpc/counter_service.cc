@@ -1,10 +1,125 @@
 #include "services/counter/grpc/counter_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "services/common/idempotency.h"
+#include "services/common/log.h"
+#include "services/common/rpc_util.h"
+#include "services/common/watch_stream.h"
+
 namespace gridserve::counter {
+namespace {
+
+// A read: one transaction (some reads bring CT-7 clocks up to date), no request id.
+template <typename Response>
+absl::StatusOr<Response> Read(Database& db, absl::FunctionRef<absl::StatusOr<Response>(Transaction&)> body) {
+  Response response;
+  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto result = body(txn);
+    if (!result.ok()) return result.status();
+    response = *std::move(result);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace
+
+CounterService::CounterService(ServiceContext& context)
+    : context_(context),
+      metrics_(*context.metrics.registry(), context.config.counter()),
+      workflow_(context.config, context.calendar, context.clock, context.breaches, context.sla, &metrics_) {}
+
+void CounterService::RunBackgroundPass() {
+  if (auto s = workflow_.BackgroundPass(context_.db, context_.clock.Now()); !s.ok()) {
+    LogError("counter_background_pass_failed", {{"error", std::string(s.message())}});
+  }
+}
+
+// A state-changing call: once per request_id, in one transaction.
+#define GRIDSERVE_COUNTER_WRITE(Method)                                                                         \
+  grpc::ServerUnaryReactor* CounterService::Method(grpc::CallbackServerContext* ctx, const v1::Method##Request* req, \
+                                                   v1::Method##Response* resp) {                                \
+    return Reply(ctx, resp,                                                                                     \
+                 RunOnce<v1::Method##Response>(context_.db, context_.clock, "/gridserve.v1.Counter/" #Method,   \
+                                               req->request_id(), *req, [&](Transaction& txn) {                 \
+                                                 return workflow_.Method(txn, *req);                            \
+                                               }));                                                             \
+  }
+#define GRIDSERVE_COUNTER_READ(Method)                                                                          \
+  grpc::ServerUnaryReactor* CounterService::Method(grpc::CallbackServerContext* ctx, const v1::Method##Request* req, \
+                                                   v1::Method##Response* resp) {                                \
+    return Reply(ctx, resp, Read<v1::Method##Response>(context_.db, [&](Transaction& txn) {                     \
+                   return workflow_.Method(txn, *req);                                                          \
+                 }));                                                                                           \
+  }
+
+GRIDSERVE_COUNTER_WRITE(IssueTicket)
+GRIDSERVE_COUNTER_WRITE(CallTicket)
+GRIDSERVE_COUNTER_WRITE(MarkNoShow)
+GRIDSERVE_COUNTER_WRITE(SetCounterState)
+GRIDSERVE_COUNTER_READ(ListCounters)
+GRIDSERVE_COUNTER_WRITE(StartVisit)
+GRIDSERVE_COUNTER_WRITE(AddVisitAssist)
+GRIDSERVE_COUNTER_WRITE(EndVisit)
+GRIDSERVE_COUNTER_WRITE(SubmitApplicationForm)
+GRIDSERVE_COUNTER_WRITE(OpenSystemFailure)
+GRIDSERVE_COUNTER_WRITE(CloseSystemFailure)
+GRIDSERVE_COUNTER_READ(GetSystemFailure)
+GRIDSERVE_COUNTER_WRITE(ConvertVisitToAppointment)
+GRIDSERVE_COUNTER_WRITE(KeepAppointment)
+GRIDSERVE_COUNTER_READ(GetAppointment)
+GRIDSERVE_COUNTER_READ(ListAppointments)
+GRIDSERVE_COUNTER_WRITE(RecordEscalation)
+GRIDSERVE_COUNTER_WRITE(RecordCounterReview)
+GRIDSERVE_COUNTER_WRITE(OpenHomeService)
+GRIDSERVE_COUNTER_WRITE(CompleteHomeService)
+GRIDSERVE_COUNTER_READ(GetHomeService)
+GRIDSERVE_COUNTER_READ(ListHomeServices)
+GRIDSERVE_COUNTER_WRITE(OpenSession)
+GRIDSERVE_COUNTER_WRITE(CloseSession)
+GRIDSERVE_COUNTER_WRITE(CloseHall)
+GRIDSERVE_COUNTER_READ(GetTicket)
+GRIDSERVE_COUNTER_READ(ListTickets)
+GRIDSERVE_COUNTER_READ(GetVisit)
+GRIDSERVE_COUNTER_READ(ListVisits)
+
+#undef GRIDSERVE_COUNTER_WRITE
+#undef GRIDSERVE_COUNTER_READ
+
+grpc::ServerWriteReactor<v1::BreachEvent>* CounterService::WatchBreaches(grpc::CallbackServerContext* ctx,
+                                                                        const v1::CounterWatchBreachesRequest* req) {
+  if (req->after_sequence() < 0) {
+    class Refused : public grpc::ServerWriteReactor<v1::BreachEvent> {
+     public:
+      Refused() { Finish(ToGrpcStatus(InvalidField("after_sequence", "must not be negative"))); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused();
+  }
+  const std::string rule = req->rule();
+  auto fetch = [this, rule](int64_t after, int limit) -> absl::StatusOr<std::vector<v1::BreachEvent>> {
+    std::vector<v1::BreachEvent> events;
+    absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+      auto listed = context_.breaches.ListEvents(txn, after, rule, limit);
+      if (!listed.ok()) return listed.status();
+      events = *std::move(listed);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return events;
+  };
+  return new WatchStream<v1::BreachEvent>(
+      req->after_sequence(), fetch, [](const v1::BreachEvent& e) { return e.sequence(); },
+      context_.breaches.notifier());
+}
 
 absl::StatusOr<ServiceParts> BuildCounter(ServiceContext& context) {
+  auto service = std::make_unique<CounterService>(context);
+  CounterService* raw = service.get();
   ServiceParts parts;
-  parts.service = std::make_unique<CounterService>(context);
+  parts.service = std::move(service);
+  parts.on_gauge_refresh.push_back([raw] { raw->RunBackgroundPass(); });
   return parts;
 }
 

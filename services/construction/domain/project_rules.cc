@@ -1,0 +1,198 @@
+#include "services/construction/domain/project_rules.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
+#include "services/construction/domain/project_helpers.h"
+#include "services/construction/domain/time_limits.h"
+
+namespace gridserve::construction {
+namespace {
+
+absl::Time LastStageChange(const v1::Project& project) {
+  if (project.stage_history().empty()) return AppliedAt(project);
+  return FromProto(project.stage_history(project.stage_history_size() - 1).at());
+}
+
+bool HasCoordinatedPlan(const v1::Project& project) {
+  return project.has_coordinated_plan() && project.coordinated_plan().no_duplicate_building();
+}
+
+// Stages a high-voltage project may not skip: design approval (CN-3 is
+// checked there) and inspection (CN-5).
+absl::Status CheckNoSkippedStage(const v1::Project& project, v1::ProjectStage to) {
+  if (!IsHighVoltage(project.project_type())) return absl::OkStatus();
+  const auto skips = [&](v1::ProjectStage s) { return project.stage() < s && to > s; };
+  const std::string subject = ProjectSubject(project.project_id());
+  if (skips(v1::PROJECT_STAGE_DESIGN_APPROVAL)) {
+    return PreconditionFailed("CN-3", subject,
+                              "a high-voltage project goes through design approval (the coordinated plan is checked there)");
+  }
+  if (skips(v1::PROJECT_STAGE_INSPECTION)) {
+    return PreconditionFailed("CN-5", subject, "a high-voltage project goes through acceptance inspection");
+  }
+  return absl::OkStatus();
+}
+
+void CancelClocks(const v1::Project& project, absl::Time at, Effects& effects) {
+  const std::string subject = ProjectSubject(project.project_id());
+  effects.cancel_clocks.push_back({kSlaFirstGuidance, subject, at});
+  effects.cancel_clocks.push_back({kSlaProjectTimeLimit, subject, at});
+  for (const auto& inspection : project.inspections()) {
+    if (inspection.result() == v1::INSPECTION_RESULT_FAILED) {
+      effects.cancel_clocks.push_back(
+          {kSlaReinspection, ReinspectionSubject(project.project_id(), inspection.inspection_id()), at});
+    }
+  }
+}
+
+}  // namespace
+
+Effects OpenProject(const Rules& rules, v1::Project& project) {
+  Effects effects;
+  const absl::Time applied = AppliedAt(project);
+  project.set_stage(v1::PROJECT_STAGE_APPLICATION);
+  auto* first = project.add_stage_history();
+  first->set_to_stage(v1::PROJECT_STAGE_APPLICATION);
+  *first->mutable_at() = project.applied_at();
+  *first->mutable_staff() = project.manager();
+  const std::string subject = ProjectSubject(project.project_id());
+  const std::string& staff = project.manager().staff_id();
+  // CN-1: step in early — first guidance within N working days.
+  effects.start_clocks.push_back(
+      SlaTimer{kSlaFirstGuidance, subject, project.department(), staff, applied, FirstGuidanceDue(rules, applied)});
+  // Whole-process limit by type (5 / 6 / 22 / 32 working days by default).
+  effects.start_clocks.push_back(SlaTimer{kSlaProjectTimeLimit, subject, project.department(), staff, applied,
+                                          ProjectDue(rules, project.project_type(), applied)});
+  return effects;
+}
+
+absl::StatusOr<Effects> RecordGuidanceContact(const Rules&, v1::Project& project, v1::GuidanceContact contact) {
+  if (auto s = RequireOpen(project); !s.ok()) return s;
+  const absl::Time at = FromProto(contact.contacted_at());
+  if (auto s = NotBefore(at, AppliedAt(project), "contacted_at", "the application"); !s.ok()) return s;
+  Effects effects;
+  // CN-1: the first guidance contact ends the first-guidance clock (met if
+  // at or before its due time; a late one still closes it).
+  if (project.guidance_contacts().empty()) {
+    effects.stop_clocks.push_back({kSlaFirstGuidance, ProjectSubject(project.project_id()), at});
+  }
+  *project.add_guidance_contacts() = std::move(contact);
+  return effects;
+}
+
+absl::StatusOr<Effects> AdvanceStage(const Rules&, v1::Project& project, v1::StageTransition change) {
+  if (auto s = RequireOpen(project); !s.ok()) return s;
+  const std::string subject = ProjectSubject(project.project_id());
+  const v1::ProjectStage to = change.to_stage();
+  if (to == v1::PROJECT_STAGE_COMPLETED) {
+    return PreconditionFailed("PROJECT_STATE", subject, "COMPLETED is reached only through CompleteProject (CN-6, CN-8)");
+  }
+  if (to <= project.stage()) {
+    return PreconditionFailed("PROJECT_STATE", subject,
+                              absl::StrCat(StageName(to), " is not later than the current stage ",
+                                           StageName(project.stage())));
+  }
+  const absl::Time at = FromProto(change.at());
+  if (auto s = NotBefore(at, LastStageChange(project), "advanced_at", "the previous stage change"); !s.ok()) return s;
+
+  Effects effects;
+  if (to == v1::PROJECT_STAGE_CANCELLED) {
+    CancelClocks(project, at, effects);
+  } else {
+    if (auto s = CheckNoSkippedStage(project, to); !s.ok()) return s;
+    // CN-5 (gate): acceptance inspection must have passed before moving on.
+    if (project.stage() == v1::PROJECT_STAGE_INSPECTION) {
+      const v1::Inspection* latest = LatestInspection(project);
+      if (latest == nullptr || latest->result() != v1::INSPECTION_RESULT_PASSED) {
+        return PreconditionFailed("CN-5", subject, "no passed inspection: the project cannot leave inspection");
+      }
+    }
+    // CN-3 (check): a high-voltage project's substation / distribution room is
+    // planned together with the supply works before design approval.
+    if (to == v1::PROJECT_STAGE_DESIGN_APPROVAL && IsHighVoltage(project.project_type()) &&
+        !HasCoordinatedPlan(project)) {
+      effects.breaches.push_back(ProjectBreach(
+          project, "CN-3", "design_approval",
+          project.has_coordinated_plan()
+              ? "design approval entered with a plan that does not confirm there is no duplicate building"
+              : "design approval entered without a coordinated substation / distribution-room plan",
+          at, v1::MECHANISM_CHECK, change.staff().staff_id()));
+    }
+  }
+  change.set_from_stage(project.stage());
+  project.set_stage(to);
+  *project.add_stage_history() = std::move(change);
+  return effects;
+}
+
+absl::StatusOr<Effects> RecordCoordinatedPlan(const Rules&, v1::Project& project, v1::CoordinatedPlan plan) {
+  if (auto s = RequireOpen(project); !s.ok()) return s;
+  const absl::Time at = FromProto(plan.planned_at());
+  if (auto s = NotBefore(at, AppliedAt(project), "planned_at", "the application"); !s.ok()) return s;
+  *project.mutable_coordinated_plan() = std::move(plan);
+  return Effects{};
+}
+
+absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project, v1::ProjectCompletion completion,
+                                        const v1::Feedback* feedback) {
+  if (auto s = RequireOpen(project); !s.ok()) return s;
+  const std::string subject = ProjectSubject(project.project_id());
+  // CN-8: the department's phone number is left with the customer.
+  if (completion.contact_number_left().empty()) {
+    return InvalidField("contact_number_left", "CN-8: the department's phone number left with the customer is required");
+  }
+  const absl::Time at = FromProto(completion.completed_at());
+  if (auto s = NotBefore(at, LastStageChange(project), "completed_at", "the previous stage change"); !s.ok()) return s;
+  if (project.stage() != v1::PROJECT_STAGE_CONNECTION) {
+    return PreconditionFailed("PROJECT_STATE", subject,
+                              absl::StrCat("the project is in ", StageName(project.stage()),
+                                           "; it completes after connection"));
+  }
+  for (const auto& work : project.work_sessions()) {
+    if (!work.has_ended_at()) {
+      return PreconditionFailed("PROJECT_STATE", EntitySubject(project, "work_session", work.work_session_id()),
+                                "site work is still in progress");
+    }
+  }
+  // CN-6: a damage closes only with the customer's confirmation.
+  for (const auto& damage : project.damages()) {
+    if (damage.state() != v1::DAMAGE_STATE_CONFIRMED) {
+      return PreconditionFailed("CN-6", EntitySubject(project, "damage", damage.damage_id()),
+                                "open damage: the customer has not confirmed its remedy");
+    }
+  }
+  // CN-8: site cleaned, no residue left.
+  std::vector<std::string> missing;
+  for (const char* item : kCompletionItems) {
+    bool done = false;
+    for (const auto& i : completion.checklist().items()) done |= (i.item() == item && i.done());
+    if (!done) missing.push_back(item);
+  }
+  if (!missing.empty()) {
+    return PreconditionFailed("CN-8", subject, absl::StrCat("checklist incomplete: ", absl::StrJoin(missing, ", ")));
+  }
+  // CN-8: the customer's opinion was asked.
+  if (project.feedback().empty() && feedback == nullptr) {
+    return PreconditionFailed("CN-8", subject, "no feedback: the customer's opinion must be asked");
+  }
+
+  Effects effects;
+  effects.stop_clocks.push_back({kSlaProjectTimeLimit, subject, at});
+  effects.completed_in_working_days = rules.calendar.WorkingDaysBetween(AppliedAt(project), at);
+  if (feedback != nullptr) *project.add_feedback() = *feedback;
+  auto* transition = project.add_stage_history();
+  transition->set_from_stage(project.stage());
+  transition->set_to_stage(v1::PROJECT_STAGE_COMPLETED);
+  *transition->mutable_at() = completion.completed_at();
+  *transition->mutable_staff() = completion.completed_by();
+  project.set_stage(v1::PROJECT_STAGE_COMPLETED);
+  *project.mutable_completion() = std::move(completion);
+  return effects;
+}
+
+}  // namespace gridserve::construction

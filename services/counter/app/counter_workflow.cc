@@ -1,0 +1,123 @@
+#include "services/counter/app/counter_workflow.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/catalogue.h"
+#include "services/common/rpc_util.h"
+#include "services/common/config.h"
+#include "services/counter/domain/queue_rules.h"
+
+namespace gridserve::counter {
+
+std::string TicketSubject(const std::string& id) { return absl::StrCat("ticket/", id); }
+std::string VisitSubject(const std::string& id) { return absl::StrCat("visit/", id); }
+std::string CounterSubject(const std::string& id) { return absl::StrCat("counter/", id); }
+
+CounterWorkflow::CounterWorkflow(const v1::SuiteConfig& config, const BusinessCalendar& calendar, const Clock& clock,
+                                 BreachRecorder& breaches, SlaClock& sla, CounterMetrics* metrics)
+    : config_(config),
+      ct_(config.counter()),
+      calendar_(calendar),
+      clock_(clock),
+      breaches_(breaches),
+      sla_(sla),
+      metrics_(metrics) {}
+
+absl::StatusOr<v1::Breach> CounterWorkflow::RecordBreach(Transaction& txn, const std::string& rule,
+                                                         const std::string& breach_id, const std::string& subject,
+                                                         const v1::StaffRef& staff, const std::string& detail,
+                                                         absl::Time occurred_at, v1::Mechanism mechanism,
+                                                         bool forced) {
+  v1::Breach breach;
+  breach.set_breach_id(breach_id);
+  breach.set_service("counter");
+  breach.set_rule(rule);
+  breach.set_department(staff.department().empty() ? kHallDepartment : staff.department());
+  breach.set_staff_id(staff.staff_id());
+  breach.set_subject(subject);
+  breach.set_detail(detail);
+  *breach.mutable_occurred_at() = ToProto(occurred_at);
+  breach.set_mechanism(mechanism);
+  breach.set_forced(forced);
+  auto recorded = breaches_.Record(txn, breach);
+  if (!recorded.ok()) return recorded.status();
+  return breach;
+}
+
+absl::Status CounterWorkflow::AttachBreaches(Transaction& txn, const std::string& subject,
+                                             google::protobuf::RepeatedPtrField<v1::Breach>* out) {
+  auto found = breaches_.ListForSubject(txn, subject);
+  if (!found.ok()) return found.status();
+  out->Clear();
+  for (auto& b : *found) *out->Add() = std::move(b);
+  return absl::OkStatus();
+}
+
+absl::Status CounterWorkflow::AttachSla(Transaction& txn, const std::string& sla, const std::string& subject,
+                                        google::protobuf::RepeatedPtrField<v1::SlaState>* out) {
+  auto status = sla_.Get(txn, sla, subject);
+  if (!status.ok()) return status.status();
+  if (!status->has_value()) return absl::OkStatus();
+  const SlaStatus& s = **status;
+  v1::SlaState* state = out->Add();
+  state->set_sla(sla);
+  if (const v1::SlaDefinition* def = FindSla(sla)) state->set_clause(def->clause());
+  *state->mutable_started_at() = ToProto(s.timer.started_at);
+  *state->mutable_due_at() = ToProto(s.timer.due_at);
+  switch (s.state) {
+    case gridserve::SlaState::kOpen:
+      state->set_state(v1::SLA_STATUS_OPEN);
+      break;
+    case gridserve::SlaState::kMet:
+      state->set_state(v1::SLA_STATUS_MET);
+      break;
+    case gridserve::SlaState::kBreached:
+      state->set_state(v1::SLA_STATUS_BREACHED);
+      *state->mutable_breached_at() = ToProto(s.timer.due_at);
+      break;
+  }
+  if (s.closed_at.has_value()) *state->mutable_closed_at() = ToProto(*s.closed_at);
+  return absl::OkStatus();
+}
+
+absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Ticket& ticket, absl::Time now) {
+  if (ticket.state() == v1::TICKET_STATE_WAITING) {
+    *ticket.mutable_waited() = ToProto(now - FromProto(ticket.issued_at()));
+  }
+  ticket.clear_slas();
+  if (auto s = AttachSla(txn, kSlaTicketWait, TicketSubject(ticket.ticket_id()), ticket.mutable_slas()); !s.ok()) {
+    return s;
+  }
+  return AttachBreaches(txn, TicketSubject(ticket.ticket_id()), ticket.mutable_breaches());
+}
+
+absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Visit& visit) {
+  visit.clear_slas();
+  if (auto s = AttachSla(txn, kSlaFailureConversion, VisitSubject(visit.visit_id()), visit.mutable_slas()); !s.ok()) {
+    return s;
+  }
+  return AttachBreaches(txn, VisitSubject(visit.visit_id()), visit.mutable_breaches());
+}
+
+absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::HomeService& h) {
+  const std::string subject = absl::StrCat("home_service/", h.home_service_id());
+  h.clear_slas();
+  if (auto s = AttachSla(txn, kSlaHomeServiceFollowup, subject, h.mutable_slas()); !s.ok()) return s;
+  return AttachBreaches(txn, subject, h.mutable_breaches());
+}
+
+absl::Time CounterWorkflow::EventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t,
+                                      bool present, bool required) const {
+  return CheckEventTime(v, field, t, present, clock_.Now(), ToAbsl(config_.platform().max_event_skew()), required);
+}
+
+absl::Status CounterWorkflow::FinishTicketOf(CounterStore& store, const v1::Visit& visit) {
+  if (visit.ticket_id().empty()) return absl::OkStatus();
+  auto ticket = store.FindTicket(visit.ticket_id());
+  if (!ticket.ok()) return ticket.status();
+  if (!ticket->has_value()) return absl::OkStatus();
+  v1::Ticket& t = **ticket;
+  t.set_state(v1::TICKET_STATE_DONE);
+  return store.SaveTicket(t, domain::TicketWaitDue(FromProto(t.issued_at()), ct_));
+}
+
+}  // namespace gridserve::counter

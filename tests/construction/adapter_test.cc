@@ -1,0 +1,589 @@
+// The gRPC adapter over an in-process server (127.0.0.1:0), an in-memory
+// database and a fake clock: codes, field violations, idempotency, gates,
+// SLA expiry edges, metrics, outbox to risk, lists and the breach stream.
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <set>
+
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gridserve/v1/construction.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/config.h"
+#include "services/common/migrations.h"
+#include "services/common/outbox.h"
+#include "services/common/rpc_util.h"
+#include "services/construction/grpc/construction_service.h"
+#include "services/construction/storage/construction_schema.h"
+#include "tests/construction/domain_fixture.h"
+
+namespace gridserve::construction::testing {
+namespace {
+
+std::vector<std::string> Fields(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  std::vector<std::string> out;
+  if (!rpc.ParseFromString(status.error_details())) return out;
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& fv : bad.field_violations()) out.push_back(fv.field());
+    }
+  }
+  return out;
+}
+
+class AdapterTest : public ::testing::Test {
+ protected:
+  AdapterTest()
+      : config_(DefaultConfig()),
+        calendar_(*BusinessCalendar::FromConfig(config_.calendar())),
+        clock_(kFriday),
+        db_(*OpenDatabase("sqlite::memory:")),
+        registry_(std::make_shared<prometheus::Registry>()),
+        metrics_("construction", "test", config_, registry_),
+        breaches_("construction", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_)),
+        sla_(clock_, breaches_, &metrics_),
+        outbox_(*db_, clock_, OutboxOptions{}),
+        context_{config_, calendar_, clock_, *db_, metrics_, breaches_, sla_, outbox_, PeerTargets{}, nullptr} {
+    EXPECT_TRUE(ApplyMigrations(*db_, clock_, "platform", PlatformMigrations()).ok());
+    EXPECT_TRUE(ApplyMigrations(*db_, clock_, "construction", ConstructionMigrations()).ok());
+    auto parts = BuildConstruction(context_);
+    EXPECT_TRUE(parts.ok());
+    parts_ = *std::move(parts);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(parts_.service.get());
+    server_ = builder.BuildAndStart();
+    stub_ = v1::Construction::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+  ~AdapterTest() override { server_->Shutdown(std::chrono::system_clock::now()); }
+
+  template <typename Req, typename Resp>
+  grpc::Status Call(grpc::Status (v1::Construction::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
+  v1::CreateProjectRequest NewProject(const std::string& request_id, v1::ProjectType type,
+                                      absl::Time applied = kFriday, const std::string& department = "business-expansion") {
+    v1::CreateProjectRequest req;
+    req.set_request_id(request_id);
+    req.set_project_type(type);
+    req.mutable_customer()->set_name("Customer");
+    req.mutable_customer()->set_phone("13800000000");
+    req.mutable_site()->set_address("1 Road");
+    req.set_department(department);
+    req.mutable_manager()->set_staff_id("S-1");
+    *req.mutable_applied_at() = ToProto(applied);
+    return req;
+  }
+
+  v1::Project Create(const std::string& request_id, v1::ProjectType type, absl::Time applied = kFriday,
+                     const std::string& department = "business-expansion") {
+    v1::CreateProjectResponse resp;
+    grpc::Status s = Call(&v1::Construction::Stub::CreateProject, NewProject(request_id, type, applied, department), &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.project();
+  }
+
+  v1::Project Get(const std::string& id) {
+    v1::GetProjectRequest req;
+    req.set_project_id(id);
+    v1::GetProjectResponse resp;
+    EXPECT_TRUE(Call(&v1::Construction::Stub::GetProject, req, &resp).ok());
+    return resp.project();
+  }
+
+  int64_t Count(const std::string& sql) {
+    int64_t n = -1;
+    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                     auto rows = txn.Query(sql);
+                     if (!rows.ok()) return rows.status();
+                     n = (*rows)[0].Int(0);
+                     return absl::OkStatus();
+                   }).ok());
+    return n;
+  }
+
+  // A sample's value (counter, gauge, or histogram count / bucket at `le`).
+  double Metric(const std::string& name, const std::map<std::string, std::string>& labels, double le = -1) {
+    for (const auto& family : registry_->Collect()) {
+      if (family.name != name) continue;
+      for (const auto& m : family.metric) {
+        bool match = true;
+        for (const auto& [k, v] : labels) {
+          bool found = false;
+          for (const auto& l : m.label) found |= (l.name == k && l.value == v);
+          match &= found;
+        }
+        if (!match) continue;
+        switch (family.type) {
+          case prometheus::MetricType::Counter: return m.counter.value;
+          case prometheus::MetricType::Gauge: return m.gauge.value;
+          case prometheus::MetricType::Histogram:
+            if (le < 0) return static_cast<double>(m.histogram.sample_count);
+            for (const auto& b : m.histogram.bucket) {
+              if (b.upper_bound == le) return static_cast<double>(b.cumulative_count);
+            }
+            return -1;
+          default: return -1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  const v1::SlaState* Sla(const v1::Project& p, const std::string& name) {
+    for (const auto& s : p.slas()) {
+      if (s.sla() == name) return &s;
+    }
+    return nullptr;
+  }
+
+  void Sweep() { ASSERT_TRUE(sla_.Sweep(*db_).ok()); }
+
+  v1::SuiteConfig config_;
+  BusinessCalendar calendar_;
+  FakeClock clock_;
+  std::unique_ptr<Database> db_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  ServiceMetrics metrics_;
+  BreachRecorder breaches_;
+  SlaClock sla_;
+  OutboxRelay outbox_;
+  ServiceContext context_;
+  ServiceParts parts_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Construction::Stub> stub_;
+};
+
+TEST_F(AdapterTest, CreateProjectNamesEveryMissingField) {
+  v1::CreateProjectRequest req;
+  req.set_request_id("r1");
+  v1::CreateProjectResponse resp;
+  grpc::Status s = Call(&v1::Construction::Stub::CreateProject, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::IsSupersetOf({"project_type", "customer.name", "customer.phone", "site.address",
+                                                  "department", "applied_at"}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM construction_projects"), 0);
+}
+
+TEST_F(AdapterTest, CreateProjectRefusesAFutureApplicationAndABadPhone) {
+  v1::CreateProjectRequest req = NewProject("r1", v1::PROJECT_TYPE_RESIDENTIAL, kFriday + absl::Minutes(6));
+  req.mutable_customer()->set_phone("call me");
+  v1::CreateProjectResponse resp;
+  grpc::Status s = Call(&v1::Construction::Stub::CreateProject, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::UnorderedElementsAre("applied_at", "customer.phone"));
+}
+
+TEST_F(AdapterTest, CreateProjectIsIdempotent) {
+  v1::Project first = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  v1::Project again = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  EXPECT_EQ(first.project_id(), again.project_id());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM construction_projects"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_timers"), 2);
+  // The same request id with another payload is a client bug.
+  v1::CreateProjectResponse resp;
+  grpc::Status s = Call(&v1::Construction::Stub::CreateProject, NewProject("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_DUAL), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(AdapterTest, NewProjectShowsItsClocksAcrossTheWeekend) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_APPLICATION);
+  const v1::SlaState* guidance = Sla(p, "first_guidance");
+  ASSERT_NE(guidance, nullptr);
+  EXPECT_EQ(guidance->clause(), "CN-1");
+  EXPECT_EQ(guidance->state(), v1::SLA_STATUS_OPEN);
+  EXPECT_EQ(FromProto(guidance->due_at()), Local(2026, 12, 2));
+  const v1::SlaState* limit = Sla(p, "project_time_limit");
+  ASSERT_NE(limit, nullptr);
+  EXPECT_EQ(FromProto(limit->due_at()), Local(2026, 12, 5));
+}
+
+TEST_F(AdapterTest, Cn1GuidanceExactlyAtTheDueTimeIsMet) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  const absl::Time due = Local(2026, 12, 2);
+  clock_.Set(due);
+  Sweep();  // exactly at due: not yet late
+  v1::RecordGuidanceContactRequest req;
+  req.set_request_id("g1");
+  req.set_project_id(p.project_id());
+  req.mutable_staff()->set_staff_id("S-2");
+  req.set_channel(v1::GUIDANCE_CHANNEL_PHONE);
+  *req.mutable_contacted_at() = ToProto(due);
+  v1::RecordGuidanceContactResponse resp;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordGuidanceContact, req, &resp).ok());
+  EXPECT_EQ(Sla(resp.project(), "first_guidance")->state(), v1::SLA_STATUS_MET);
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "first_guidance"}, {"outcome", "met"}}), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 0);
+}
+
+TEST_F(AdapterTest, Cn1NoGuidanceBreachesOneMicrosecondAfterTheDueTime) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  clock_.Set(Local(2026, 12, 2));
+  Sweep();
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "first_guidance"}, {"outcome", "breached"}}), 0);
+  clock_.Advance(absl::Microseconds(1));
+  Sweep();
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "first_guidance"}, {"outcome", "breached"}}), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 1);
+  v1::Project now = Get(p.project_id());
+  EXPECT_EQ(Sla(now, "first_guidance")->state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(FromProto(Sla(now, "first_guidance")->breached_at()), Local(2026, 12, 2));
+  ASSERT_EQ(now.breaches_size(), 1);
+  EXPECT_EQ(now.breaches(0).rule(), "CN-1");
+  EXPECT_EQ(now.breaches(0).sla(), "first_guidance");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
+}
+
+TEST_F(AdapterTest, WholeProcessLimitBreachesAtExpiryNotAtCompletion) {
+  // Residential, applied Friday: 5 working days → due at the end of Friday 4 Dec.
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  clock_.Set(Local(2026, 12, 5));
+  Sweep();
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "project_time_limit"}, {"outcome", "breached"}}), 0);
+  clock_.Advance(absl::Microseconds(1));
+  Sweep();
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "project_time_limit"}, {"outcome", "breached"}}), 1);
+  v1::Project now = Get(p.project_id());
+  EXPECT_EQ(Sla(now, "project_time_limit")->state(), v1::SLA_STATUS_BREACHED);
+  // Both CN-1 clocks expired (guidance on Wednesday, the whole process now).
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 2);
+}
+
+TEST_F(AdapterTest, Cn5ReinspectionClockBreachesWhenTheNoticeIsNotFollowedUp) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  v1::AdvanceStageRequest advance;
+  advance.set_request_id("s1");
+  advance.set_project_id(p.project_id());
+  advance.set_to_stage(v1::PROJECT_STAGE_INSPECTION);
+  *advance.mutable_advanced_at() = ToProto(kFriday);
+  v1::AdvanceStageResponse advanced;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &advanced).ok());
+  v1::RecordInspectionRequest req;
+  req.set_request_id("i1");
+  req.set_project_id(p.project_id());
+  req.set_result(v1::INSPECTION_RESULT_FAILED);
+  *req.mutable_inspected_at() = ToProto(kFriday);
+  req.mutable_notice()->add_items("meter box unsealed");
+  req.mutable_notice()->set_text("Seal the meter box.");
+  req.mutable_notice()->set_explained(true);
+  *req.mutable_notice()->mutable_delivered_at() = ToProto(kFriday);
+  v1::RecordInspectionResponse resp;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, req, &resp).ok());
+  clock_.Set(Local(2026, 12, 12) + absl::Microseconds(1));
+  Sweep();
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "reinspection"}, {"outcome", "breached"}}), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-5"}, {"department", "business-expansion"}}), 1);
+  v1::Project now = Get(p.project_id());
+  EXPECT_EQ(Sla(now, "reinspection")->state(), v1::SLA_STATUS_BREACHED);
+  bool found = false;
+  for (const auto& b : now.breaches()) found |= (b.rule() == "CN-5" && b.sla() == "reinspection");
+  EXPECT_TRUE(found);
+}
+
+TEST_F(AdapterTest, UnknownProjectIsNotFound) {
+  v1::RecordDamageRequest req;
+  req.set_request_id("d1");
+  req.set_project_id("PRJ-nope");
+  req.set_description("fence");
+  *req.mutable_discovered_at() = ToProto(kFriday);
+  v1::RecordDamageResponse resp;
+  EXPECT_EQ(Call(&v1::Construction::Stub::RecordDamage, req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::GetProjectRequest get;
+  get.set_project_id("PRJ-nope");
+  v1::GetProjectResponse got;
+  EXPECT_EQ(Call(&v1::Construction::Stub::GetProject, get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AdapterTest, Cn2GateRefusesThenForcedStartIsABreachRecordedOnce) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_LOW_VOLTAGE_NON_RESIDENTIAL);
+  v1::ScheduleAppointmentRequest schedule;
+  schedule.set_request_id("a1");
+  schedule.set_project_id(p.project_id());
+  schedule.set_work_content("meter installation");
+  schedule.set_place("basement meter room");
+  *schedule.mutable_starts_at() = ToProto(kFriday);
+  *schedule.mutable_ends_at() = ToProto(kFriday + absl::Hours(4));
+  v1::ScheduleAppointmentResponse scheduled;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::ScheduleAppointment, schedule, &scheduled).ok());
+  EXPECT_EQ(scheduled.appointment().state(), v1::SITE_APPOINTMENT_STATE_PROPOSED);
+
+  v1::StartSiteWorkRequest start;
+  start.set_request_id("w1");
+  start.set_project_id(p.project_id());
+  start.set_appointment_id(scheduled.appointment().appointment_id());
+  *start.mutable_started_at() = ToProto(kFriday);
+  v1::StartSiteWorkResponse started;
+  grpc::Status refused = Call(&v1::Construction::Stub::StartSiteWork, start, &started);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), ::testing::StartsWith("CN-2:"));
+  EXPECT_EQ(Metric("gridserve_construction_gate_refusals_total", {{"rule", "CN-2"}}), 1);
+
+  start.set_request_id("w2");
+  start.set_force(true);
+  EXPECT_THAT(Fields(Call(&v1::Construction::Stub::StartSiteWork, start, &started)),
+              ::testing::ElementsAre("force_reason"));
+  start.set_request_id("w3");
+  start.set_force_reason("customer's supply at risk");
+  ASSERT_TRUE(Call(&v1::Construction::Stub::StartSiteWork, start, &started).ok());
+  v1::StartSiteWorkResponse again;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::StartSiteWork, start, &again).ok());
+  EXPECT_EQ(again.work_session().work_session_id(), started.work_session().work_session_id());
+  EXPECT_TRUE(started.work_session().forced());
+  ASSERT_EQ(started.project().breaches_size(), 1);
+  EXPECT_EQ(started.project().breaches(0).rule(), "CN-2");
+  EXPECT_TRUE(started.project().breaches(0).forced());
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-2"}, {"department", "business-expansion"}}), 1);
+  EXPECT_EQ(Get(p.project_id()).work_sessions_size(), 1);
+}
+
+TEST_F(AdapterTest, Cn5FailedInspectionWithoutNoticeIsInvalid) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  v1::AdvanceStageRequest advance;
+  advance.set_request_id("s1");
+  advance.set_project_id(p.project_id());
+  advance.set_to_stage(v1::PROJECT_STAGE_INSPECTION);
+  *advance.mutable_advanced_at() = ToProto(kFriday);
+  v1::AdvanceStageResponse advanced;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &advanced).ok());
+
+  v1::RecordInspectionRequest req;
+  req.set_request_id("i1");
+  req.set_project_id(p.project_id());
+  req.set_result(v1::INSPECTION_RESULT_FAILED);
+  *req.mutable_inspected_at() = ToProto(kFriday);
+  v1::RecordInspectionResponse resp;
+  grpc::Status s = Call(&v1::Construction::Stub::RecordInspection, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::UnorderedElementsAre("notice.items", "notice.text", "notice.delivered_at"));
+
+  req.mutable_notice()->add_items("cable trench too shallow");
+  req.mutable_notice()->set_text("Deepen the trench to 0.7 m.");
+  req.mutable_notice()->set_explained(true);
+  *req.mutable_notice()->mutable_delivered_at() = ToProto(kFriday);
+  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, req, &resp).ok());
+  const v1::SlaState* reinspection = Sla(resp.project(), "reinspection");
+  ASSERT_NE(reinspection, nullptr);
+  EXPECT_EQ(reinspection->clause(), "CN-5");
+  EXPECT_EQ(FromProto(reinspection->due_at()), Local(2026, 12, 12));
+
+  advance.set_request_id("s2");
+  advance.set_to_stage(v1::PROJECT_STAGE_CONNECTION);
+  grpc::Status gate = Call(&v1::Construction::Stub::AdvanceStage, advance, &advanced);
+  EXPECT_EQ(gate.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(gate.error_message(), ::testing::StartsWith("CN-5:"));
+}
+
+TEST_F(AdapterTest, WithdrawalCancelsClocksSoNothingBreaches) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  v1::AdvanceStageRequest cancel;
+  cancel.set_request_id("c1");
+  cancel.set_project_id(p.project_id());
+  cancel.set_to_stage(v1::PROJECT_STAGE_CANCELLED);
+  *cancel.mutable_advanced_at() = ToProto(kFriday);
+  v1::AdvanceStageResponse resp;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, cancel, &resp).ok());
+  EXPECT_EQ(Sla(resp.project(), "first_guidance")->state(), v1::SLA_STATUS_CANCELLED);
+  EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_CANCELLED);
+  clock_.Advance(absl::Hours(24 * 30));
+  Sweep();
+  EXPECT_EQ(Get(p.project_id()).breaches_size(), 0);
+}
+
+TEST_F(AdapterTest, Rk5ReportGoesToRiskThroughTheOutboxOnce) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  v1::ReportDesignatedSupplierPressureRequest req;
+  req.set_request_id("rk1");
+  req.set_project_id(p.project_id());
+  req.set_supplier_kind(v1::SUPPLIER_KIND_EQUIPMENT);
+  req.set_description("only brand X transformers accepted");
+  req.mutable_accused_staff()->set_staff_id("S-13");
+  *req.mutable_reported_at() = ToProto(kFriday);
+  v1::ReportDesignatedSupplierPressureResponse resp;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::ReportDesignatedSupplierPressure, req, &resp).ok());
+  ASSERT_TRUE(Call(&v1::Construction::Stub::ReportDesignatedSupplierPressure, req, &resp).ok());
+  EXPECT_FALSE(resp.report().forwarded_to_risk());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
+
+  std::vector<v1::ReportRedLineRequest> delivered;
+  outbox_.RegisterHandler(kTopicRiskRedLine, [&](const OutboxMessage& m) {
+    v1::ReportRedLineRequest r;
+    EXPECT_TRUE(r.ParseFromString(m.payload));
+    EXPECT_EQ(m.message_id, r.request_id());
+    delivered.push_back(r);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(outbox_.DeliverDue().ok());
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].rule(), "RK-5");
+  EXPECT_EQ(delivered[0].source(), v1::RED_LINE_SOURCE_CONSTRUCTION);
+  EXPECT_EQ(delivered[0].request_id(), "construction/RK-5/" + resp.report().report_id());
+  EXPECT_TRUE(Get(p.project_id()).supplier_pressure_reports(0).forwarded_to_risk());
+}
+
+TEST_F(AdapterTest, ListProjectsFiltersAndPages) {
+  const std::string a = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL).project_id();
+  const std::string b = Create("r2", v1::PROJECT_TYPE_HIGH_VOLTAGE_DUAL, kFriday + absl::Minutes(1), "operations").project_id();
+  const std::string c = Create("r3", v1::PROJECT_TYPE_HIGH_VOLTAGE_DUAL, kFriday + absl::Minutes(2)).project_id();
+  auto list = [&](v1::ListProjectsRequest req) {
+    v1::ListProjectsResponse resp;
+    EXPECT_TRUE(Call(&v1::Construction::Stub::ListProjects, req, &resp).ok());
+    std::vector<std::string> ids;
+    for (const auto& p : resp.projects()) ids.push_back(p.project_id());
+    return std::make_pair(ids, resp.next_page_token());
+  };
+  v1::ListProjectsRequest by_type;
+  by_type.set_project_type(v1::PROJECT_TYPE_HIGH_VOLTAGE_DUAL);
+  EXPECT_THAT(list(by_type).first, ::testing::ElementsAre(b, c));
+  v1::ListProjectsRequest by_department;
+  by_department.set_department("operations");
+  EXPECT_THAT(list(by_department).first, ::testing::ElementsAre(b));
+  v1::ListProjectsRequest by_stage;
+  by_stage.set_stage(v1::PROJECT_STAGE_SURVEY);
+  EXPECT_TRUE(list(by_stage).first.empty());
+  // Due before the residential project's first-guidance due + 1 µs: only clocks due by then.
+  v1::ListProjectsRequest due;
+  *due.mutable_due_before() = ToProto(Local(2026, 12, 2) + absl::Microseconds(1));
+  EXPECT_THAT(list(due).first, ::testing::UnorderedElementsAre(a, b, c));  // first_guidance of all three
+  *due.mutable_due_before() = ToProto(Local(2026, 12, 2));
+  EXPECT_TRUE(list(due).first.empty());
+
+  v1::ListProjectsRequest page;
+  page.set_page_size(2);
+  auto first = list(page);
+  EXPECT_THAT(first.first, ::testing::ElementsAre(a, b));
+  ASSERT_FALSE(first.second.empty());
+  page.set_page_token(first.second);
+  auto second = list(page);
+  EXPECT_THAT(second.first, ::testing::ElementsAre(c));
+  EXPECT_TRUE(second.second.empty());
+
+  page.set_page_token("garbage");
+  v1::ListProjectsResponse resp;
+  grpc::Status bad = Call(&v1::Construction::Stub::ListProjects, page, &resp);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(bad), ::testing::ElementsAre("page_token"));
+}
+
+TEST_F(AdapterTest, WatchBreachesStreamsTheCn3Check) {
+  v1::ConstructionWatchBreachesRequest bad;
+  bad.set_after_sequence(-1);
+  {
+    grpc::ClientContext ctx;
+    auto reader = stub_->WatchBreaches(&ctx, bad);
+    v1::BreachEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  for (auto [rid, stage] : {std::make_pair("s1", v1::PROJECT_STAGE_SURVEY),
+                            std::make_pair("s2", v1::PROJECT_STAGE_DESIGN_APPROVAL)}) {
+    v1::AdvanceStageRequest advance;
+    advance.set_request_id(rid);
+    advance.set_project_id(p.project_id());
+    advance.set_to_stage(stage);
+    *advance.mutable_advanced_at() = ToProto(kFriday);
+    v1::AdvanceStageResponse resp;
+    ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &resp).ok());
+  }
+  v1::ConstructionWatchBreachesRequest req;
+  req.set_rule("CN-3");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto reader = stub_->WatchBreaches(&ctx, req);
+  v1::BreachEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.sequence(), 1);
+  EXPECT_EQ(event.breach().rule(), "CN-3");
+  EXPECT_EQ(event.breach().subject(), "project/" + p.project_id());
+  ctx.TryCancel();
+  reader->Finish();
+}
+
+TEST_F(AdapterTest, MetricsExistAtZeroWithBucketsAtEachLimit) {
+  for (const char* type : {"residential", "low_voltage_non_residential", "high_voltage_single", "high_voltage_dual"}) {
+    for (double le : {5.0, 6.0, 22.0, 32.0}) {
+      EXPECT_EQ(Metric("gridserve_construction_project_duration_working_days", {{"project_type", type}}, le), 0)
+          << type << " " << le;
+    }
+    EXPECT_EQ(Metric("gridserve_construction_projects", {{"stage", "application"}, {"project_type", type}}), 0);
+  }
+  for (const char* sla : {"first_guidance", "project_time_limit", "reinspection"}) {
+    EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", sla}, {"outcome", "breached"}}), 0) << sla;
+  }
+  for (const char* rule : {"CN-1", "CN-2", "CN-3", "CN-4", "CN-5", "CN-6", "CN-7", "CN-8"}) {
+    EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", rule}, {"department", "other"}}), 0) << rule;
+  }
+  Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  for (const auto& refresh : parts_.on_gauge_refresh) refresh();
+  EXPECT_EQ(Metric("gridserve_construction_projects", {{"stage", "application"}, {"project_type", "residential"}}), 1);
+}
+
+TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  clock_.Set(Local(2026, 12, 4, 16));  // the following Friday: 5 working days
+  int n = 0;
+  for (auto stage : {v1::PROJECT_STAGE_INSPECTION}) {
+    v1::AdvanceStageRequest advance;
+    advance.set_request_id("s" + std::to_string(++n));
+    advance.set_project_id(p.project_id());
+    advance.set_to_stage(stage);
+    *advance.mutable_advanced_at() = ToProto(clock_.Now());
+    v1::AdvanceStageResponse resp;
+    ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &resp).ok());
+  }
+  v1::RecordInspectionRequest inspection;
+  inspection.set_request_id("i1");
+  inspection.set_project_id(p.project_id());
+  inspection.set_result(v1::INSPECTION_RESULT_PASSED);
+  *inspection.mutable_inspected_at() = ToProto(clock_.Now());
+  v1::RecordInspectionResponse inspected;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, inspection, &inspected).ok());
+  v1::AdvanceStageRequest connect;
+  connect.set_request_id("s9");
+  connect.set_project_id(p.project_id());
+  connect.set_to_stage(v1::PROJECT_STAGE_CONNECTION);
+  *connect.mutable_advanced_at() = ToProto(clock_.Now());
+  v1::AdvanceStageResponse connected;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, connect, &connected).ok());
+
+  v1::CompleteProjectRequest complete;
+  complete.set_request_id("done");
+  complete.set_project_id(p.project_id());
+  for (const char* item : {"site_cleaned", "no_residue"}) {
+    auto* i = complete.mutable_checklist()->add_items();
+    i->set_item(item);
+    i->set_done(true);
+  }
+  *complete.mutable_completed_at() = ToProto(clock_.Now());
+  v1::CompleteProjectResponse resp;
+  grpc::Status missing = Call(&v1::Construction::Stub::CompleteProject, complete, &resp);
+  EXPECT_THAT(Fields(missing), ::testing::ElementsAre("contact_number_left"));
+  complete.set_contact_number_left("95598");
+  grpc::Status no_feedback = Call(&v1::Construction::Stub::CompleteProject, complete, &resp);
+  EXPECT_EQ(no_feedback.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(no_feedback.error_message(), ::testing::StartsWith("CN-8:"));
+  complete.mutable_feedback()->set_satisfaction(9);
+  *complete.mutable_feedback()->mutable_collected_at() = ToProto(clock_.Now());
+  EXPECT_THAT(Fields(Call(&v1::Construction::Stub::CompleteProject, complete, &resp)),
+              ::testing::ElementsAre("feedback.satisfaction"));
+  complete.mutable_feedback()->set_satisfaction(5);
+  ASSERT_TRUE(Call(&v1::Construction::Stub::CompleteProject, complete, &resp).ok());
+  EXPECT_EQ(resp.project().stage(), v1::PROJECT_STAGE_COMPLETED);
+  EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_MET);
+  EXPECT_EQ(Metric("gridserve_construction_project_duration_working_days", {{"project_type", "residential"}}, 5.0), 1);
+  EXPECT_EQ(Metric("gridserve_construction_project_duration_working_days", {{"project_type", "residential"}}, 4.0), 0);
+}
+
+}  // namespace
+}  // namespace gridserve::construction::testing

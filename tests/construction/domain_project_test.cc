@@ -1,0 +1,265 @@
+// CN-1 guidance, stages (CN-3 check, CN-5 exit gate), withdrawal, and the
+// completion gates (CN-6, CN-8).
+#include "services/construction/domain/damage_rules.h"
+#include "services/construction/domain/feedback_rules.h"
+#include "services/construction/domain/project_rules.h"
+#include "services/construction/domain/site_work_rules.h"
+#include "tests/construction/domain_fixture.h"
+
+namespace gridserve::construction::testing {
+namespace {
+
+class ProjectRulesTest : public DomainTest {
+ protected:
+  v1::GuidanceContact Contact(absl::Time at) {
+    v1::GuidanceContact c;
+    c.set_contact_id("GC-" + std::to_string(absl::ToUnixSeconds(at)));
+    c.mutable_staff()->set_staff_id("S-2");
+    c.set_channel(v1::GUIDANCE_CHANNEL_PHONE);
+    *c.mutable_contacted_at() = ToProto(at);
+    return c;
+  }
+
+  v1::CoordinatedPlan Plan(bool no_duplicate_building) {
+    v1::CoordinatedPlan plan;
+    plan.set_plan_id("PLAN-1");
+    plan.set_description("10 kV room next to the supply works' ring main unit");
+    plan.set_no_duplicate_building(no_duplicate_building);
+    *plan.mutable_planned_at() = ToProto(kFriday + absl::Hours(1));
+    return plan;
+  }
+
+  v1::ProjectCompletion Completion(absl::Time at, bool cleaned = true, bool no_residue = true) {
+    v1::ProjectCompletion c;
+    auto* i1 = c.mutable_checklist()->add_items();
+    i1->set_item("site_cleaned");
+    i1->set_done(cleaned);
+    auto* i2 = c.mutable_checklist()->add_items();
+    i2->set_item("no_residue");
+    i2->set_done(no_residue);
+    c.set_contact_number_left("0571-95598");
+    *c.mutable_completed_at() = ToProto(at);
+    return c;
+  }
+
+  v1::Feedback Opinion(absl::Time at) {
+    v1::Feedback f;
+    f.set_satisfaction(5);
+    *f.mutable_collected_at() = ToProto(at);
+    return f;
+  }
+};
+
+// ---- CN-1 -------------------------------------------------------------------
+
+TEST_F(ProjectRulesTest, Cn1FirstGuidanceContactStopsTheClockAtItsTime) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  const absl::Time at = kFriday + absl::Hours(2);
+  auto e = RecordGuidanceContact(rules_, p, Contact(at));
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->stop_clocks.size(), 1u);
+  EXPECT_EQ(e->stop_clocks[0].sla, "first_guidance");
+  EXPECT_EQ(e->stop_clocks[0].subject, "project/PRJ-1");
+  EXPECT_EQ(e->stop_clocks[0].at, at);
+  // Later contacts are further guidance; the clock is already stopped.
+  auto second = RecordGuidanceContact(rules_, p, Contact(at + absl::Hours(1)));
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->stop_clocks.empty());
+  EXPECT_EQ(p.guidance_contacts_size(), 2);
+}
+
+TEST_F(ProjectRulesTest, Cn1GuidanceBeforeTheApplicationIsInvalid) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  auto e = RecordGuidanceContact(rules_, p, Contact(kFriday - absl::Microseconds(1)));
+  EXPECT_TRUE(absl::IsInvalidArgument(e.status()));
+  EXPECT_TRUE(HasViolation(e.status(), "contacted_at"));
+  EXPECT_TRUE(p.guidance_contacts().empty());
+}
+
+// ---- Stages -----------------------------------------------------------------
+
+TEST_F(ProjectRulesTest, StagesOnlyMoveForwardAndNeverToCompleted) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_SURVEY, kFriday)).ok());
+  EXPECT_TRUE(RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_SURVEY, kFriday)).status(), "PROJECT_STATE"));
+  EXPECT_TRUE(
+      RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_APPLICATION, kFriday)).status(), "PROJECT_STATE"));
+  EXPECT_TRUE(RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_COMPLETED, kFriday)).status(), "PROJECT_STATE"));
+  // A residential project may skip design approval and go on to construction.
+  ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONSTRUCTION, kFriday)).ok());
+  EXPECT_EQ(p.stage_history_size(), 3);
+  EXPECT_EQ(p.stage_history(2).from_stage(), v1::PROJECT_STAGE_SURVEY);
+  // Times must be in order.
+  auto early = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday - absl::Hours(1)));
+  EXPECT_TRUE(HasViolation(early.status(), "advanced_at"));
+}
+
+TEST_F(ProjectRulesTest, Cn3HighVoltageDesignApprovalWithoutPlanIsABreach) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_SURVEY, kFriday)).ok());
+  auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_DESIGN_APPROVAL, kFriday + absl::Hours(3)));
+  ASSERT_TRUE(e.ok()) << e.status();  // a check: the step goes on, the breach is recorded
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_DESIGN_APPROVAL);
+  ASSERT_EQ(e->breaches.size(), 1u);
+  const v1::Breach& b = e->breaches[0];
+  EXPECT_EQ(b.rule(), "CN-3");
+  EXPECT_EQ(b.mechanism(), v1::MECHANISM_CHECK);
+  EXPECT_EQ(b.subject(), "project/PRJ-1");
+  EXPECT_EQ(b.breach_id(), "construction/CN-3/project/PRJ-1/design_approval");
+  EXPECT_EQ(b.department(), "business-expansion");
+  EXPECT_EQ(FromProto(b.occurred_at()), kFriday + absl::Hours(3));
+}
+
+TEST_F(ProjectRulesTest, Cn3CoordinatedPlanAvoidsTheBreach) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_DUAL);
+  ASSERT_TRUE(RecordCoordinatedPlan(rules_, p, Plan(true)).ok());
+  ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_SURVEY, kFriday + absl::Hours(2))).ok());
+  auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_DESIGN_APPROVAL, kFriday + absl::Hours(3)));
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->breaches.empty());
+}
+
+TEST_F(ProjectRulesTest, Cn3PlanThatBuildsTwiceStillBreaches) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  ASSERT_TRUE(RecordCoordinatedPlan(rules_, p, Plan(false)).ok());
+  auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_DESIGN_APPROVAL, kFriday + absl::Hours(3)));
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->breaches.size(), 1u);
+  EXPECT_EQ(e->breaches[0].rule(), "CN-3");
+}
+
+TEST_F(ProjectRulesTest, Cn3LowVoltageNeedsNoPlan) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_LOW_VOLTAGE_NON_RESIDENTIAL);
+  auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_DESIGN_APPROVAL, kFriday));
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->breaches.empty());
+}
+
+TEST_F(ProjectRulesTest, Cn3HighVoltageMayNotSkipDesignApproval) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  EXPECT_TRUE(RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONSTRUCTION, kFriday)).status(), "CN-3"));
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_APPLICATION);
+}
+
+TEST_F(ProjectRulesTest, Cn5LeavingInspectionNeedsAPassedInspection) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_INSPECTION, kFriday)).ok());
+  EXPECT_TRUE(RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday)).status(), "CN-5"));
+  PassInspection(p, kFriday + absl::Hours(1));
+  EXPECT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(1))).ok());
+}
+
+TEST_F(ProjectRulesTest, Cn5HighVoltageMayNotSkipInspection) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  WalkTo(p, v1::PROJECT_STAGE_CONSTRUCTION, kFriday);
+  EXPECT_TRUE(RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday)).status(), "CN-5"));
+}
+
+TEST_F(ProjectRulesTest, WithdrawalCancelsTheClocksAndClosesTheProject) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CANCELLED, kFriday + absl::Hours(1)));
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->cancel_clocks.size(), 2u);
+  EXPECT_EQ(e->cancel_clocks[0].sla, "first_guidance");
+  EXPECT_EQ(e->cancel_clocks[1].sla, "project_time_limit");
+  EXPECT_TRUE(RefusedBy(RecordGuidanceContact(rules_, p, Contact(kFriday + absl::Hours(2))).status(), "PROJECT_STATE"));
+}
+
+// ---- Completion: CN-6, CN-8 --------------------------------------------------
+
+TEST_F(ProjectRulesTest, CompletionOnlyFromConnection) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  const v1::Feedback f = Opinion(kFriday);
+  EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(kFriday), &f).status(), "PROJECT_STATE"));
+}
+
+TEST_F(ProjectRulesTest, Cn8ChecklistFeedbackAndContactNumberAreRequired) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  const absl::Time at = kFriday + absl::Hours(3);
+  const v1::Feedback f = Opinion(at);
+
+  auto residue = CompleteProject(rules_, p, Completion(at, true, false), &f);
+  EXPECT_TRUE(RefusedBy(residue.status(), "CN-8"));
+  EXPECT_NE(residue.status().message().find("no_residue"), absl::string_view::npos);
+  EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at, false, true), &f).status(), "CN-8"));
+
+  auto no_feedback = CompleteProject(rules_, p, Completion(at), nullptr);
+  EXPECT_TRUE(RefusedBy(no_feedback.status(), "CN-8"));
+  EXPECT_NE(no_feedback.status().message().find("feedback"), absl::string_view::npos);
+
+  v1::ProjectCompletion no_number = Completion(at);
+  no_number.clear_contact_number_left();
+  EXPECT_TRUE(HasViolation(CompleteProject(rules_, p, no_number, &f).status(), "contact_number_left"));
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_CONNECTION);
+}
+
+TEST_F(ProjectRulesTest, Cn8FeedbackRecordedEarlierCounts) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  ASSERT_TRUE(RecordSiteFeedback(rules_, p, Opinion(kFriday), true, true, v1::QualityReview()).ok());
+  auto e = CompleteProject(rules_, p, Completion(kFriday + absl::Hours(1)), nullptr);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_COMPLETED);
+}
+
+TEST_F(ProjectRulesTest, CompletionStopsTheWholeProcessClockAndMeasuresWorkingDays) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  // Completed the next Wednesday: Mon, Tue, Wed = 3 working days.
+  const absl::Time at = Local(2026, 12, 2, 15);
+  const v1::Feedback f = Opinion(at);
+  auto e = CompleteProject(rules_, p, Completion(at), &f);
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->stop_clocks.size(), 1u);
+  EXPECT_EQ(e->stop_clocks[0].sla, "project_time_limit");
+  EXPECT_EQ(e->stop_clocks[0].at, at);
+  EXPECT_EQ(e->completed_in_working_days, 3);
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_COMPLETED);
+  EXPECT_EQ(p.feedback_size(), 1);
+  EXPECT_EQ(p.completion().contact_number_left(), "0571-95598");
+  EXPECT_EQ(p.stage_history(p.stage_history_size() - 1).to_stage(), v1::PROJECT_STAGE_COMPLETED);
+  // Completed is final.
+  EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at), &f).status(), "PROJECT_STATE"));
+}
+
+TEST_F(ProjectRulesTest, Cn6OpenDamageBlocksCompletionUntilConfirmed) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  v1::Damage damage;
+  damage.set_damage_id("DMG-1");
+  damage.set_description("garden wall cracked by the digger");
+  *damage.mutable_discovered_at() = ToProto(kFriday + absl::Hours(1));
+  ASSERT_TRUE(RecordDamage(rules_, p, damage).ok());
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(1));
+  const absl::Time at = kFriday + absl::Hours(5);
+  const v1::Feedback f = Opinion(at);
+  EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at), &f).status(), "CN-6"));
+
+  v1::DamageRemedy remedy;
+  remedy.set_kind(v1::REMEDY_KIND_RESTORED);
+  *remedy.mutable_remedied_at() = ToProto(kFriday + absl::Hours(2));
+  ASSERT_TRUE(RecordDamageRemedy(rules_, p, "DMG-1", remedy).ok());
+  // Remedied but not yet confirmed by the customer: still open for CN-6.
+  EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at), &f).status(), "CN-6"));
+  ASSERT_TRUE(ConfirmDamageRemedy(rules_, p, "DMG-1", true, "fine", kFriday + absl::Hours(3)).ok());
+  EXPECT_TRUE(CompleteProject(rules_, p, Completion(at), &f).ok());
+}
+
+TEST_F(ProjectRulesTest, CompletionWaitsForRunningSiteWork) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  v1::WorkSession work;
+  work.set_work_session_id("WS-1");
+  work.set_forced(true);
+  work.set_force_reason("emergency");
+  *work.mutable_started_at() = ToProto(kFriday + absl::Hours(1));
+  ASSERT_TRUE(StartSiteWork(rules_, p, work).ok());
+  const absl::Time at = kFriday + absl::Hours(3);
+  const v1::Feedback f = Opinion(at);
+  EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at), &f).status(), "PROJECT_STATE"));
+  ASSERT_TRUE(EndSiteWork(rules_, p, "WS-1", kFriday + absl::Hours(2)).ok());
+  EXPECT_TRUE(CompleteProject(rules_, p, Completion(at), &f).ok());
+}
+
+}  // namespace
+}  // namespace gridserve::construction::testing

@@ -1,0 +1,160 @@
+// CN-2 appointments before site work; CN-7 safety checklist for traffic-affecting work.
+#include "services/construction/domain/site_work_rules.h"
+
+#include "tests/construction/domain_fixture.h"
+
+namespace gridserve::construction::testing {
+namespace {
+
+class SiteWorkTest : public DomainTest {
+ protected:
+  SiteWorkTest() : project_(NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE)) {}
+
+  // An appointment on Monday 30 Nov 09:00-17:00 local.
+  void Schedule(const std::string& id, bool traffic_affecting = false) {
+    v1::SiteAppointment a;
+    a.set_appointment_id(id);
+    a.set_work_content("lay the 10 kV cable");
+    a.set_place("north gate to the distribution room");
+    *a.mutable_starts_at() = ToProto(Local(2026, 11, 30, 9));
+    *a.mutable_ends_at() = ToProto(Local(2026, 11, 30, 17));
+    a.set_cooperation_requested(true);
+    a.set_traffic_affecting(traffic_affecting);
+    *a.mutable_scheduled_at() = ToProto(kFriday + absl::Hours(1));
+    auto e = ScheduleAppointment(rules_, project_, a);
+    ASSERT_TRUE(e.ok()) << e.status();
+  }
+
+  absl::Status Confirm(const std::string& id, absl::Time at = kFriday + absl::Hours(2)) {
+    v1::Person customer;
+    customer.set_name("Customer");
+    return ConfirmAppointment(rules_, project_, id, customer, at).status();
+  }
+
+  absl::StatusOr<Effects> Start(const std::string& appointment_id, absl::Time at, bool force = false) {
+    v1::WorkSession w;
+    w.set_work_session_id("WS-" + std::to_string(project_.work_sessions_size() + 1));
+    w.set_appointment_id(appointment_id);
+    w.add_crew()->set_staff_id("S-9");
+    *w.mutable_started_at() = ToProto(at);
+    w.set_forced(force);
+    if (force) w.set_force_reason("cable fault endangering the public");
+    return StartSiteWork(rules_, project_, w);
+  }
+
+  v1::SafetyChecklist Checklist(const std::string& appointment_id, bool courtesy_sign) {
+    v1::SafetyChecklist c;
+    c.set_checklist_id("SC-1");
+    c.set_appointment_id(appointment_id);
+    auto* m = c.mutable_measures()->add_items();
+    m->set_item("fencing");
+    m->set_done(true);
+    c.set_contractor_sign(true);
+    c.set_safety_sign(true);
+    c.set_courtesy_sign(courtesy_sign);
+    *c.mutable_recorded_at() = ToProto(kFriday + absl::Hours(3));
+    return c;
+  }
+
+  v1::Project project_;
+  const absl::Time monday_ten_ = Local(2026, 11, 30, 10);
+};
+
+TEST_F(SiteWorkTest, Cn2NoAppointmentNoWork) {
+  EXPECT_TRUE(RefusedBy(Start("", monday_ten_).status(), "CN-2"));
+  EXPECT_TRUE(absl::IsNotFound(Start("APT-404", monday_ten_).status()));
+  EXPECT_TRUE(project_.work_sessions().empty());
+}
+
+TEST_F(SiteWorkTest, Cn2ProposedIsNotEnoughConfirmedIs) {
+  Schedule("APT-1");
+  EXPECT_EQ(project_.appointments(0).state(), v1::SITE_APPOINTMENT_STATE_PROPOSED);
+  auto refused = Start("APT-1", monday_ten_);
+  EXPECT_TRUE(RefusedBy(refused.status(), "CN-2"));
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  EXPECT_EQ(project_.appointments(0).state(), v1::SITE_APPOINTMENT_STATE_CONFIRMED);
+  auto started = Start("APT-1", monday_ten_);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_TRUE(started->breaches.empty());
+  EXPECT_EQ(project_.work_sessions_size(), 1);
+}
+
+TEST_F(SiteWorkTest, Cn2TheAppointmentMustCoverTheDate) {
+  Schedule("APT-1");
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  // Tuesday is not the agreed date; the day's edges are.
+  EXPECT_TRUE(RefusedBy(Start("APT-1", Local(2026, 12, 1, 9)).status(), "CN-2"));
+  EXPECT_TRUE(RefusedBy(Start("APT-1", Local(2026, 11, 30) - absl::Microseconds(1)).status(), "CN-2"));
+  EXPECT_TRUE(Start("APT-1", Local(2026, 11, 30)).ok());
+  EXPECT_TRUE(Start("APT-1", Local(2026, 12, 1) - absl::Microseconds(1)).ok());
+}
+
+TEST_F(SiteWorkTest, Cn2ConfirmationOnceAndInOrder) {
+  Schedule("APT-1");
+  EXPECT_TRUE(HasViolation(Confirm("APT-1", kFriday), "confirmed_at"));  // before it was scheduled
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  EXPECT_TRUE(RefusedBy(Confirm("APT-1"), "CN-2"));
+  EXPECT_TRUE(absl::IsNotFound(Confirm("APT-2")));
+}
+
+TEST_F(SiteWorkTest, Cn2ForcedStartIsRecordedAsAForcedGateBreach) {
+  auto e = Start("", monday_ten_, /*force=*/true);
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->breaches.size(), 1u);
+  const v1::Breach& b = e->breaches[0];
+  EXPECT_EQ(b.rule(), "CN-2");
+  EXPECT_TRUE(b.forced());
+  EXPECT_EQ(b.mechanism(), v1::MECHANISM_GATE);
+  EXPECT_EQ(b.staff_id(), "S-9");
+  EXPECT_EQ(b.breach_id(), "construction/CN-2/project/PRJ-1/work_session/WS-1");
+  EXPECT_TRUE(project_.work_sessions(0).forced());
+}
+
+TEST_F(SiteWorkTest, Cn7TrafficAffectingWorkNeedsTheCompleteChecklist) {
+  Schedule("APT-1", /*traffic_affecting=*/true);
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  auto missing = Start("APT-1", monday_ten_);
+  EXPECT_TRUE(RefusedBy(missing.status(), "CN-7"));
+  EXPECT_NE(missing.status().message().find("missing"), absl::string_view::npos);
+
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, Checklist("APT-1", /*courtesy_sign=*/false)).ok());
+  EXPECT_FALSE(SafetyChecklistComplete(project_.safety_checklists(0)));
+  EXPECT_TRUE(RefusedBy(Start("APT-1", monday_ten_).status(), "CN-7"));
+
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, Checklist("APT-1", /*courtesy_sign=*/true)).ok());
+  EXPECT_TRUE(Start("APT-1", monday_ten_).ok());
+}
+
+TEST_F(SiteWorkTest, Cn7ChecklistNeedsEveryMeasureDone) {
+  v1::SafetyChecklist c = Checklist("APT-1", true);
+  EXPECT_TRUE(SafetyChecklistComplete(c));
+  c.mutable_measures()->add_items()->set_item("night lighting");  // not done
+  EXPECT_FALSE(SafetyChecklistComplete(c));
+  c.clear_measures();
+  EXPECT_FALSE(SafetyChecklistComplete(c));  // no measures at all
+}
+
+TEST_F(SiteWorkTest, Cn7ForcedStartRecordsEachFailedGate) {
+  Schedule("APT-1", /*traffic_affecting=*/true);  // neither confirmed nor checklisted
+  auto e = Start("APT-1", monday_ten_, /*force=*/true);
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->breaches.size(), 2u);
+  EXPECT_EQ(e->breaches[0].rule(), "CN-2");
+  EXPECT_EQ(e->breaches[1].rule(), "CN-7");
+  EXPECT_TRUE(e->breaches[1].forced());
+}
+
+TEST_F(SiteWorkTest, ChecklistForAnUnknownAppointmentIsNotFound) {
+  EXPECT_TRUE(absl::IsNotFound(RecordSafetyChecklist(rules_, project_, Checklist("APT-9", true)).status()));
+}
+
+TEST_F(SiteWorkTest, EndingWorkOnceAndNotBeforeItsStart) {
+  ASSERT_TRUE(Start("", monday_ten_, true).ok());
+  EXPECT_TRUE(HasViolation(EndSiteWork(rules_, project_, "WS-1", monday_ten_ - absl::Minutes(1)).status(), "ended_at"));
+  EXPECT_TRUE(EndSiteWork(rules_, project_, "WS-1", monday_ten_ + absl::Hours(4)).ok());
+  EXPECT_TRUE(RefusedBy(EndSiteWork(rules_, project_, "WS-1", monday_ten_ + absl::Hours(5)).status(), "PROJECT_STATE"));
+  EXPECT_TRUE(absl::IsNotFound(EndSiteWork(rules_, project_, "WS-2", monday_ten_).status()));
+}
+
+}  // namespace
+}  // namespace gridserve::construction::testing

@@ -1,0 +1,526 @@
+// The hall's use cases over an in-memory database and a FakeClock: every
+// clause CT-1..CT-10 as it is enforced end to end inside the service.
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/counter/counter_fixture.h"
+
+namespace gridserve::counter::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+const absl::Duration kUs = absl::Microseconds(1);
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  CounterEnv env;
+};
+
+// CT-9: priority tickets are called first; IssueTicket reports the position.
+TEST_F(WorkflowTest, PriorityTicketGoesAheadAndIsCalledNext) {
+  v1::Ticket first = env.Issue("payment");
+  env.clock.Advance(absl::Minutes(1));
+  v1::IssueTicketRequest req;
+  req.set_hall_id("H1");
+  req.set_business_type("new_connection");
+  req.add_accessibility_needs(v1::ACCESSIBILITY_NEED_WHEELCHAIR);
+  *req.mutable_issued_at() = ToProto(env.clock.Now());
+  auto issued = env.Run([&](Transaction& t) { return env.workflow.IssueTicket(t, req); });
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->queue_position(), 1);
+  EXPECT_EQ(issued->ticket().ticket_number(), "A002");
+  EXPECT_GT(issued->ticket().priority(), first.priority());
+
+  env.Open();
+  auto called = env.Call("");  // next in queue order
+  ASSERT_TRUE(called.ok()) << called.status();
+  EXPECT_EQ(called->ticket().ticket_id(), issued->ticket().ticket_id());
+}
+
+// CT-4 timer: called exactly at 15 min is met; the sweep breaches one microsecond later.
+TEST_F(WorkflowTest, TicketWaitClockEdges) {
+  v1::Ticket on_time = env.Issue();
+  v1::Ticket late = env.Issue();
+  env.Open();
+  env.clock.Advance(absl::Minutes(15));
+  env.Sweep();
+  ASSERT_TRUE(env.Call(on_time.ticket_id(), /*apologised=*/true).ok());
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(on_time.ticket_id()))->state, SlaState::kMet);
+  EXPECT_THAT(env.Breaches("CT-4"), SizeIs(0));
+
+  env.clock.Advance(kUs);
+  env.Sweep();
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(late.ticket_id()))->state, SlaState::kBreached);
+  auto breaches = env.Breaches("CT-4");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), TicketSubject(late.ticket_id()));
+  EXPECT_EQ(FromProto(breaches[0].occurred_at()), env.clock.Now() - kUs);  // at the expiry
+}
+
+// CT-6: a wait beyond 10 min without apology is a breach; exactly 10 min is not.
+TEST_F(WorkflowTest, ApologyCheckOnCall) {
+  v1::Ticket a = env.Issue();
+  v1::Ticket b = env.Issue();
+  v1::Ticket c = env.Issue();
+  env.Open();
+  env.clock.Advance(absl::Minutes(10));
+  ASSERT_TRUE(env.Call(a.ticket_id()).ok());
+  EXPECT_THAT(env.Breaches("CT-6"), SizeIs(0));
+  env.clock.Advance(kUs);
+  ASSERT_TRUE(env.Call(b.ticket_id(), /*apologised=*/true).ok());
+  EXPECT_THAT(env.Breaches("CT-6"), SizeIs(0));
+  auto called = env.Call(c.ticket_id());
+  ASSERT_TRUE(called.ok());
+  auto breaches = env.Breaches("CT-6");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), TicketSubject(c.ticket_id()));
+  EXPECT_EQ(breaches[0].staff_id(), "S1");
+  EXPECT_THAT(called->ticket().breaches(), SizeIs(1));
+}
+
+// Calling needs a counter in service with a session; a called ticket cannot be called again.
+TEST_F(WorkflowTest, CallGates) {
+  v1::Ticket t = env.Issue();
+  EXPECT_EQ(env.Call(t.ticket_id()).status().code(), absl::StatusCode::kNotFound);  // no counter yet
+  env.Open();
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_BACK_OFFICE).ok());
+  auto refused = env.Call(t.ticket_id());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-4"));
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_IN_SERVICE).ok());
+  ASSERT_TRUE(env.Call(t.ticket_id()).ok());
+  EXPECT_EQ(env.Call(t.ticket_id()).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  v1::MarkNoShowRequest no_show;
+  no_show.set_ticket_id(t.ticket_id());
+  auto marked = env.Run([&](Transaction& txn) { return env.workflow.MarkNoShow(txn, no_show); });
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  EXPECT_EQ(marked->ticket().state(), v1::TICKET_STATE_NO_SHOW);
+  EXPECT_EQ(env.Run([&](Transaction& txn) { return env.workflow.MarkNoShow(txn, no_show); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-4 check: back office while a ticket waits beyond the limit, recorded once per episode.
+TEST_F(WorkflowTest, BackOfficeEpisodeRecordedOnce) {
+  env.Open();
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_BACK_OFFICE).ok());
+  env.Issue();
+  env.clock.Advance(absl::Minutes(15));
+  env.Background();
+  EXPECT_THAT(env.Breaches("CT-4"), SizeIs(0));  // exactly at the limit: not yet
+  env.clock.Advance(kUs);
+  env.Background();
+  env.clock.Advance(absl::Minutes(1));
+  env.Background();
+  auto breaches = env.Breaches("CT-4");
+  // The sweep was not run, so the only CT-4 breach is the back-office check.
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), CounterSubject("C1"));
+  EXPECT_EQ(breaches[0].mechanism(), v1::MECHANISM_CHECK);
+  EXPECT_EQ(FromProto(breaches[0].occurred_at()), kDayStart + absl::Minutes(15));
+
+  // A new episode is a new breach.
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_IN_SERVICE).ok());
+  env.clock.Advance(absl::Minutes(1));
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_BACK_OFFICE).ok());  // checked at the change
+  EXPECT_THAT(env.Breaches("CT-4"), SizeIs(2));
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_BACK_OFFICE).ok());  // same episode
+  EXPECT_THAT(env.Breaches("CT-4"), SizeIs(2));
+}
+
+// CT-4 check: back office with only fresh tickets waiting is fine.
+TEST_F(WorkflowTest, BackOfficeWithoutOverdueTicketsIsFine) {
+  env.Open();
+  env.Issue();
+  env.clock.Advance(absl::Minutes(5));
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_BACK_OFFICE).ok());
+  env.clock.Advance(absl::Minutes(5));
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_IN_SERVICE).ok());
+  env.Background();
+  EXPECT_THAT(env.Breaches("CT-4"), SizeIs(0));
+}
+
+// CT-1: the owner keeps the visit; assists do not transfer it; only the owner ends it.
+TEST_F(WorkflowTest, FirstContactOwnership) {
+  v1::Visit visit = env.Start("", "S1");
+  v1::AddVisitAssistRequest assist;
+  assist.set_visit_id(visit.visit_id());
+  assist.mutable_assistant()->set_staff_id("S2");
+  assist.set_reason("metering question");
+  *assist.mutable_assisted_at() = ToProto(env.clock.Now());
+  auto assisted = env.Run([&](Transaction& t) { return env.workflow.AddVisitAssist(t, assist); });
+  ASSERT_TRUE(assisted.ok()) << assisted.status();
+  EXPECT_EQ(assisted->visit().owner().staff_id(), "S1");
+  EXPECT_THAT(assisted->visit().assists(), SizeIs(1));
+
+  auto refused = env.End(visit.visit_id(), "S2");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-1"));
+  auto ended = env.End(visit.visit_id(), "S1");
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->visit().state(), v1::VISIT_STATE_ENDED);
+  EXPECT_THAT(env.Breaches("CT-1"), SizeIs(0));
+  EXPECT_EQ(env.End(visit.visit_id(), "S1").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-1 check: redirected with the business unfinished is a breach of the owner.
+TEST_F(WorkflowTest, RedirectedUnfinishedIsABreach) {
+  v1::Visit visit = env.Start("", "S1");
+  auto ended = env.End(visit.visit_id(), "S1", v1::VISIT_OUTCOME_REDIRECTED_UNFINISHED);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  auto breaches = env.Breaches("CT-1");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].staff_id(), "S1");
+  EXPECT_EQ(breaches[0].subject(), VisitSubject(visit.visit_id()));
+  EXPECT_THAT(ended->visit().breaches(), SizeIs(1));
+}
+
+// A visit started from a ticket serves it; the ticket is done when the visit ends.
+TEST_F(WorkflowTest, VisitFromTicket) {
+  v1::Ticket t = env.Issue("new_connection", {v1::ACCESSIBILITY_NEED_VISUALLY_IMPAIRED});
+  env.Open();
+  ASSERT_TRUE(env.Call(t.ticket_id()).ok());
+  v1::Visit visit = env.Start(t.ticket_id());
+  EXPECT_EQ(visit.business_type(), "new_connection");
+  EXPECT_THAT(visit.accessibility_needs(), ElementsAre(v1::ACCESSIBILITY_NEED_VISUALLY_IMPAIRED));
+  v1::StartVisitRequest again;
+  again.set_hall_id("H1");
+  again.set_ticket_id(t.ticket_id());
+  again.mutable_owner()->set_staff_id("S2");
+  *again.mutable_started_at() = ToProto(env.clock.Now());
+  EXPECT_EQ(env.Run([&](Transaction& txn) { return env.workflow.StartVisit(txn, again); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(env.End(visit.visit_id(), "S1").ok());
+  v1::GetTicketRequest get;
+  get.set_ticket_id(t.ticket_id());
+  auto got = env.Run([&](Transaction& txn) { return env.workflow.GetTicket(txn, get); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->ticket().state(), v1::TICKET_STATE_DONE);
+  EXPECT_EQ(got->ticket().visit_id(), visit.visit_id());
+}
+
+// CT-3 and CT-9: a rejected form, its guided re-fill (counted), filled by staff.
+TEST_F(WorkflowTest, FormRefillCountedAndAssisted) {
+  v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_VISUALLY_IMPAIRED});
+  v1::SubmitApplicationFormRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.set_business_type("new_connection");
+  (*req.mutable_fields())["applicant_name"] = "Zhang San";
+  (*req.mutable_fields())["phone"] = "13800000000";
+  req.set_filled_by_staff(true);
+  req.mutable_filled_by()->set_staff_id("S1");
+  req.set_sample_shown(true);
+  auto first = env.Run([&](Transaction& t) { return env.workflow.SubmitApplicationForm(t, req); });
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->form().status(), v1::FORM_STATUS_NEEDS_REFILL);
+  EXPECT_THAT(first->form().field_errors(), SizeIs(3));  // id_number, address, capacity
+  for (const auto& e : first->form().field_errors()) EXPECT_FALSE(e.guidance().empty()) << e.field();
+  EXPECT_EQ(first->form().refill_count(), 0);
+  EXPECT_TRUE(first->form().filled_by_staff());
+
+  req.set_form_id(first->form().form_id());
+  (*req.mutable_fields())["id_number"] = "11010519491231002X";
+  (*req.mutable_fields())["address"] = "1 Chang'an Avenue, Beijing";
+  (*req.mutable_fields())["requested_capacity_kva"] = "8";
+  auto second = env.Run([&](Transaction& t) { return env.workflow.SubmitApplicationForm(t, req); });
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->form().status(), v1::FORM_STATUS_ACCEPTED);
+  EXPECT_EQ(second->form().refill_count(), 1);
+  EXPECT_THAT(second->form().field_errors(), SizeIs(0));
+  auto third = env.Run([&](Transaction& t) { return env.workflow.SubmitApplicationForm(t, req); });
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  req.set_filled_by_staff(true);
+  req.clear_filled_by();
+  req.clear_form_id();
+  auto missing_staff = env.Run([&](Transaction& t) { return env.workflow.SubmitApplicationForm(t, req); });
+  ASSERT_EQ(missing_staff.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(missing_staff.status())[0].field, "filled_by.staff_id");
+}
+
+// CT-7: a short failure needs nothing; once long, each waiting visit gets a
+// conversion clock; converting in time is met, a visit left waiting breaches.
+TEST_F(WorkflowTest, LongFailureConvertsVisitsToAppointments) {
+  v1::Visit converted = env.Start("", "S1");
+  v1::Visit forgotten = env.Start("", "S2");
+  v1::SystemFailure failure = env.OpenFailure();
+  EXPECT_THAT(failure.affected_visit_ids(), SizeIs(2));
+
+  env.clock.Advance(absl::Minutes(15));
+  env.Background();
+  EXPECT_FALSE(env.Sla(kSlaFailureConversion, VisitSubject(converted.visit_id())).has_value());  // still short
+  env.clock.Advance(kUs);
+  env.Background();
+  env.Background();  // idempotent
+  auto clock = env.Sla(kSlaFailureConversion, VisitSubject(converted.visit_id()));
+  ASSERT_TRUE(clock.has_value());
+  EXPECT_EQ(clock->timer.started_at, kDayStart + absl::Minutes(15));
+  EXPECT_EQ(clock->timer.due_at, kDayStart + absl::Minutes(30));
+
+  // CT-7 gate: a visit waiting in the long failure cannot just be ended.
+  auto refused = env.End(forgotten.visit_id(), "S2", v1::VISIT_OUTCOME_CUSTOMER_LEFT);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-7"));
+
+  // Conversion exactly at the due time is on time.
+  env.clock.Set(kDayStart + absl::Minutes(30));
+  auto conv = env.Convert(converted.visit_id());
+  ASSERT_TRUE(conv.ok()) << conv.status();
+  EXPECT_EQ(conv->visit().outcome(), v1::VISIT_OUTCOME_CONVERTED_TO_APPOINTMENT);
+  EXPECT_EQ(conv->appointment().state(), v1::APPOINTMENT_STATE_BOOKED);
+  EXPECT_EQ(conv->appointment().failure_id(), failure.failure_id());
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, VisitSubject(converted.visit_id()))->state, SlaState::kMet);
+
+  env.clock.Advance(kUs);
+  env.Sweep();
+  auto breaches = env.Breaches("CT-7");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), VisitSubject(forgotten.visit_id()));
+  EXPECT_EQ(breaches[0].sla(), kSlaFailureConversion);
+
+  // The appointment is tracked until kept.
+  v1::KeepAppointmentRequest keep;
+  keep.set_appointment_id(conv->appointment().appointment_id());
+  keep.mutable_staff()->set_staff_id("S1");
+  *keep.mutable_kept_at() = ToProto(env.clock.Now());
+  auto kept = env.Run([&](Transaction& t) { return env.workflow.KeepAppointment(t, keep); });
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->appointment().state(), v1::APPOINTMENT_STATE_KEPT);
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.KeepAppointment(t, keep); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-7: a failure closed while still short starts no clocks; closing a long one
+// stops the clocks of visits still waiting.
+TEST_F(WorkflowTest, ClosingFailures) {
+  v1::Visit visit = env.Start();
+  v1::SystemFailure failure = env.OpenFailure();
+  v1::OpenSystemFailureRequest second;
+  second.set_hall_id("H1");
+  second.set_description("again");
+  *second.mutable_started_at() = ToProto(env.clock.Now());
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.OpenSystemFailure(t, second); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  env.clock.Advance(absl::Minutes(20));
+  v1::CloseSystemFailureRequest close;
+  close.set_failure_id(failure.failure_id());
+  *close.mutable_ended_at() = ToProto(env.clock.Now());
+  auto closed = env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_TRUE(closed->system_failure().has_became_long_at());
+  auto clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  ASSERT_TRUE(clock.has_value());
+  EXPECT_EQ(clock->state, SlaState::kMet);
+  EXPECT_TRUE(env.End(visit.visit_id(), "S1").ok());  // systems back: served normally
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-7: a visit that starts during a long failure waits in it too.
+TEST_F(WorkflowTest, VisitStartingInLongFailureGetsAClock) {
+  env.OpenFailure(kDayStart - absl::Minutes(20));  // imported: already long
+  v1::Visit visit = env.Start();
+  EXPECT_FALSE(visit.system_failure_id().empty());
+  auto clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  ASSERT_TRUE(clock.has_value());
+  EXPECT_EQ(clock->timer.started_at, kDayStart);  // the visit's own start, later than the turn
+  v1::ConvertVisitToAppointmentRequest bad;
+  bad.set_visit_id(visit.visit_id());
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.ConvertVisitToAppointment(t, bad); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  std::set<std::string> fields;
+  for (const auto& f : FieldViolationsOf(refused.status())) fields.insert(f.field);
+  EXPECT_THAT(fields, ::testing::IsSupersetOf({"contact.name", "contact.phone", "apologised", "scheduled_at"}));
+}
+
+// CT-8: arguing with the customer is a breach; an agitated customer needs a dedicated staff member.
+TEST_F(WorkflowTest, Escalations) {
+  v1::Visit visit = env.Start();
+  v1::RecordEscalationRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.set_reason(v1::ESCALATION_REASON_AGITATED_CUSTOMER);
+  *req.mutable_escalated_at() = ToProto(env.clock.Now());
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "to_staff.staff_id");
+  req.mutable_to_staff()->set_staff_id("S9");
+  auto ok = env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); });
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_THAT(env.Breaches("CT-8"), SizeIs(0));
+  req.set_argued_with_customer(true);
+  auto argued = env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); });
+  ASSERT_TRUE(argued.ok());
+  EXPECT_THAT(env.Breaches("CT-8"), SizeIs(1));
+  EXPECT_THAT(argued->visit().escalations(), SizeIs(2));
+}
+
+// CT-2/CT-5: each failed checklist item is a REVIEW breach of its clause.
+TEST_F(WorkflowTest, ReviewFailedItemsAreBreaches) {
+  v1::Visit visit = env.Start("", "S1");
+  v1::RecordCounterReviewRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.set_source(v1::REVIEW_SOURCE_SUPERVISOR);
+  *req.mutable_review()->mutable_reviewed_at() = ToProto(env.clock.Now());
+  for (auto [clause, result] : std::vector<std::pair<std::string, v1::ReviewResult>>{
+           {"CT-2", v1::REVIEW_RESULT_FAIL}, {"CT-5", v1::REVIEW_RESULT_FAIL}, {"CT-2", v1::REVIEW_RESULT_PASS}}) {
+    auto* item = req.mutable_review()->add_items();
+    item->set_clause(clause);
+    item->set_item("checked");
+    item->set_result(result);
+  }
+  auto recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_THAT(recorded->breaches(), SizeIs(2));
+  EXPECT_THAT(env.Breaches("CT-2"), SizeIs(1));
+  EXPECT_THAT(env.Breaches("CT-5"), SizeIs(1));
+  EXPECT_EQ(env.Breaches("CT-5")[0].mechanism(), v1::MECHANISM_REVIEW);
+
+  req.mutable_review()->mutable_items(0)->set_clause("CC-7");
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "review.items[0].clause");
+}
+
+// CT-9: home-service follow-up within 3 working days; at the due time met, after it breached.
+TEST_F(WorkflowTest, HomeServiceFollowup) {
+  v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});
+  v1::OpenHomeServiceRequest req;
+  req.set_hall_id("H1");
+  req.set_visit_id(visit.visit_id());
+  req.mutable_contact()->set_name("Li Si");
+  req.mutable_contact()->set_phone("13900000000");
+  req.mutable_location()->set_address("5 Garden Road, Haidian");
+  req.add_needs(v1::ACCESSIBILITY_NEED_WHEELCHAIR);
+  req.mutable_opened_by()->set_staff_id("S1");
+  *req.mutable_opened_at() = ToProto(env.clock.Now());
+  auto opened = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const absl::Time due = env.calendar.AddWorkingDays(kDayStart, 3);
+  ASSERT_THAT(opened->home_service().slas(), SizeIs(1));
+  EXPECT_EQ(FromProto(opened->home_service().slas(0).due_at()), due);
+
+  v1::GetVisitRequest get;
+  get.set_visit_id(visit.visit_id());
+  auto v = env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); });
+  EXPECT_EQ(v->visit().outcome(), v1::VISIT_OUTCOME_HOME_SERVICE);
+  EXPECT_EQ(v->visit().home_service_id(), opened->home_service().home_service_id());
+
+  // A second case left open breaches one microsecond after its due time.
+  req.clear_visit_id();
+  auto other = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_TRUE(other.ok());
+  env.clock.Set(due);
+  v1::CompleteHomeServiceRequest done;
+  done.set_home_service_id(opened->home_service().home_service_id());
+  done.mutable_staff()->set_staff_id("S1");
+  *done.mutable_completed_at() = ToProto(due);
+  auto completed = env.Run([&](Transaction& t) { return env.workflow.CompleteHomeService(t, done); });
+  ASSERT_TRUE(completed.ok()) << completed.status();
+  EXPECT_EQ(completed->home_service().slas(0).state(), v1::SLA_STATUS_MET);
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-9"), SizeIs(0));
+  env.clock.Advance(kUs);
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-9"), SizeIs(1));
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.CompleteHomeService(t, done); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-10: closing a session or the hall is refused with business in progress; force records the breach.
+TEST_F(WorkflowTest, ClosingGates) {
+  v1::CounterSession session = env.Open();
+  v1::Ticket t = env.Issue();
+  ASSERT_TRUE(env.Call(t.ticket_id()).ok());
+  v1::CloseSessionRequest close;
+  close.set_session_id(session.session_id());
+  *close.mutable_closed_at() = ToProto(env.clock.Now());
+  auto refused = env.Run([&](Transaction& txn) { return env.workflow.CloseSession(txn, close); });
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-10: business in progress"));
+
+  v1::Visit visit = env.Start(t.ticket_id());
+  ASSERT_TRUE(env.End(visit.visit_id(), "S1").ok());
+  auto closed = env.Run([&](Transaction& txn) { return env.workflow.CloseSession(txn, close); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_FALSE(closed->session().forced());
+  EXPECT_THAT(env.Breaches("CT-10"), SizeIs(0));
+
+  // The hall: a waiting ticket issued before closing time holds it.
+  env.Issue();
+  v1::CloseHallRequest hall;
+  hall.set_hall_id("H1");
+  *hall.mutable_closed_at() = ToProto(env.clock.Now());
+  EXPECT_EQ(env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  hall.set_force(true);
+  auto no_reason = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+  ASSERT_EQ(no_reason.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(no_reason.status())[0].field, "force_reason");
+  hall.set_force_reason("fire drill");
+  auto forced = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  EXPECT_TRUE(forced->forced());
+  EXPECT_THAT(forced->waiting_ticket_ids(), SizeIs(1));
+  auto breaches = env.Breaches("CT-10");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_TRUE(breaches[0].forced());
+  EXPECT_EQ(env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); }).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // already closed today
+}
+
+// CT-10: a ticket issued after closing time does not hold the closing.
+TEST_F(WorkflowTest, TicketsAfterClosingTimeDoNotHoldTheHall) {
+  const absl::Time closing = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 9, 30, 0), absl::UTCTimeZone());
+  env.clock.Set(closing);
+  env.Issue();
+  v1::CloseHallRequest hall;
+  hall.set_hall_id("H1");
+  *hall.mutable_closed_at() = ToProto(env.clock.Now());
+  auto closed = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_FALSE(closed->forced());
+  EXPECT_THAT(env.Breaches("CT-10"), SizeIs(0));
+}
+
+// Lists: waiting tickets in queue order, filters and paging.
+TEST_F(WorkflowTest, ListsPageAndFilter) {
+  for (int i = 0; i < 3; ++i) env.Issue();
+  v1::Ticket priority = env.Issue("payment", {v1::ACCESSIBILITY_NEED_ELDERLY});
+  v1::ListTicketsRequest req;
+  req.set_hall_id("H1");
+  req.set_state(v1::TICKET_STATE_WAITING);
+  req.set_page_size(2);
+  auto page1 = env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); });
+  ASSERT_TRUE(page1.ok());
+  ASSERT_THAT(page1->tickets(), SizeIs(2));
+  EXPECT_EQ(page1->tickets(0).ticket_id(), priority.ticket_id());
+  ASSERT_FALSE(page1->next_page_token().empty());
+  req.set_page_token(page1->next_page_token());
+  auto page2 = env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); });
+  ASSERT_THAT(page2->tickets(), SizeIs(2));
+  EXPECT_TRUE(page2->next_page_token().empty());
+  req.clear_page_token();
+  req.set_accessibility_only(true);
+  EXPECT_THAT(env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); })->tickets(), SizeIs(1));
+  req.set_page_token("garbage");
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); }).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  env.Open();
+  env.clock.Advance(absl::Minutes(16));
+  v1::ListCountersRequest counters;
+  counters.set_hall_id("H1");
+  auto listed = env.Run([&](Transaction& t) { return env.workflow.ListCounters(t, counters); });
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(listed->counters(), SizeIs(1));
+  EXPECT_EQ(listed->waiting_tickets(), 4);
+  EXPECT_EQ(listed->overdue_tickets(), 4);
+}
+
+}  // namespace
+}  // namespace gridserve::counter::testing
