@@ -1,0 +1,52 @@
+#ifndef GRIDSERVE_SERVICES_RISK_DOMAIN_LEDGER_RULES_H_
+#define GRIDSERVE_SERVICES_RISK_DOMAIN_LEDGER_RULES_H_
+
+// The ledger (norms.md part 五: "every breach, whatever its source, becomes
+// one record in the risk service's ledger"; never deleted or rewritten):
+// what a breach must carry to be recorded, and how corrections — new
+// entries referring to the original — change the effective view.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gridserve/v1/risk.pb.h"
+
+namespace gridserve::risk {
+
+// The five services of the suite: the only values of the `service` label.
+const std::vector<std::string>& KnownServices();
+bool IsKnownService(const std::string& service);
+
+// A breach from a service's outbox: breach_id, a known service, a clause of
+// the catalogue, occurred_at not in the future beyond the skew. `prefix` is
+// the field path of the breach in the request ("breach", "breach" in a
+// correction's replacement).
+absl::Status ValidateBreach(const v1::Breach& breach, absl::Time now, absl::Duration max_skew,
+                            const std::string& prefix = "breach");
+
+// The request fields that do not depend on the corrected entry.
+absl::Status ValidateCorrectionRequest(const v1::AddLedgerCorrectionRequest& request, absl::Time now,
+                                       absl::Duration max_skew);
+
+// Whether `entry` (voided or not) may take this correction: only BREACH and
+// RED_LINE_REPORT entries are corrected (FAILED_PRECONDITION otherwise), a
+// voided entry takes nothing more, an AMEND replaces content of the same kind
+// and keeps the breach_id / report_id.
+absl::Status CheckCorrection(const v1::LedgerEntry& entry, bool voided, const v1::AddLedgerCorrectionRequest& request);
+
+// The content after an AMEND: a report keeps its workflow (state, investigator,
+// decision, clocks, breaches) — only a status change moves it.
+v1::RedLineReport AmendReport(const v1::RedLineReport& current, const v1::RedLineReport& replacement);
+
+// The denormalised columns of a ledger entry from its content.
+void Denormalise(v1::LedgerEntry& entry, const v1::Breach& breach);
+void Denormalise(v1::LedgerEntry& entry, const v1::RedLineReport& report);
+// The service a red-line report counts under: its source service, or "risk"
+// for direct calls (audits, inspections).
+std::string ReportService(const v1::RedLineReport& report);
+
+}  // namespace gridserve::risk
+
+#endif  // GRIDSERVE_SERVICES_RISK_DOMAIN_LEDGER_RULES_H_

@@ -1,0 +1,81 @@
+#ifndef GRIDSERVE_SERVICES_RISK_GRPC_ADAPTER_UTIL_H_
+#define GRIDSERVE_SERVICES_RISK_GRPC_ADAPTER_UTIL_H_
+
+// Small request helpers of the risk adapter: request ids, time ranges,
+// pages, and a stream that fails at once.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gridserve/v1/common.pb.h"
+#include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
+
+namespace gridserve::risk {
+
+// The request_id checks of RunOnce, merged with the field checks of the
+// domain so that a request gets every violation at once.
+inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields) {
+  Validator v;
+  v.Check(!request_id.empty(), "request_id", "is required (a client-generated idempotency key)");
+  v.Check(request_id.size() <= 128, "request_id", "must be at most 128 characters");
+  const auto violations = FieldViolationsOf(fields);
+  if (!fields.ok() && violations.empty()) return fields;
+  for (const auto& fv : violations) v.Add(fv.field, fv.description);
+  return v.status();
+}
+
+inline bool ValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000;
+}
+
+// A half-open [start, end) filter; unset bounds are open. `required` makes
+// both bounds mandatory (statistics periods).
+struct Range {
+  std::optional<absl::Time> start, end;
+};
+inline Range CheckRange(Validator& v, const std::string& field, const v1::TimeRange& range, bool required = false) {
+  Range out;
+  if (range.has_start()) {
+    if (v.Check(ValidTimestamp(range.start()), field + ".start", "is not a valid timestamp")) {
+      out.start = FromProto(range.start());
+    }
+  } else if (required) {
+    v.Add(field + ".start", "is required");
+  }
+  if (range.has_end()) {
+    if (v.Check(ValidTimestamp(range.end()), field + ".end", "is not a valid timestamp")) out.end = FromProto(range.end());
+  } else if (required) {
+    v.Add(field + ".end", "is required");
+  }
+  if (out.start && out.end) v.Check(*out.end >= *out.start, field + ".end", "must not be before start");
+  return out;
+}
+
+// Trims a result fetched with limit + 1 rows and sets the next page token.
+template <typename T>
+void TrimPage(std::vector<T>& rows, int limit, int64_t offset, std::string* next_page_token) {
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(limit);
+    *next_page_token = EncodePageToken(offset + limit);
+  }
+}
+
+// A server stream refused before it starts (e.g. a negative cursor).
+template <typename Event>
+class FailedStream final : public grpc::ServerWriteReactor<Event> {
+ public:
+  explicit FailedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace gridserve::risk
+
+#endif  // GRIDSERVE_SERVICES_RISK_GRPC_ADAPTER_UTIL_H_

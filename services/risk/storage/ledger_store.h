@@ -1,0 +1,93 @@
+#ifndef GRIDSERVE_SERVICES_RISK_STORAGE_LEDGER_STORE_H_
+#define GRIDSERVE_SERVICES_RISK_STORAGE_LEDGER_STORE_H_
+
+// The ledger_entries table (append-only) and its read model ledger_view.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gridserve/v1/risk.pb.h"
+#include "services/common/database.h"
+#include "services/risk/domain/risk_score.h"
+#include "services/risk/domain/statistics.h"
+
+namespace gridserve::risk {
+
+// Appends an entry: sets its sequence (MAX+1 in this transaction) and
+// inserts it. Never updates. A sequence taken by a concurrent writer is
+// ABORTED (retry); a breach_id already in the ledger is ALREADY_EXISTS.
+absl::Status AppendEntry(Transaction& txn, v1::LedgerEntry& entry);
+
+absl::StatusOr<std::optional<v1::LedgerEntry>> FindEntry(Transaction& txn, const std::string& entry_id);
+absl::StatusOr<std::optional<v1::LedgerEntry>> FindEntryBySequence(Transaction& txn, int64_t sequence);
+absl::StatusOr<std::optional<v1::LedgerEntry>> FindBreachEntry(Transaction& txn, const std::string& breach_id);
+// Entries referring to an entry (status changes, corrections), in sequence order.
+absl::StatusOr<std::vector<v1::LedgerEntry>> EntriesReferringTo(Transaction& txn, const std::string& entry_id);
+
+struct LedgerQuery {
+  std::string rule, department, staff_id, service;
+  v1::LedgerEntryKind kind = v1::LEDGER_ENTRY_KIND_UNSPECIFIED;
+  std::optional<absl::Time> start, end;  // on occurred_at, [start, end)
+  v1::RedLineState red_line_state = v1::RED_LINE_STATE_UNSPECIFIED;
+  bool include_voided = false;
+};
+// In sequence order, `limit` from `offset`.
+absl::StatusOr<std::vector<v1::LedgerEntry>> ListEntries(Transaction& txn, const LedgerQuery& query, int64_t offset,
+                                                         int limit);
+// Entries after a sequence (watch), optionally filtered; oldest first.
+absl::StatusOr<std::vector<v1::LedgerEntry>> EntriesAfter(Transaction& txn, int64_t after, const std::string& service,
+                                                          const std::string& rule, v1::LedgerEntryKind kind, int limit);
+
+// The effective view of a BREACH or RED_LINE_REPORT entry.
+struct ViewRecord {
+  std::string entry_id;
+  int64_t sequence = 0;
+  v1::LedgerEntryKind kind = v1::LEDGER_ENTRY_KIND_BREACH;
+  bool voided = false;
+  v1::Breach breach;          // kind BREACH
+  v1::RedLineReport report;   // kind RED_LINE_REPORT
+  std::optional<absl::Time> due_at;  // open reports: the investigation due time
+};
+// Inserts or replaces the view of an entry (the read model, not the ledger).
+absl::Status PutView(Transaction& txn, const ViewRecord& view);
+absl::StatusOr<std::optional<ViewRecord>> GetView(Transaction& txn, const std::string& entry_id);
+
+struct ReportQuery {
+  std::string rule, department, staff_id;
+  v1::RedLineSource source = v1::RED_LINE_SOURCE_UNSPECIFIED;
+  v1::RedLineState state = v1::RED_LINE_STATE_UNSPECIFIED;
+  std::optional<absl::Time> due_before;  // open reports due before this
+  std::optional<absl::Time> start, end;  // on occurred_at
+};
+// Red-line reports in ledger order.
+absl::StatusOr<std::vector<ViewRecord>> ListReports(Transaction& txn, const ReportQuery& query, int64_t offset,
+                                                    int limit);
+
+// Scoring inputs of a department (staff_id empty) or a staff member of a
+// department: effective, not voided, occurred_at ≥ since.
+absl::StatusOr<std::vector<ScoreInput>> ScoreInputsFor(Transaction& txn, const std::string& department,
+                                                       const std::string& staff_id, absl::Time since);
+// The most recent entry of the subject that is older than `before` (the one
+// whose ageing out lowered a score).
+absl::StatusOr<std::string> LatestEntryBefore(Transaction& txn, const std::string& department,
+                                              const std::string& staff_id, absl::Time before);
+// (department, staff_id) pairs with effective entries since `since`;
+// staff_id is "" for departments when `staff` is false.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SubjectsSince(Transaction& txn, absl::Time since,
+                                                                              bool staff);
+
+// Effective entries grouped for statistics, occurred_at in [start, end).
+absl::StatusOr<std::vector<StatisticsRow>> StatisticsRows(Transaction& txn, absl::Time start, absl::Time end);
+
+// Open (REPORTED or INVESTIGATING) reports by rule.
+absl::StatusOr<std::map<std::string, int64_t>> OpenReportsByRule(Transaction& txn);
+
+}  // namespace gridserve::risk
+
+#endif  // GRIDSERVE_SERVICES_RISK_STORAGE_LEDGER_STORE_H_

@@ -1,0 +1,350 @@
+// The ledger on a fake clock over an in-memory database: idempotent
+// ingestion, gap-free sequence, scoring and warnings at the window edges,
+// the investigation clock breaching into risk's own ledger, corrections.
+#include "services/risk/app/risk_ledger.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/risk/storage/ledger_store.h"
+#include "services/risk/storage/warning_store.h"
+#include "tests/risk/risk_fixture.h"
+
+namespace gridserve::risk {
+namespace {
+
+using testing::CountRows;
+using testing::kStart;
+
+class RiskLedgerTest : public testing::RiskFixture {
+ protected:
+  RiskLedger::Ingested Ingest(const v1::Breach& breach) {
+    RiskLedger::Ingested out;
+    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                     auto r = ledger().IngestBreach(txn, breach);
+                     if (!r.ok()) return r.status();
+                     out = *r;
+                     return absl::OkStatus();
+                   }).ok());
+    return out;
+  }
+
+  v1::RedLineReport Report(const v1::ReportRedLineRequest& request) {
+    v1::RedLineReport out;
+    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                     auto r = ledger().RecordRedLine(txn, request);
+                     if (!r.ok()) return r.status();
+                     out = r->first;
+                     return absl::OkStatus();
+                   }).ok());
+    return out;
+  }
+
+  absl::StatusOr<v1::RedLineReport> Step(const std::string& id, RiskLedger::Step step) {
+    v1::RedLineReport out;
+    absl::Status s = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+      auto r = ledger().ApplyStep(txn, id, step);
+      if (!r.ok()) return r.status();
+      out = r->first;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<v1::LedgerEntry> Correct(const v1::AddLedgerCorrectionRequest& request) {
+    v1::LedgerEntry out;
+    absl::Status s = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+      auto r = ledger().AddCorrection(txn, request);
+      if (!r.ok()) return r.status();
+      out = *r;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  std::vector<v1::Warning> Warnings() {
+    std::vector<v1::Warning> out;
+    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                     auto w = WarningsAfter(txn, 0, "", v1::RISK_SCOPE_UNSPECIFIED, 1000);
+                     if (!w.ok()) return w.status();
+                     out = *w;
+                     return absl::OkStatus();
+                   }).ok());
+    return out;
+  }
+
+  ScoreResult ScoreOf(const std::string& department, const std::string& staff = "") {
+    ScoreResult out;
+    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                     auto r = ledger().ComputeScore(
+                         txn, {staff.empty() ? v1::RISK_SCOPE_DEPARTMENT : v1::RISK_SCOPE_STAFF, department, staff},
+                         clock_.Now());
+                     if (!r.ok()) return r.status();
+                     out = *r;
+                     return absl::OkStatus();
+                   }).ok());
+    return out;
+  }
+
+  int64_t LedgerRows() { return CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"); }
+};
+
+TEST_F(RiskLedgerTest, ABreachIsStoredOnceWhateverTheRedeliveries) {
+  const auto first = Ingest(MakeBreach("repair/RP-1/work_order/WO-1", "repair", kStart));
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_EQ(first.entry.sequence(), 1);
+  v1::Breach changed = MakeBreach("repair/RP-1/work_order/WO-1", "operations", kStart);  // same id, other content
+  const auto again = Ingest(changed);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.entry.entry_id(), first.entry.entry_id());
+  EXPECT_EQ(again.entry.sequence(), 1);
+  EXPECT_EQ(again.entry.department(), "repair");  // the first record stands
+  EXPECT_EQ(LedgerRows(), 1);
+}
+
+TEST_F(RiskLedgerTest, SequenceIsGapFreeAcrossKinds) {
+  Ingest(MakeBreach("b1", "repair", kStart));
+  const auto report = Report(MakeRedLine("r1", "RK-8", "repair", kStart));
+  Ingest(MakeBreach("b1", "repair", kStart));  // duplicate: no sequence used
+  Ingest(MakeBreach("b2", "repair", kStart));
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto entries = EntriesAfter(txn, 0, "", "", v1::LEDGER_ENTRY_KIND_UNSPECIFIED, 100);
+                   if (!entries.ok()) return entries.status();
+                   EXPECT_EQ(entries->size(), 3u);
+                   for (size_t i = 0; i < entries->size(); ++i) EXPECT_EQ((*entries)[i].sequence(), int64_t(i + 1));
+                   EXPECT_EQ((*entries)[1].entry_id(), report.report_id());
+                   return absl::OkStatus();
+                 }).ok());
+}
+
+// Five breaches (weight 1) reach yellow (5), fifteen reach red (15): a
+// warning each time the level changes, none while it stays.
+TEST_F(RiskLedgerTest, BreachesRaiseTheDepartmentToYellowThenRed) {
+  std::string fifth;
+  for (int i = 1; i <= 15; ++i) {
+    auto in = Ingest(MakeBreach("b" + std::to_string(i), "repair", kStart));
+    if (i == 5) fifth = in.entry.entry_id();
+    if (i == 4) {
+      EXPECT_TRUE(Warnings().empty());
+    }
+  }
+  const auto warnings = Warnings();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0].sequence(), 1);
+  EXPECT_EQ(warnings[0].scope(), v1::RISK_SCOPE_DEPARTMENT);
+  EXPECT_EQ(warnings[0].department(), "repair");
+  EXPECT_EQ(warnings[0].previous_level(), v1::RISK_LEVEL_GREEN);
+  EXPECT_EQ(warnings[0].level(), v1::RISK_LEVEL_YELLOW);
+  EXPECT_EQ(warnings[0].direction(), v1::WARNING_DIRECTION_RISING);
+  EXPECT_EQ(warnings[0].score(), 5);
+  EXPECT_EQ(warnings[0].trigger_entry_id(), fifth);
+  EXPECT_EQ(warnings[1].level(), v1::RISK_LEVEL_RED);
+  EXPECT_EQ(warnings[1].previous_level(), v1::RISK_LEVEL_YELLOW);
+  EXPECT_EQ(ScoreOf("repair").score, 15);
+  EXPECT_EQ(ScoreOf("operations").score, 0);
+}
+
+TEST_F(RiskLedgerTest, StaffMembersAreScoredWithinTheirDepartment) {
+  for (int i = 0; i < 5; ++i) Ingest(MakeBreach("s" + std::to_string(i), "repair", kStart, "RP-1", "S-7"));
+  EXPECT_EQ(ScoreOf("repair", "S-7").level, v1::RISK_LEVEL_YELLOW);
+  EXPECT_EQ(ScoreOf("repair", "S-8").score, 0);
+  int staff_warnings = 0;
+  for (const auto& w : Warnings()) {
+    if (w.scope() == v1::RISK_SCOPE_STAFF) {
+      ++staff_warnings;
+      EXPECT_EQ(w.staff_id(), "S-7");
+    }
+  }
+  EXPECT_EQ(staff_warnings, 1);
+}
+
+// Entries leave the window one microsecond after they are score_window old;
+// exactly score_window old they still count. The background pass lowers the
+// level and records a falling warning naming the entry that aged out.
+TEST_F(RiskLedgerTest, LevelsFallAsEntriesLeaveTheWindowAtTheExactEdge) {
+  const absl::Duration window = absl::Hours(24 * 30);
+  for (int i = 0; i < 10; ++i) Ingest(MakeBreach("old" + std::to_string(i), "repair", kStart));
+  clock_.Advance(absl::Hours(1));
+  std::string newest;
+  for (int i = 0; i < 5; ++i) newest = Ingest(MakeBreach("new" + std::to_string(i), "repair", kStart + absl::Hours(1))).entry.entry_id();
+  ASSERT_EQ(Warnings().back().level(), v1::RISK_LEVEL_RED);
+
+  clock_.Set(kStart + window);  // exactly at the edge: the old ten still count
+  ASSERT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 0);
+  EXPECT_EQ(ScoreOf("repair").score, 15);
+
+  clock_.Set(kStart + window + absl::Microseconds(1));
+  ASSERT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 1);
+  auto w = Warnings();
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[2].direction(), v1::WARNING_DIRECTION_FALLING);
+  EXPECT_EQ(w[2].previous_level(), v1::RISK_LEVEL_RED);
+  EXPECT_EQ(w[2].level(), v1::RISK_LEVEL_YELLOW);
+  EXPECT_EQ(w[2].score(), 5);
+  EXPECT_THAT(w[2].trigger_entry_id(), ::testing::StartsWith("LE-"));
+  EXPECT_NE(w[2].trigger_entry_id(), newest);
+
+  clock_.Set(kStart + absl::Hours(1) + window + absl::Microseconds(1));
+  ASSERT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 1);
+  w = Warnings();
+  ASSERT_EQ(w.size(), 4u);
+  EXPECT_EQ(w[3].level(), v1::RISK_LEVEL_GREEN);
+  EXPECT_EQ(w[3].trigger_entry_id(), newest);
+  // Nothing left above green: the pass has nothing to do.
+  EXPECT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 0);
+}
+
+TEST_F(RiskLedgerTest, AnEntryAlreadyOutsideTheWindowDoesNotWeigh) {
+  clock_.Set(kStart + absl::Hours(24 * 31));
+  for (int i = 0; i < 5; ++i) Ingest(MakeBreach("late" + std::to_string(i), "repair", kStart));
+  EXPECT_EQ(ScoreOf("repair").score, 0);
+  EXPECT_TRUE(Warnings().empty());
+  EXPECT_EQ(LedgerRows(), 5);  // still recorded
+}
+
+TEST_F(RiskLedgerTest, ConfirmationWeighsMoreDismissalWeighsNothing) {
+  const auto a = Report(MakeRedLine("a", "RK-8", "repair", kStart));
+  const auto b = Report(MakeRedLine("b", "RK-7", "metering", kStart));
+  EXPECT_EQ(ScoreOf("repair").score, 5);
+  v1::StaffRef who;
+  who.set_staff_id("I-1");
+  for (const auto* r : {&a, &b}) {
+    ASSERT_TRUE(Step(r->report_id(), [&](const v1::RedLineReport& x) { return StartInvestigation(x, who, kStart); }).ok());
+  }
+  ASSERT_TRUE(Step(a.report_id(), [&](const v1::RedLineReport& x) { return Confirm(x, who, kStart, "f", "a"); }).ok());
+  ASSERT_TRUE(Step(b.report_id(), [&](const v1::RedLineReport& x) { return Dismiss(x, who, kStart, "f", ""); }).ok());
+  EXPECT_EQ(ScoreOf("repair").score, 15);
+  EXPECT_EQ(ScoreOf("repair").level, v1::RISK_LEVEL_RED);
+  EXPECT_EQ(ScoreOf("metering").score, 0);
+  // metering rose to yellow on the report and fell back on the dismissal.
+  std::vector<v1::WarningDirection> metering;
+  for (const auto& w : Warnings()) {
+    if (w.department() == "metering") metering.push_back(w.direction());
+  }
+  EXPECT_THAT(metering, ::testing::ElementsAre(v1::WARNING_DIRECTION_RISING, v1::WARNING_DIRECTION_FALLING));
+}
+
+TEST_F(RiskLedgerTest, IllegalStepChangesNothing) {
+  const auto r = Report(MakeRedLine("a", "RK-8", "repair", kStart));
+  v1::StaffRef who;
+  who.set_staff_id("D-1");
+  auto s = Step(r.report_id(), [&](const v1::RedLineReport& x) { return Confirm(x, who, kStart, "f", "a"); });
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(LedgerRows(), 1);
+  EXPECT_EQ(Step("RL-unknown", [&](const v1::RedLineReport& x) { return StartInvestigation(x, who, kStart); })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+// The investigation clock: decided by the due time is MET; one microsecond
+// after the due time the sweep records the breach in risk's own ledger (not
+// in an outbox), with the reported clause.
+TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
+  const auto report = Report(MakeRedLine("a", "RK-10", "repair", kStart, "S-3"));
+  ASSERT_EQ(report.slas_size(), 1);
+  const absl::Time due = FromProto(report.slas(0).due_at());
+  EXPECT_EQ(due, calendar_.AddWorkingDays(kStart, 10));
+  EXPECT_EQ(report.slas(0).state(), v1::SLA_STATUS_OPEN);
+
+  clock_.Set(due);
+  ASSERT_EQ(*sla_.Sweep(*db_), 0);  // exactly at the due time: on time
+  clock_.Set(due + absl::Microseconds(1));
+  ASSERT_EQ(*sla_.Sweep(*db_), 1);
+
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 0);
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "investigation"}, {"outcome", "breached"}}), 1);
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto entries = EntriesAfter(txn, 1, "", "", v1::LEDGER_ENTRY_KIND_BREACH, 10);
+                   EXPECT_EQ(entries->size(), 1u);
+                   const v1::LedgerEntry& e = entries->front();
+                   EXPECT_EQ(e.service(), "risk");
+                   EXPECT_EQ(e.rule(), "RK-10");
+                   EXPECT_EQ(e.breach().sla(), "investigation");
+                   EXPECT_EQ(e.breach().subject(), "red_line/" + report.report_id());
+                   EXPECT_EQ(FromProto(e.occurred_at()), due);
+                   auto loaded = ledger().LoadReport(txn, report.report_id());
+                   EXPECT_EQ(loaded->breaches_size(), 1);
+                   EXPECT_EQ(loaded->slas(0).state(), v1::SLA_STATUS_BREACHED);
+                   return absl::OkStatus();
+                 }).ok());
+  // The clock breached once: a second sweep records nothing more.
+  clock_.Advance(absl::Hours(24));
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);
+}
+
+TEST_F(RiskLedgerTest, DecidingInTimeMeetsTheInvestigationClock) {
+  const auto report = Report(MakeRedLine("a", "RK-2", "repair", kStart));
+  const absl::Time due = FromProto(report.slas(0).due_at());
+  v1::StaffRef who;
+  who.set_staff_id("I-1");
+  ASSERT_TRUE(Step(report.report_id(), [&](const v1::RedLineReport& x) { return StartInvestigation(x, who, kStart); }).ok());
+  clock_.Set(due);
+  auto done = Step(report.report_id(), [&](const v1::RedLineReport& x) { return Dismiss(x, who, due, "none", ""); });
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->slas(0).state(), v1::SLA_STATUS_MET);
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "investigation"}, {"outcome", "met"}}), 1);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);
+}
+
+TEST_F(RiskLedgerTest, CorrectionsAreNewEntriesAndChangeTheEffectiveView) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Ingest(MakeBreach("b" + std::to_string(i), "repair", kStart)).entry.entry_id());
+  EXPECT_EQ(ScoreOf("repair").level, v1::RISK_LEVEL_YELLOW);
+
+  v1::AddLedgerCorrectionRequest void_req;
+  void_req.set_entry_id(ids[0]);
+  void_req.set_kind(v1::CORRECTION_KIND_VOID);
+  void_req.set_reason("recorded in error");
+  void_req.mutable_corrected_by()->set_staff_id("A-1");
+  auto voided = Correct(void_req);
+  ASSERT_TRUE(voided.ok()) << voided.status();
+  EXPECT_EQ(voided->kind(), v1::LEDGER_ENTRY_KIND_CORRECTION);
+  EXPECT_EQ(voided->refers_to(), ids[0]);
+  EXPECT_EQ(voided->department(), "repair");  // copies the original's values
+  EXPECT_EQ(ScoreOf("repair").score, 4);
+  EXPECT_EQ(Warnings().back().direction(), v1::WARNING_DIRECTION_FALLING);
+  EXPECT_EQ(Warnings().back().trigger_entry_id(), voided->entry_id());
+  EXPECT_EQ(Correct(void_req).status().code(), absl::StatusCode::kFailedPrecondition);  // already voided
+
+  v1::AddLedgerCorrectionRequest amend;
+  amend.set_entry_id(ids[1]);
+  amend.set_kind(v1::CORRECTION_KIND_AMEND);
+  amend.set_reason("wrong department");
+  amend.mutable_corrected_by()->set_staff_id("A-1");
+  *amend.mutable_breach() = MakeBreach("b1", "operations", kStart);
+  ASSERT_TRUE(Correct(amend).ok());
+  EXPECT_EQ(ScoreOf("repair").score, 3);
+  EXPECT_EQ(ScoreOf("operations").score, 1);
+
+  v1::AddLedgerCorrectionRequest on_correction = void_req;
+  on_correction.set_entry_id(voided->entry_id());
+  EXPECT_EQ(Correct(on_correction).status().code(), absl::StatusCode::kFailedPrecondition);
+  on_correction.set_entry_id("LE-missing");
+  EXPECT_EQ(Correct(on_correction).status().code(), absl::StatusCode::kNotFound);
+
+  // Nothing was rewritten: the five breaches and two corrections are all there.
+  EXPECT_EQ(LedgerRows(), 7);
+}
+
+TEST_F(RiskLedgerTest, GaugesFollowLevelsAndOpenInvestigations) {
+  EXPECT_EQ(Metric("gridserve_risk_warning_level", {{"department", "repair"}}), 0);
+  EXPECT_EQ(Metric("gridserve_risk_warning_level", {{"department", "other"}}), 0);
+  for (int i = 0; i < 15; ++i) Ingest(MakeBreach("b" + std::to_string(i), "repair", kStart));
+  for (int i = 0; i < 5; ++i) Ingest(MakeBreach("x" + std::to_string(i), "night-shift", kStart));
+  Report(MakeRedLine("r", "RK-3", "operations", kStart));
+  RefreshGauges();
+  EXPECT_EQ(Metric("gridserve_risk_warning_level", {{"department", "repair"}}), 2);
+  EXPECT_EQ(Metric("gridserve_risk_warning_level", {{"department", "operations"}}), 1);
+  EXPECT_EQ(Metric("gridserve_risk_warning_level", {{"department", "other"}}), 1);
+  EXPECT_EQ(Metric("gridserve_risk_warning_level", {{"department", "metering"}}), 0);
+  EXPECT_EQ(Metric("gridserve_redline_open_investigations", {{"rule", "RK-3"}}), 1);
+  EXPECT_EQ(Metric("gridserve_redline_open_investigations", {{"rule", "RK-4"}}), 0);
+  EXPECT_EQ(Metric("gridserve_ledger_entries_total", {{"service", "repair"}, {"rule", "RP-1"}}), 20);
+  EXPECT_EQ(Metric("gridserve_redline_reports_total", {{"rule", "RK-3"}, {"department", "operations"}, {"status", "reported"}}), 1);
+}
+
+}  // namespace
+}  // namespace gridserve::risk
