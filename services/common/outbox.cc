@@ -17,6 +17,12 @@ absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& 
   return inserted.status();
 }
 
+absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id) {
+  auto rows = txn.Query("SELECT delivered_at FROM outbox WHERE message_id = ?", {message_id});
+  if (!rows.ok()) return rows.status();
+  return !rows->empty() && !(*rows)[0].IsNull(0);
+}
+
 OutboxRelay::OutboxRelay(Database& db, const Clock& clock, OutboxOptions options)
     : db_(db), clock_(clock), options_(options) {}
 

@@ -32,6 +32,9 @@ struct OutboxMessage {
 absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& message_id,
                            const std::string& topic, const std::string& payload);
 
+// Whether the receiver has accepted a message (read models show "forwarded").
+absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id);
+
 struct OutboxOptions {
   absl::Duration initial_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Seconds(60);

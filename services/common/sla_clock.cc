@@ -59,9 +59,50 @@ absl::StatusOr<std::optional<SlaStatus>> SlaClock::Get(Transaction& txn, const s
   const Row& row = (*rows)[0];
   SlaStatus status{TimerFromRow(row), SlaState::kOpen, std::nullopt};
   const std::string& state = row.Text(6);
-  status.state = state == "met" ? SlaState::kMet : state == "breached" ? SlaState::kBreached : SlaState::kOpen;
+  status.state = state == "met"         ? SlaState::kMet
+                 : state == "breached"  ? SlaState::kBreached
+                 : state == "cancelled" ? SlaState::kCancelled
+                                        : SlaState::kOpen;
   if (!row.IsNull(7)) status.closed_at = FromMicros(row.Int(7));
   return std::optional<SlaStatus>(status);
+}
+
+absl::StatusOr<bool> SlaClock::Cancel(Transaction& txn, const std::string& sla, const std::string& subject,
+                                      absl::Time at) {
+  auto changed = txn.Execute(
+      "UPDATE sla_timers SET state = 'cancelled', closed_at = ? WHERE sla = ? AND subject = ? AND state = 'open'",
+      {ToMicros(at), sla, subject});
+  if (!changed.ok()) return changed.status();
+  return *changed == 1;
+}
+
+absl::Status SlaClock::AppendState(Transaction& txn, const std::string& sla, const std::string& subject,
+                                   google::protobuf::RepeatedPtrField<v1::SlaState>* out) {
+  auto status = Get(txn, sla, subject);
+  if (!status.ok()) return status.status();
+  if (status->has_value()) *out->Add() = ToProtoSlaState(**status);
+  return absl::OkStatus();
+}
+
+v1::SlaState ToProtoSlaState(const SlaStatus& status) {
+  v1::SlaState out;
+  out.set_sla(status.timer.sla);
+  if (const v1::SlaDefinition* definition = FindSla(status.timer.sla)) out.set_clause(definition->clause());
+  *out.mutable_started_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(status.timer.started_at));
+  *out.mutable_due_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(status.timer.due_at));
+  switch (status.state) {
+    case SlaState::kOpen: out.set_state(v1::SLA_STATUS_OPEN); break;
+    case SlaState::kMet: out.set_state(v1::SLA_STATUS_MET); break;
+    case SlaState::kCancelled: out.set_state(v1::SLA_STATUS_CANCELLED); break;
+    case SlaState::kBreached:
+      out.set_state(v1::SLA_STATUS_BREACHED);
+      *out.mutable_breached_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(status.timer.due_at));
+      break;
+  }
+  if (status.closed_at.has_value()) {
+    *out.mutable_closed_at() = TimeUtil::MicrosecondsToTimestamp(ToMicros(*status.closed_at));
+  }
+  return out;
 }
 
 absl::Status SlaClock::Expire(Transaction& txn, const SlaTimer& timer) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gridserve/v1/common.pb.h"
 #include "services/common/breach_recorder.h"
 #include "services/common/clock.h"
 #include "services/common/database.h"
@@ -24,13 +25,17 @@ struct SlaTimer {
   absl::Time due_at;
 };
 
-enum class SlaState { kOpen, kMet, kBreached };
+// kCancelled: withdrawn with its case (neither met nor breached).
+enum class SlaState { kOpen, kMet, kBreached, kCancelled };
 
 struct SlaStatus {
   SlaTimer timer;
   SlaState state = SlaState::kOpen;
   std::optional<absl::Time> closed_at;
 };
+
+// The read-model view of a clock, the same in every service.
+v1::SlaState ToProtoSlaState(const SlaStatus& status);
 
 // What Stop() found.
 enum class SlaOutcome {
@@ -55,6 +60,14 @@ class SlaClock {
                                   absl::Time at);
   absl::StatusOr<std::optional<SlaStatus>> Get(Transaction& txn, const std::string& sla,
                                                const std::string& subject);
+
+  // Withdraws a running clock whose case was cancelled: it is neither met nor
+  // breached, and the sweep no longer sees it. Returns false if it was not running.
+  absl::StatusOr<bool> Cancel(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
+
+  // Appends the read-model view (v1::SlaState) of the clock, if one exists.
+  absl::Status AppendState(Transaction& txn, const std::string& sla, const std::string& subject,
+                           google::protobuf::RepeatedPtrField<v1::SlaState>* out);
 
   // Records every clock whose due time is before now; returns how many.
   absl::StatusOr<int> Sweep(Database& db, int batch_size = 500);

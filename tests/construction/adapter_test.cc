@@ -513,7 +513,7 @@ TEST_F(AdapterTest, WatchBreachesStreamsTheCn3Check) {
 TEST_F(AdapterTest, MetricsExistAtZeroWithBucketsAtEachLimit) {
   for (const char* type : {"residential", "low_voltage_non_residential", "high_voltage_single", "high_voltage_dual"}) {
     for (double le : {5.0, 6.0, 22.0, 32.0}) {
-      EXPECT_EQ(Metric("gridserve_construction_project_duration_working_days", {{"project_type", type}}, le), 0)
+      EXPECT_EQ(Metric("gridserve_construction_project_workdays", {{"project_type", type}}, le), 0)
           << type << " " << le;
     }
     EXPECT_EQ(Metric("gridserve_construction_projects", {{"stage", "application"}, {"project_type", type}}), 0);
@@ -581,8 +581,8 @@ TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
   ASSERT_TRUE(Call(&v1::Construction::Stub::CompleteProject, complete, &resp).ok());
   EXPECT_EQ(resp.project().stage(), v1::PROJECT_STAGE_COMPLETED);
   EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_MET);
-  EXPECT_EQ(Metric("gridserve_construction_project_duration_working_days", {{"project_type", "residential"}}, 5.0), 1);
-  EXPECT_EQ(Metric("gridserve_construction_project_duration_working_days", {{"project_type", "residential"}}, 4.0), 0);
+  EXPECT_EQ(Metric("gridserve_construction_project_workdays", {{"project_type", "residential"}}, 5.0), 1);
+  EXPECT_EQ(Metric("gridserve_construction_project_workdays", {{"project_type", "residential"}}, 4.0), 0);
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ class ConstructionE2eTest : public ::testing::Test {
 TEST_F(ConstructionE2eTest, HighVoltageProjectFromApplicationToCompletion) {
   const std::string metrics0 = HttpGet(process_->metrics_url());
   EXPECT_EQ(MetricValue(metrics0, "gridserve_sla_total", {{"sla", "first_guidance"}, {"outcome", "breached"}}), 0);
-  EXPECT_EQ(MetricValue(metrics0, "gridserve_construction_project_duration_working_days_bucket",
+  EXPECT_EQ(MetricValue(metrics0, "gridserve_construction_project_workdays_bucket",
                         {{"project_type", "high_voltage_single"}, {"le", "22"}}),
             0);
 
@@ -327,10 +327,10 @@ TEST_F(ConstructionE2eTest, HighVoltageProjectFromApplicationToCompletion) {
   EXPECT_EQ(MetricValue(metrics, "gridserve_construction_gate_refusals_total", {{"rule", "CN-2"}}), 1);
   EXPECT_EQ(MetricValue(metrics, "gridserve_construction_gate_refusals_total", {{"rule", "CN-7"}}), 1);
   EXPECT_EQ(MetricValue(metrics, "gridserve_construction_gate_refusals_total", {{"rule", "CN-5"}}), 1);
-  EXPECT_EQ(MetricValue(metrics, "gridserve_construction_project_duration_working_days_count",
+  EXPECT_EQ(MetricValue(metrics, "gridserve_construction_project_workdays_count",
                         {{"project_type", "high_voltage_single"}}),
             1);
-  EXPECT_EQ(MetricValue(metrics, "gridserve_construction_project_duration_working_days_bucket",
+  EXPECT_EQ(MetricValue(metrics, "gridserve_construction_project_workdays_bucket",
                         {{"project_type", "high_voltage_single"}, {"le", "22"}}),
             1);
   EXPECT_EQ(MetricValue(metrics, "grpc_server_handled_total",

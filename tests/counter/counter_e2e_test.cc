@@ -100,7 +100,7 @@ TEST_F(CounterE2eTest, ADayAtTheHall) {
   // Every clause and SLA series is there at zero before the first breach.
   for (const char* rule : {"CT-1", "CT-4", "CT-6", "CT-7", "CT-9", "CT-10"}) EXPECT_EQ(Breaches(rule), 0) << rule;
   EXPECT_EQ(Sla("ticket_wait", "breached"), 0);
-  EXPECT_THAT(HttpGet(process_->metrics_url()), HasSubstr("gridserve_counter_ticket_wait_seconds_bucket{le=\"900\"}"));
+  EXPECT_THAT(HttpGet(process_->metrics_url()), HasSubstr("gridserve_hall_ticket_wait_seconds_bucket{le=\"900\"}"));
 
   // Morning: two counters open.
   for (const auto& [counter, staff] : std::vector<std::pair<std::string, std::string>>{{"C1", "S1"}, {"C2", "S2"}}) {
@@ -172,7 +172,7 @@ TEST_F(CounterE2eTest, ADayAtTheHall) {
   ASSERT_TRUE(Call(&v1::Counter::Stub::SubmitApplicationForm, form, &submitted).ok());
   EXPECT_EQ(submitted.form().status(), v1::FORM_STATUS_ACCEPTED);
   EXPECT_EQ(submitted.form().refill_count(), 1);
-  EXPECT_TRUE(Eventually([&] { return Metric("gridserve_counter_forms_total",
+  EXPECT_TRUE(Eventually([&] { return Metric("gridserve_hall_forms_total",
                                              {{"status", "accepted"}, {"filled_by_staff", "true"}}); }, 1));
 
   // CT-9: the site survey continues at home, followed up within 3 working days.
@@ -325,9 +325,9 @@ TEST_F(CounterE2eTest, ADayAtTheHall) {
   EXPECT_EQ(Sla("ticket_wait", "breached"), 1);
   EXPECT_EQ(Sla("failure_conversion", "met"), 1);
   EXPECT_EQ(Sla("failure_conversion", "breached"), 1);
-  EXPECT_EQ(Metric("gridserve_counter_ticket_wait_seconds_bucket", {{"le", "600"}}), 2);
-  EXPECT_EQ(Metric("gridserve_counter_ticket_wait_seconds_bucket", {{"le", "900"}}), 2);
-  EXPECT_EQ(Metric("gridserve_counter_ticket_wait_seconds_count", {}), 3);
+  EXPECT_EQ(Metric("gridserve_hall_ticket_wait_seconds_bucket", {{"le", "600"}}), 2);
+  EXPECT_EQ(Metric("gridserve_hall_ticket_wait_seconds_bucket", {{"le", "900"}}), 2);
+  EXPECT_EQ(Metric("gridserve_hall_ticket_wait_seconds_count", {}), 3);
 }
 
 }  // namespace

@@ -215,11 +215,11 @@ TEST_F(CounterServiceTest, MetricsHaveThresholdBucketsAndZeroSeries) {
   for (auto& refresh : parts_.on_gauge_refresh) refresh();
 
   const std::string text = prometheus::TextSerializer().Serialize(env_.metrics.registry()->Collect());
-  EXPECT_THAT(text, HasSubstr("gridserve_counter_ticket_wait_seconds_bucket{le=\"600\"} 0"));
-  EXPECT_THAT(text, HasSubstr("gridserve_counter_ticket_wait_seconds_bucket{le=\"900\"} 1"));
-  EXPECT_THAT(text, HasSubstr("gridserve_counter_counters{state=\"in_service\"} 1"));
-  EXPECT_THAT(text, HasSubstr("gridserve_counter_escalations_total{reason=\"agitated_customer\"} 0"));
-  EXPECT_THAT(text, HasSubstr("gridserve_counter_forms_total{filled_by_staff=\"true\",status=\"accepted\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_hall_ticket_wait_seconds_bucket{le=\"600\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_hall_ticket_wait_seconds_bucket{le=\"900\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gridserve_hall_counters{state=\"in_service\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gridserve_hall_escalations_total{reason=\"agitated_customer\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_hall_forms_total{filled_by_staff=\"true\",status=\"accepted\"} 0"));
 }
 
 }  // namespace

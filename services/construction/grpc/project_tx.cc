@@ -14,28 +14,7 @@ namespace {
 
 absl::Status AddSla(Transaction& txn, ServiceContext& context, const std::string& sla, const std::string& subject,
                     v1::Project& project) {
-  auto status = context.sla.Get(txn, sla, subject);
-  if (!status.ok()) return status.status();
-  if (!status->has_value()) return absl::OkStatus();
-  const SlaStatus& s = **status;
-  v1::SlaState* out = project.add_slas();
-  out->set_sla(sla);
-  if (const v1::SlaDefinition* def = FindSla(sla); def != nullptr) out->set_clause(def->clause());
-  *out->mutable_started_at() = ToProto(s.timer.started_at);
-  *out->mutable_due_at() = ToProto(s.timer.due_at);
-  if (s.closed_at.has_value()) *out->mutable_closed_at() = ToProto(*s.closed_at);
-  switch (s.state) {
-    case SlaState::kMet: out->set_state(v1::SLA_STATUS_MET); break;
-    case SlaState::kBreached:
-      out->set_state(v1::SLA_STATUS_BREACHED);
-      *out->mutable_breached_at() = ToProto(s.timer.due_at);
-      break;
-    case SlaState::kOpen:
-      // A clock closed without being met or breached was cancelled (CancelSlaClock).
-      out->set_state(s.closed_at.has_value() ? v1::SLA_STATUS_CANCELLED : v1::SLA_STATUS_OPEN);
-      break;
-  }
-  return absl::OkStatus();
+  return context.sla.AppendState(txn, sla, subject, project.mutable_slas());
 }
 
 absl::Status AddBreaches(Transaction& txn, ServiceContext& context, const std::string& subject, v1::Project& project) {
@@ -57,7 +36,7 @@ absl::Status ApplyEffects(Transaction& txn, ServiceContext& context, Constructio
     if (!outcome.ok()) return outcome.status();
   }
   for (const SlaEnd& end : effects.cancel_clocks) {
-    if (auto s = CancelSlaClock(txn, end.sla, end.subject, end.at); !s.ok()) return s;
+    if (auto s = context.sla.Cancel(txn, end.sla, end.subject, end.at); !s.ok()) return s.status();
   }
   for (const v1::Breach& breach : effects.breaches) {
     auto recorded = context.breaches.Record(txn, breach);

@@ -26,7 +26,7 @@ ConstructionMetrics::ConstructionMetrics(prometheus::Registry& registry, const v
                     .Help("Construction projects by current stage and project type.")
                     .Register(registry)),
       duration_(prometheus::BuildHistogram()
-                    .Name("gridserve_construction_project_duration_working_days")
+                    .Name("gridserve_construction_project_workdays")
                     .Help("Whole-process duration of completed projects in working days (application to "
                           "completion), with a bucket at each type's limit.")
                     .Register(registry)),

@@ -18,7 +18,7 @@ namespace gridserve::construction {
 // The construction service's domain metrics (labels bounded: stage and
 // project type are enums; no customer, staff or project ids):
 //   gridserve_construction_projects{stage,project_type}  gauge, from the database
-//   gridserve_construction_project_duration_working_days{project_type}
+//   gridserve_construction_project_workdays{project_type}
 //     histogram of completed projects' whole-process duration, with a bucket
 //     exactly at each configured limit (5 / 6 / 22 / 32 by default)
 //   gridserve_construction_gate_refusals_total{rule}  refused gated steps

@@ -109,17 +109,4 @@ absl::StatusOr<std::map<std::pair<int, int>, int64_t>> ProjectStore::CountByStag
   return counts;
 }
 
-absl::Status CancelSlaClock(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at) {
-  return txn
-      .Execute("UPDATE sla_timers SET state = 'cancelled', closed_at = ? WHERE sla = ? AND subject = ? AND state = 'open'",
-               {ToMicros(at), sla, subject})
-      .status();
-}
-
-absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id) {
-  auto rows = txn.Query("SELECT delivered_at FROM outbox WHERE message_id = ?", {message_id});
-  if (!rows.ok()) return rows.status();
-  return !rows->empty() && !(*rows)[0].IsNull(0);
-}
-
 }  // namespace gridserve::construction

@@ -45,11 +45,7 @@ class ProjectStore {
 // Ends an SLA clock that no longer applies (project withdrawn) without
 // counting it met or breached. The platform's SlaClock has no cancel; this
 // marks the row 'cancelled' with closed_at, which its sweep and gauges skip
-// (they only look at state = 'open').
-absl::Status CancelSlaClock(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
 
-// Whether an outbox message was accepted by its receiver (RK-5 forwarding).
-absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id);
 
 }  // namespace gridserve::construction
 

@@ -25,7 +25,7 @@ absl::Status AttachSla(Transaction& txn, ServiceContext& context, const std::str
   out->Clear();
   auto status = context.sla.Get(txn, sla, subject);
   if (!status.ok()) return status.status();
-  if (status->has_value()) *out->Add() = ToSlaState(**status);
+  if (status->has_value()) *out->Add() = ToProtoSlaState(**status);
   return absl::OkStatus();
 }
 
@@ -40,28 +40,6 @@ std::string DispatchMessageId(const std::string& fault_report_id) {
 }
 std::string CaseRedLineMessageId(const std::string& case_id) {
   return absl::StrCat("contact-center/redline/case/", case_id);
-}
-
-v1::SlaState ToSlaState(const SlaStatus& status) {
-  v1::SlaState out;
-  out.set_sla(status.timer.sla);
-  if (const v1::SlaDefinition* definition = FindSla(status.timer.sla)) out.set_clause(definition->clause());
-  *out.mutable_started_at() = ToProto(status.timer.started_at);
-  *out.mutable_due_at() = ToProto(status.timer.due_at);
-  switch (status.state) {
-    case SlaState::kOpen:
-      out.set_state(v1::SLA_STATUS_OPEN);
-      break;
-    case SlaState::kMet:
-      out.set_state(v1::SLA_STATUS_MET);
-      break;
-    case SlaState::kBreached:
-      out.set_state(v1::SLA_STATUS_BREACHED);
-      *out.mutable_breached_at() = ToProto(status.timer.due_at);
-      break;
-  }
-  if (status.closed_at.has_value()) *out.mutable_closed_at() = ToProto(*status.closed_at);
-  return out;
 }
 
 absl::Status CompleteCall(Transaction& txn, ServiceContext& context, v1::Call& call) {

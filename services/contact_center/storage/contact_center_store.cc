@@ -246,10 +246,5 @@ absl::StatusOr<std::vector<std::pair<v1::CaseKind, int64_t>>> CountOverdueCases(
   return out;
 }
 
-absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id) {
-  auto rows = txn.Query("SELECT delivered_at FROM outbox WHERE message_id = ?", {message_id});
-  if (!rows.ok()) return rows.status();
-  return !rows->empty() && !(*rows)[0].IsNull(0);
-}
 
 }  // namespace gridserve::contact_center

@@ -64,8 +64,6 @@ struct CaseCount {
 absl::StatusOr<std::vector<CaseCount>> CountCases(Transaction& txn);
 absl::StatusOr<std::vector<std::pair<v1::CaseKind, int64_t>>> CountOverdueCases(Transaction& txn, absl::Time now);
 
-// Whether an outbox message has been accepted by its receiver.
-absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id);
 
 }  // namespace gridserve::contact_center
 

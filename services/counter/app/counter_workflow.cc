@@ -54,29 +54,7 @@ absl::Status CounterWorkflow::AttachBreaches(Transaction& txn, const std::string
 
 absl::Status CounterWorkflow::AttachSla(Transaction& txn, const std::string& sla, const std::string& subject,
                                         google::protobuf::RepeatedPtrField<v1::SlaState>* out) {
-  auto status = sla_.Get(txn, sla, subject);
-  if (!status.ok()) return status.status();
-  if (!status->has_value()) return absl::OkStatus();
-  const SlaStatus& s = **status;
-  v1::SlaState* state = out->Add();
-  state->set_sla(sla);
-  if (const v1::SlaDefinition* def = FindSla(sla)) state->set_clause(def->clause());
-  *state->mutable_started_at() = ToProto(s.timer.started_at);
-  *state->mutable_due_at() = ToProto(s.timer.due_at);
-  switch (s.state) {
-    case gridserve::SlaState::kOpen:
-      state->set_state(v1::SLA_STATUS_OPEN);
-      break;
-    case gridserve::SlaState::kMet:
-      state->set_state(v1::SLA_STATUS_MET);
-      break;
-    case gridserve::SlaState::kBreached:
-      state->set_state(v1::SLA_STATUS_BREACHED);
-      *state->mutable_breached_at() = ToProto(s.timer.due_at);
-      break;
-  }
-  if (s.closed_at.has_value()) *state->mutable_closed_at() = ToProto(*s.closed_at);
-  return absl::OkStatus();
+  return sla_.AppendState(txn, sla, subject, out);
 }
 
 absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Ticket& ticket, absl::Time now) {

@@ -20,7 +20,7 @@ std::string EnumLabel(const std::string& name, absl::string_view prefix) {
 
 CounterMetrics::CounterMetrics(prometheus::Registry& registry, const v1::CounterConfig& config)
     : wait_(prometheus::BuildHistogram()
-                .Name("gridserve_counter_ticket_wait_seconds")
+                .Name("gridserve_hall_ticket_wait_seconds")
                 .Help("Queue ticket wait from issue to call, seconds (CT-6 apology threshold and CT-4 wait limit "
                       "are bucket bounds)")
                 .Register(registry)
@@ -28,44 +28,44 @@ CounterMetrics::CounterMetrics(prometheus::Registry& registry, const v1::Counter
                                            absl::ToDoubleSeconds(ToAbsl(config.ticket_wait_limit()))},
                                           {60, 120, 300, 450, 1200, 1800, 3600}))),
       waiting_(prometheus::BuildGauge()
-                   .Name("gridserve_counter_tickets_waiting")
+                   .Name("gridserve_hall_tickets_waiting")
                    .Help("Queue tickets waiting to be called")
                    .Register(registry)
                    .Add({})),
       overdue_(prometheus::BuildGauge()
-                   .Name("gridserve_counter_tickets_overdue")
+                   .Name("gridserve_hall_tickets_overdue")
                    .Help("Queue tickets waiting beyond the ticket wait limit (CT-4)")
                    .Register(registry)
                    .Add({})),
       failures_open_(prometheus::BuildGauge()
-                         .Name("gridserve_counter_system_failures_open")
+                         .Name("gridserve_hall_system_failures_open")
                          .Help("System-failure periods still open (CT-7)")
                          .Register(registry)
                          .Add({})),
       appointments_booked_(prometheus::BuildGauge()
-                               .Name("gridserve_counter_appointments_booked")
+                               .Name("gridserve_hall_appointments_booked")
                                .Help("Appointments booked and not yet kept (CT-7)")
                                .Register(registry)
                                .Add({})),
       home_services_open_(prometheus::BuildGauge()
-                              .Name("gridserve_counter_home_services_open")
+                              .Name("gridserve_hall_home_services_open")
                               .Help("Home-service cases not yet completed (CT-9)")
                               .Register(registry)
                               .Add({})),
       forms_(prometheus::BuildCounter()
-                 .Name("gridserve_counter_forms_total")
+                 .Name("gridserve_hall_forms_total")
                  .Help("Application form submissions by validation result (CT-3) and whether staff filled them (CT-9)")
                  .Register(registry)),
       escalations_(prometheus::BuildCounter()
-                       .Name("gridserve_counter_escalations_total")
+                       .Name("gridserve_hall_escalations_total")
                        .Help("Escalations recorded at the counter, by reason (CT-8)")
                        .Register(registry)),
       reviews_(prometheus::BuildCounter()
-                   .Name("gridserve_counter_reviews_total")
+                   .Name("gridserve_hall_reviews_total")
                    .Help("Counter quality reviews and customer evaluations recorded, by source (CT-2, CT-5)")
                    .Register(registry)) {
   auto& counters = prometheus::BuildGauge()
-                       .Name("gridserve_counter_counters")
+                       .Name("gridserve_hall_counters")
                        .Help("Counters by state (CT-4: back office while customers wait is a breach)")
                        .Register(registry);
   counters_[v1::COUNTER_STATE_IN_SERVICE] = &counters.Add({{"state", "in_service"}});

@@ -16,16 +16,16 @@ namespace gridserve::counter {
 
 // The counter's domain metrics. Labels are bounded enums only (no hall,
 // staff or customer ids); every series exists at zero from start-up.
-//   gridserve_counter_ticket_wait_seconds          histogram, buckets at the CT-6 and CT-4 thresholds (600 s, 900 s)
-//   gridserve_counter_tickets_waiting              gauge
-//   gridserve_counter_tickets_overdue              gauge (waiting beyond ticket_wait_limit, CT-4)
-//   gridserve_counter_counters{state}              gauge (in_service, back_office, closed)
-//   gridserve_counter_system_failures_open         gauge (CT-7)
-//   gridserve_counter_appointments_booked          gauge (CT-7, booked and not yet kept)
-//   gridserve_counter_home_services_open           gauge (CT-9)
-//   gridserve_counter_forms_total{status,filled_by_staff}  counter (CT-3, CT-9)
-//   gridserve_counter_escalations_total{reason}    counter (CT-8)
-//   gridserve_counter_reviews_total{source}        counter (CT-2, CT-5)
+//   gridserve_hall_ticket_wait_seconds          histogram, buckets at the CT-6 and CT-4 thresholds (600 s, 900 s)
+//   gridserve_hall_tickets_waiting              gauge
+//   gridserve_hall_tickets_overdue              gauge (waiting beyond ticket_wait_limit, CT-4)
+//   gridserve_hall_counters{state}              gauge (in_service, back_office, closed)
+//   gridserve_hall_system_failures_open         gauge (CT-7)
+//   gridserve_hall_appointments_booked          gauge (CT-7, booked and not yet kept)
+//   gridserve_hall_home_services_open           gauge (CT-9)
+//   gridserve_hall_forms_total{status,filled_by_staff}  counter (CT-3, CT-9)
+//   gridserve_hall_escalations_total{reason}    counter (CT-8)
+//   gridserve_hall_reviews_total{source}        counter (CT-2, CT-5)
 class CounterMetrics {
  public:
   CounterMetrics(prometheus::Registry& registry, const v1::CounterConfig& config);

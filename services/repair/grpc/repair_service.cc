@@ -12,24 +12,6 @@
 namespace gridserve::repair {
 namespace {
 
-v1::SlaState ToProtoSla(const SlaStatus& status) {
-  v1::SlaState out;
-  out.set_sla(status.timer.sla);
-  if (const v1::SlaDefinition* def = FindSla(status.timer.sla)) out.set_clause(def->clause());
-  *out.mutable_started_at() = ToProto(status.timer.started_at);
-  *out.mutable_due_at() = ToProto(status.timer.due_at);
-  switch (status.state) {
-    case SlaState::kOpen: out.set_state(v1::SLA_STATUS_OPEN); break;
-    case SlaState::kMet: out.set_state(v1::SLA_STATUS_MET); break;
-    case SlaState::kBreached:
-      out.set_state(v1::SLA_STATUS_BREACHED);
-      *out.mutable_breached_at() = ToProto(status.timer.due_at);
-      break;
-  }
-  if (status.closed_at.has_value()) *out.mutable_closed_at() = ToProto(*status.closed_at);
-  return out;
-}
-
 }  // namespace
 
 RepairService::RepairService(ServiceContext& context, std::shared_ptr<RepairMetrics> metrics)
@@ -71,7 +53,7 @@ absl::StatusOr<v1::WorkOrder> RepairService::ReadModel(Transaction& txn, v1::Wor
   for (const char* sla : {kArrivalSla, kRestorationSla}) {
     auto status = context_.sla.Get(txn, sla, subject);
     if (!status.ok()) return status.status();
-    if (status->has_value()) *order.add_slas() = ToProtoSla(**status);
+    if (status->has_value()) *order.add_slas() = ToProtoSlaState(**status);
   }
   auto breaches = context_.breaches.ListForSubject(txn, subject);
   if (!breaches.ok()) return breaches.status();
