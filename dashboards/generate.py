@@ -153,7 +153,94 @@ def violations():
 
 
 # Domain panels per service: (kind, title, unit, expr, legend, description).
-DOMAIN_PANELS = {name: [] for name in SERVICES}
+RATE = "[$__rate_interval]"
+DOMAIN_PANELS = {
+    "contact-center": [
+        ("stat", "Answered within 3 rings (CC-1)", "percentunit",
+         'sum(rate(gridserve_contact_center_call_rings_bucket{le="3", department=~"$department"}' + RATE + ')) / '
+         'sum(rate(gridserve_contact_center_call_rings_count{department=~"$department"}' + RATE + '))',
+         "within 3 rings", "Share of answered calls picked up within the ring limit (bucket exactly at 3)."),
+        ("bargauge", "Rings before answer (CC-1)", "short",
+         'sum by (le) (increase(gridserve_contact_center_call_rings_bucket{department=~"$department"}[$__range]))',
+         "{{le}}", "Cumulative ring histogram over the range; the 3 bucket is the target."),
+        ("timeseries", "Calls by outcome", "ops",
+         'sum by (outcome) (rate(gridserve_contact_center_calls_total{department=~"$department"}' + RATE + '))',
+         "{{outcome}}", "Calls recorded per second, answered and abandoned."),
+        ("table", "Complaints and tip-offs by state (CC-5)", "short",
+         "sum by (kind, state) (gridserve_contact_center_cases)", "{{kind}} {{state}}",
+         "Cases by kind and state."),
+        ("stat", "Cases past their reply due time (CC-5)", "short",
+         "sum by (kind) (gridserve_contact_center_cases_overdue)", "{{kind}}",
+         "Complaints (5 days) and tip-offs (10 days) still open past their due time."),
+    ],
+    "counter": [
+        ("timeseries", "Queue wait p90 (CT-4)", "s",
+         "histogram_quantile(0.9, sum by (le) (rate(gridserve_hall_ticket_wait_seconds_bucket" + RATE + ")))",
+         "p90", "90th percentile wait from ticket to call; the limit is 900 s, apology from 600 s (CT-6)."),
+        ("stat", "Called within 15 minutes (CT-4)", "percentunit",
+         'sum(rate(gridserve_hall_ticket_wait_seconds_bucket{le="900"}' + RATE + ')) / '
+         'sum(rate(gridserve_hall_ticket_wait_seconds_count' + RATE + '))', "within 15 min",
+         "Share of tickets called within the wait limit (bucket exactly at 900 s)."),
+        ("stat", "Tickets waiting", "short", "sum(gridserve_hall_tickets_waiting)", "waiting",
+         "Tickets in the queue now."),
+        ("stat", "Tickets waiting past 15 minutes (CT-4)", "short", "sum(gridserve_hall_tickets_overdue)", "overdue",
+         "Tickets still waiting beyond the wait limit."),
+        ("stat", "Counters by state (CT-4)", "short", "sum by (state) (gridserve_hall_counters)", "{{state}}",
+         "Counters in service, in back office, closed."),
+        ("stat", "Open system failures (CT-7)", "short", "sum(gridserve_hall_system_failures_open)", "open",
+         "System-failure periods still open."),
+        ("stat", "Appointments booked (CT-7)", "short", "sum(gridserve_hall_appointments_booked)", "booked",
+         "Visits turned into appointments during long failures, not yet kept."),
+        ("stat", "Home services open (CT-9)", "short", "sum(gridserve_hall_home_services_open)", "open",
+         "Home-service follow-ups for disabled customers still open."),
+        ("timeseries", "Application forms by outcome (CT-3)", "ops",
+         "sum by (status, filled_by_staff) (rate(gridserve_hall_forms_total" + RATE + "))",
+         "{{status}} staff={{filled_by_staff}}", "Forms submitted, accepted or returned for re-fill; staff-filled for customers who need it (CT-9)."),
+        ("timeseries", "Escalations and reviews (CT-8, CT-2, CT-5)", "ops",
+         "sum by (reason) (rate(gridserve_hall_escalations_total" + RATE + "))", "{{reason}}",
+         "Agitated customers handed to a dedicated staff member."),
+    ],
+    "construction": [
+        ("table", "Projects by stage", "short", "sum by (project_type, stage) (gridserve_construction_projects)",
+         "{{project_type}} {{stage}}", "Open projects by type and stage."),
+        ("bargauge", "Whole-process duration in working days", "short",
+         "sum by (le) (increase(gridserve_construction_project_workdays_bucket[$__range]))", "{{le}}",
+         "Completed projects by working days taken; limits 5 / 6 / 22 / 32 have buckets of their own."),
+        ("timeseries", "Gate refusals by clause", "ops",
+         "sum by (rule) (rate(gridserve_construction_gate_refusals_total" + RATE + "))", "{{rule}}",
+         "Steps refused: CN-2 no appointment, CN-7 no safety checklist, CN-6 open damage, CN-8 completion checklist."),
+    ],
+    "repair": [
+        ("timeseries", "Average arrival time by area class (RP-1)", "s",
+         "sum by (area_class) (rate(gridserve_repair_arrival_seconds_sum" + RATE + ")) / "
+         "sum by (area_class) (rate(gridserve_repair_arrival_seconds_count" + RATE + "))", "{{area_class}}",
+         "State Grid states its targets as averages: urban 45 min (2700 s), rural 90 min, remote 120 min."),
+        ("bargauge", "Urban arrivals within 45 minutes (RP-1)", "percentunit",
+         'sum by (area_class) (increase(gridserve_repair_arrival_seconds_bucket{area_class="urban", le="2700"}[$__range])) / '
+         'sum by (area_class) (increase(gridserve_repair_arrival_seconds_count{area_class="urban"}[$__range]))',
+         "{{area_class}}", "Urban arrivals within 45 minutes (bucket exactly at 2700 s)."),
+        ("timeseries", "Restoration time p90 by area class (RP-1)", "s",
+         "histogram_quantile(0.9, sum by (le, area_class) (rate(gridserve_repair_restoration_seconds_bucket" + RATE + ")))",
+         "{{area_class}}", "From arrival to restoration; promises urban 3 h, rural 4 h."),
+        ("stat", "Open work orders", "short", "sum by (area_class) (gridserve_repair_open_work_orders)",
+         "{{area_class}}", "Work orders not yet completed."),
+        ("stat", "Active outages", "short", "sum by (kind) (gridserve_repair_active_outages)", "{{kind}}",
+         "Planned, fault and temporary-maintenance outages in progress."),
+    ],
+    "risk": [
+        ("stat", "Department warning levels", "none",
+         'max by (department) (gridserve_risk_warning_level{department=~"$department"})', "{{department}}",
+         "Early warning: 0 green, 1 yellow, 2 red."),
+        ("table", "Red-line reports by clause and status", "short",
+         'sum by (rule, status) (increase(gridserve_redline_reports_total{department=~"$department"}[$__range]))',
+         "{{rule}} {{status}}", "RK-1 ... RK-11."),
+        ("stat", "Open investigations", "short", "sum by (rule) (gridserve_redline_open_investigations)", "{{rule}}",
+         "Reports reported or under investigation."),
+        ("timeseries", "Ledger entries by service", "ops",
+         "sum by (service) (rate(gridserve_ledger_entries_total" + RATE + "))", "{{service}}",
+         "Breaches and reports arriving from the four services and from audits."),
+    ],
+}
 
 
 def service_board(name):
@@ -161,7 +248,9 @@ def service_board(name):
     b = Board(f"gridserve-{name}", f"gridserve / {title}", f"{title}: domain figures and gRPC traffic.",
               [query_var("department", "Department", f'label_values(gridserve_norm_breaches_total{{service="{name}"}}, department)')])
     for kind, ptitle, unit, expr, legend, description in DOMAIN_PANELS[name]:
-        b.panel(kind, ptitle, unit, [target(expr, legend)], description)
+        extra = {"defaults": levels()} if "warning levels" in ptitle else {}
+        b.panel(kind, ptitle, unit, [target(expr, legend, instant=kind in ("stat", "table", "bargauge"))],
+                description, **extra)
     b.panel("timeseries", "SLA outcomes", "ops",
             [target(f'sum by (sla, outcome) (rate(gridserve_sla_total{{service="{name}"}}[$__rate_interval]))',
                     "{{sla}} {{outcome}}")], "Instances met and breached per second.")

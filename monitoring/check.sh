@@ -11,4 +11,6 @@ awk -F'vector\\(' '/gridserve_sla_objective/ { split($2, v, ")"); if (14.4 * (1 
 for sla in $(grep -o '"name": *"[a-z_]*"' ../norms/catalogue.json | sed 's/.*"\([a-z_]*\)"$/\1/'); do
   grep -q "sla: $sla}" rules/sla-objectives.yml || { echo "SLA $sla has no objective"; exit 1; }
 done
-echo "monitoring rules OK"
+# The committed dashboards are what dashboards/generate.py writes.
+/usr/bin/python3 ../dashboards/generate.py --check
+echo "monitoring rules and dashboards OK"
