@@ -48,7 +48,12 @@ absl::StatusOr<Response> RunOnce(Database& db, const Clock& clock, absl::string_
     auto result = body(txn);
     if (!result.ok()) return result.status();
     response = *std::move(result);
-    return StoreResponse(txn, clock.Now(), scope, request_id, fingerprint, response.SerializeAsString());
+    absl::Status stored_now =
+        StoreResponse(txn, clock.Now(), scope, request_id, fingerprint, response.SerializeAsString());
+    // Another replica answered the same request id concurrently: abort so the
+    // backend retries on a fresh snapshot, where the stored answer is found.
+    if (absl::IsAlreadyExists(stored_now)) return absl::AbortedError("concurrent request with the same request_id");
+    return stored_now;
   });
   if (!status.ok()) return status;
   return response;

@@ -1,0 +1,140 @@
+// Two replicas of a service on one PostgreSQL database, driven concurrently
+// (run through tests/postgres/with-postgres.sh): the same request id sent to
+// both makes one record, each SLA expiry is recorded once, and two replicas
+// replying to the same case do not both succeed (no lost update).
+#include <grpcpp/grpcpp.h>
+
+#include <cstdlib>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "gridserve/v1/contact_center.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/support/suite_process.h"
+
+namespace gridserve::testing {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+class ReplicasTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("GRIDSERVE_TEST_POSTGRES_URL");
+    if (url == nullptr) GTEST_SKIP() << "GRIDSERVE_TEST_POSTGRES_URL is not set (run through with-postgres.sh)";
+    std::string out;
+    // A clean schema for the service under test.
+    ASSERT_EQ(RunCommand(absl::StrCat("psql '", url, "' -qc 'DROP SCHEMA IF EXISTS gridserve_contact_center CASCADE'"),
+                         &out),
+              0)
+        << out;
+    const std::string dir = MakeWorkDir("replicas");
+    for (int i = 0; i < 2; ++i) {
+      replicas_.push_back(std::make_unique<ServiceProcess>(
+          "contact-center", dir,
+          std::vector<std::string>{absl::StrCat("--database=", url), "--risk_target=127.0.0.1:1",
+                                   "--repair_target=127.0.0.1:1"}));
+      ASSERT_TRUE(replicas_.back()->Start()) << replicas_.back()->Log();
+      stubs_.push_back(v1::ContactCenter::NewStub(
+          grpc::CreateChannel(replicas_.back()->grpc_address(), grpc::InsecureChannelCredentials())));
+    }
+  }
+
+  v1::RecordCaseRequest Complaint(const std::string& id, absl::Duration age) {
+    v1::RecordCaseRequest r;
+    r.set_request_id(id);
+    r.set_kind(v1::CASE_KIND_COMPLAINT);
+    r.set_department("customer-service");
+    r.set_summary("meter reading disputed");
+    r.set_thanked(true);
+    r.mutable_reporter()->set_name("Li");
+    r.mutable_reporter()->set_phone("13900000000");
+    r.mutable_recorded_by()->set_staff_id("S-9");
+    r.mutable_recorded_by()->set_department("customer-service");
+    *r.mutable_received_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now() - age));
+    return r;
+  }
+
+  grpc::Status Record(int replica, const v1::RecordCaseRequest& request, v1::RecordCaseResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    return stubs_[replica]->RecordCase(&context, request, response);
+  }
+
+  double Breached() {
+    double total = 0;
+    for (auto& r : replicas_) {
+      total += MetricValue(HttpGet(r->metrics_url()), "gridserve_sla_total",
+                           {{"sla", "complaint_reply"}, {"outcome", "breached"}});
+    }
+    return total;
+  }
+
+  std::vector<std::unique_ptr<ServiceProcess>> replicas_;
+  std::vector<std::unique_ptr<v1::ContactCenter::Stub>> stubs_;
+};
+
+TEST_F(ReplicasTest, SameRequestOnBothReplicasMakesOneRecord) {
+  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  std::set<std::string> case_ids;
+  for (int i = 0; i < 20; ++i) {
+    const auto request = Complaint(absl::StrCat("dup-", run, "-", i), absl::Hours(1));
+    v1::RecordCaseResponse a, b;
+    auto fa = std::async(std::launch::async, [&] { return Record(0, request, &a); });
+    auto fb = std::async(std::launch::async, [&] { return Record(1, request, &b); });
+    const grpc::Status sa = fa.get();
+    const grpc::Status sb = fb.get();
+    ASSERT_TRUE(sa.ok()) << sa.error_message();
+    ASSERT_TRUE(sb.ok()) << sb.error_message();
+    EXPECT_EQ(a.customer_case().case_id(), b.customer_case().case_id());
+    case_ids.insert(a.customer_case().case_id());
+  }
+  EXPECT_EQ(case_ids.size(), 20u);
+}
+
+TEST_F(ReplicasTest, EachExpiryIsRecordedOnceByTheTwoSweeps) {
+  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  for (int i = 0; i < 10; ++i) {
+    v1::RecordCaseResponse response;
+    // Received 5 days and 1 minute ago: already past the 5-day reply time.
+    ASSERT_TRUE(Record(i % 2, Complaint(absl::StrCat("late-", run, "-", i), absl::Hours(120) + absl::Minutes(1)),
+                       &response)
+                    .ok());
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (Breached() < 10 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(200));
+  absl::SleepFor(absl::Seconds(2));  // both sweeps have run again: nothing may be counted twice
+  EXPECT_EQ(Breached(), 10);
+}
+
+TEST_F(ReplicasTest, ConcurrentRepliesToOneCaseDoNotBothSucceed) {
+  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  v1::RecordCaseResponse recorded;
+  ASSERT_TRUE(Record(0, Complaint(absl::StrCat("reply-", run), absl::Hours(2)), &recorded).ok());
+  auto reply = [&](int replica) {
+    v1::ReplyCaseRequest r;
+    r.set_request_id(absl::StrCat("reply-", run, "-", replica));
+    r.set_case_id(recorded.customer_case().case_id());
+    r.set_reply_text(absl::StrCat("answer from replica ", replica));
+    r.mutable_replied_by()->set_staff_id("S-3");
+    r.mutable_replied_by()->set_department("customer-service");
+    *r.mutable_replied_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+    grpc::ClientContext context;
+    v1::ReplyCaseResponse response;
+    return stubs_[replica]->ReplyCase(&context, r, &response);
+  };
+  auto fa = std::async(std::launch::async, [&] { return reply(0); });
+  auto fb = std::async(std::launch::async, [&] { return reply(1); });
+  const grpc::Status sa = fa.get();
+  const grpc::Status sb = fb.get();
+  EXPECT_NE(sa.ok(), sb.ok()) << sa.error_message() << " / " << sb.error_message();
+  const grpc::Status& refused = sa.ok() ? sb : sa;
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
+}
+
+}  // namespace
+}  // namespace gridserve::testing
