@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/common/audit_mask.h"
 
 namespace gridserve {
 namespace {
@@ -49,7 +50,10 @@ std::string FormatLogLine(absl::string_view level, absl::string_view event, cons
   std::string line = absl::StrCat(
       "{\"ts\":", JsonString(absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())),
       ",\"level\":", JsonString(level), ",\"service\":", JsonString(service), ",\"event\":", JsonString(event));
-  for (const auto& [key, value] : fields) absl::StrAppend(&line, ",", JsonString(key), ":", JsonString(value));
+  // Personal data (phones, ID numbers, addresses) is masked in every value.
+  for (const auto& [key, value] : fields) {
+    absl::StrAppend(&line, ",", JsonString(key), ":", JsonString(MaskLogField(key, value)));
+  }
   line += "}";
   return line;
 }

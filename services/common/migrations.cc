@@ -69,6 +69,16 @@ const std::vector<Migration>& PlatformMigrations() {
        " recorded_at INTEGER NOT NULL, breach BLOB NOT NULL);"
        "CREATE INDEX breaches_subject ON breaches (subject);"
        "CREATE INDEX breaches_occurred ON breaches (occurred_at);"},
+      {5, "audit_records",
+       // The append-only audit trail (services/common/audit_log.h): who called
+       // which state-changing method, when, from where, with what outcome.
+       // Rows are only inserted, never updated or deleted.
+       "CREATE TABLE audit_records ("
+       " sequence INTEGER PRIMARY KEY, service TEXT NOT NULL, caller TEXT NOT NULL,"
+       " authenticated_by TEXT NOT NULL, method TEXT NOT NULL, occurred_at INTEGER NOT NULL,"
+       " peer TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL);"
+       "CREATE INDEX audit_records_caller ON audit_records (caller, sequence);"
+       "CREATE INDEX audit_records_occurred ON audit_records (occurred_at);"},
   };
   return *kMigrations;
 }

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/exposer.h"
+#include "services/common/auth_security.h"
 #include "services/common/catalogue.h"
 #include "services/common/config.h"
 #include "services/common/grpc_metrics.h"
@@ -114,9 +115,10 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   outbox_options.max_backoff = ToAbsl(platform.outbox_max_backoff());
   OutboxRelay outbox(**db, clock, outbox_options);
   const absl::Duration peer_deadline = ToAbsl(platform.peer_call_deadline());
-  auto make_channel = [](const std::string& target) {
-    return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
-  };
+  // Security: TLS flags, roles, tokens, audit trail (services/common/auth_security.h).
+  auto security = SecurityLayer::Create(spec.name, config->security(), TlsOptionsFromFlags(), **db, clock);
+  if (!security.ok()) return Fail("security_invalid", security.status());
+  auto make_channel = [&security](const std::string& target) { return (*security)->MakeChannel(target); };
   outbox.RegisterHandler(kTopicRiskBreach, MakeRiskBreachHandler(make_channel(absl::GetFlag(FLAGS_risk_target)), peer_deadline));
   outbox.RegisterHandler(kTopicRiskRedLine, MakeRiskRedLineHandler(make_channel(absl::GetFlag(FLAGS_risk_target)), peer_deadline));
 
@@ -131,10 +133,12 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &grpc_port);
-  builder.RegisterService(parts->service.get());
+  builder.AddListeningPort(listen, (*security)->server_credentials(), &grpc_port);
+  builder.RegisterService((*security)->Protect(parts->service.get(), spec.grpc_service));
+  builder.RegisterService((*security)->audit_service());
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse floods of bytes early
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back((*security)->MakeInterceptorFactory());
   interceptors.push_back(
       MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, "grpc.health.v1.Health"}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -142,12 +146,14 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   if (server == nullptr || grpc_port == 0) {
     return Fail("listen_failed", absl::UnavailableError(absl::StrCat("cannot listen on ", listen)));
   }
+  if (auto s = (*security)->StartHealthProbe(); !s.ok()) return Fail("listen_failed", s);
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   // NOT_SERVING until the background loops run; both the overall status ("")
   // and the service's own name are driven.
   auto set_serving = [&](bool serving) {
     health->SetServingStatus(serving);
     health->SetServingStatus(spec.grpc_service, serving);
+    (*security)->SetServing(spec.grpc_service, serving);
   };
   set_serving(false);
 
@@ -202,6 +208,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   gauges.Stop();
   relay.Stop();
   sweep.Stop();
+  (*security)->Shutdown();
   LogInfo("stopped");
   return 0;
 }

@@ -126,13 +126,18 @@ TEST(SuiteLifecycleTest, SigtermDrainsAndExitsCleanlyAndDataSurvives) {
   EXPECT_EQ(repair.Stop(SIGTERM), 0);
   EXPECT_THAT(repair.Log(), ::testing::HasSubstr("\"event\":\"draining\""));
   EXPECT_THAT(repair.Log(), ::testing::HasSubstr("\"event\":\"stopped\""));
-  // Restart on the same database: migrations are not applied twice.
+  auto applied = [&repair] {
+    const std::string log = repair.Log();
+    size_t n = 0;
+    for (size_t at = 0; (at = log.find("\"event\":\"migration_applied\"", at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  const size_t first_run = applied();
+  EXPECT_GE(first_run, 4u);  // the platform's four at least, plus the service's own
+  // Restart on the same database: no migration is applied twice.
   ASSERT_TRUE(repair.Start()) << repair.Log();
   EXPECT_EQ(repair.Stop(SIGINT), 0);
-  std::string log = repair.Log();
-  size_t applied = 0;
-  for (size_t at = 0; (at = log.find("\"event\":\"migration_applied\"", at)) != std::string::npos; ++at) ++applied;
-  EXPECT_EQ(applied, 4u);  // the platform's four, once
+  EXPECT_EQ(applied(), first_run);
 }
 
 TEST(SuiteLifecycleTest, ABadConfigStopsStartUpNamingTheField) {

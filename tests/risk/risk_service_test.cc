@@ -203,6 +203,43 @@ TEST_F(RiskServiceTest, InvestigationWorkflowThroughTheApi) {
   EXPECT_EQ(Metric("gridserve_redline_reports_total", {{"rule", "RK-8"}, {"department", "repair"}, {"status", "confirmed"}}), 1);
 }
 
+TEST_F(RiskServiceTest, NobodyDecidesARedLineReportAboutThemselves) {
+  v1::ReportRedLineResponse reported;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ReportRedLine, MakeRedLine("sod-1", "RK-8", "repair", kStart, "S-42"),
+                   &reported)
+                  .ok());
+  v1::StartInvestigationRequest start;
+  start.set_request_id("sod-start");
+  start.set_report_id(reported.report().report_id());
+  start.mutable_investigator()->set_staff_id("I-1");
+  *start.mutable_started_at() = ToProto(kStart);
+  v1::StartInvestigationResponse started;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::StartInvestigation, start, &started).ok());
+
+  v1::ConfirmRedLineRequest confirm;
+  confirm.set_request_id("sod-confirm");
+  confirm.set_report_id(reported.report().report_id());
+  confirm.mutable_decided_by()->set_staff_id("S-42");  // the accused
+  *confirm.mutable_decided_at() = ToProto(kStart);
+  confirm.set_finding("not me");
+  confirm.set_action_taken("none");
+  v1::ConfirmRedLineResponse confirmed;
+  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::ConfirmRedLine, confirm, &confirmed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::DismissRedLineRequest dismiss;
+  dismiss.set_request_id("sod-dismiss");
+  dismiss.set_report_id(reported.report().report_id());
+  dismiss.mutable_decided_by()->set_staff_id("S-42");
+  *dismiss.mutable_decided_at() = ToProto(kStart);
+  dismiss.set_finding("not me");
+  v1::DismissRedLineResponse dismissed;
+  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::DismissRedLine, dismiss, &dismissed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  confirm.set_request_id("sod-confirm-2");
+  confirm.mutable_decided_by()->set_staff_id("I-1");  // someone else may
+  EXPECT_TRUE(Call(&v1::RiskMonitor::Stub::ConfirmRedLine, confirm, &confirmed).ok());
+}
+
 TEST_F(RiskServiceTest, WatchLedgerResumesFromTheCursorExactlyOnce) {
   for (int i = 1; i <= 5; ++i) Breach(MakeBreach("b" + std::to_string(i), "repair", kStart));
   std::vector<int64_t> seen;

@@ -1,5 +1,6 @@
 #include "services/risk/grpc/risk_service.h"
 
+#include "services/common/auth_interceptor.h"
 #include "services/common/catalogue.h"
 #include "services/common/config.h"
 #include "services/common/idempotency.h"
@@ -148,6 +149,13 @@ grpc::ServerUnaryReactor* RiskService::ConfirmRedLine(grpc::CallbackServerContex
                    [&](Transaction& txn) {
                      return StepResponse<v1::ConfirmRedLineResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
+                           // Separation of duties: nobody decides a report about themselves.
+                           if (auto denied = CheckRedLineDecision(context, request->decided_by().staff_id(),
+                                                                  report.staff().staff_id(), /*reporter_id=*/"");
+                               !denied.ok()) {
+                             return decltype(Confirm(report, request->decided_by(), FromProto(request->decided_at()),
+                                                  request->finding(), request->action_taken()))(denied);
+                           }
                            return Confirm(report, request->decided_by(), FromProto(request->decided_at()),
                                           request->finding(), request->action_taken());
                          }));
@@ -167,6 +175,13 @@ grpc::ServerUnaryReactor* RiskService::DismissRedLine(grpc::CallbackServerContex
                    [&](Transaction& txn) {
                      return StepResponse<v1::DismissRedLineResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
+                           // Separation of duties: nobody decides a report about themselves.
+                           if (auto denied = CheckRedLineDecision(context, request->decided_by().staff_id(),
+                                                                  report.staff().staff_id(), /*reporter_id=*/"");
+                               !denied.ok()) {
+                             return decltype(Dismiss(report, request->decided_by(), FromProto(request->decided_at()),
+                                                  request->finding(), request->action_taken()))(denied);
+                           }
                            return Dismiss(report, request->decided_by(), FromProto(request->decided_at()),
                                           request->finding(), request->action_taken());
                          }));

@@ -1,0 +1,138 @@
+#include "services/common/audit_log.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/audit_mask.h"
+#include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
+
+namespace gridserve {
+
+AuditLog::AuditLog(Database& db, const Clock& clock, std::string service)
+    : db_(db), clock_(clock), service_(std::move(service)) {}
+
+absl::Status AuditLog::Record(v1::AuditRecord record) {
+  if (!record.has_occurred_at()) *record.mutable_occurred_at() = ToProto(clock_.Now());
+  const std::string message = MaskPersonalData(record.message());
+  absl::Status status;
+  // The sequence is MAX+1 in the inserting transaction; a concurrent insert
+  // of the same number fails on the primary key and is retried.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+      auto rows = txn.Query("SELECT COALESCE(MAX(sequence), 0) FROM audit_records");
+      if (!rows.ok()) return rows.status();
+      const int64_t sequence = rows->empty() ? 1 : (*rows)[0].Int(0) + 1;
+      return txn
+          .Execute(
+              "INSERT INTO audit_records (sequence, service, caller, authenticated_by, method, occurred_at, peer,"
+              " code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {sequence, service_, record.caller(), record.authenticated_by(), record.method(),
+               ToMicros(FromProto(record.occurred_at())), record.peer(), record.code(), message})
+          .status();
+    });
+    if (status.code() != absl::StatusCode::kAlreadyExists) break;
+  }
+  return status;
+}
+
+absl::StatusOr<v1::ListAuditRecordsResponse> AuditLog::List(const v1::ListAuditRecordsRequest& request) const {
+  Validator v;
+  const int page_size = CheckPageSize(v, request.page_size());
+  // The token carries the sequence the next page starts below (stable while
+  // new records arrive).
+  const int64_t before = request.page_token().empty() ? 0 : DecodePageToken(v, request.page_token());
+  if (request.has_since() && request.has_until()) {
+    v.Check(FromProto(request.since()) <= FromProto(request.until()), "until", "must not be before since");
+  }
+  if (!v.empty()) return v.status();
+
+  std::string sql =
+      "SELECT sequence, service, caller, authenticated_by, method, occurred_at, peer, code, message"
+      " FROM audit_records WHERE 1 = 1";
+  std::vector<SqlValue> params;
+  if (before > 0) {
+    sql += " AND sequence < ?";
+    params.push_back(before);
+  }
+  if (!request.caller().empty()) {
+    sql += " AND caller = ?";
+    params.push_back(request.caller());
+  }
+  if (!request.method().empty()) {
+    if (request.method().back() == '/') {
+      std::string like;
+      for (char c : request.method()) {
+        if (c == '%' || c == '_' || c == '!') like += '!';
+        like += c;
+      }
+      sql += " AND method LIKE ? ESCAPE '!'";
+      params.push_back(like + "%");
+    } else {
+      sql += " AND method = ?";
+      params.push_back(request.method());
+    }
+  }
+  if (!request.code().empty()) {
+    sql += " AND code = ?";
+    params.push_back(request.code());
+  }
+  if (request.has_since()) {
+    sql += " AND occurred_at >= ?";
+    params.push_back(ToMicros(FromProto(request.since())));
+  }
+  if (request.has_until()) {
+    sql += " AND occurred_at < ?";
+    params.push_back(ToMicros(FromProto(request.until())));
+  }
+  sql += absl::StrCat(" ORDER BY sequence DESC LIMIT ", page_size + 1);
+
+  v1::ListAuditRecordsResponse response;
+  absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto rows = txn.Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    for (size_t i = 0; i < rows->size() && static_cast<int>(i) < page_size; ++i) {
+      const Row& row = (*rows)[i];
+      auto* r = response.add_records();
+      r->set_sequence(row.Int(0));
+      r->set_service(row.Text(1));
+      r->set_caller(row.Text(2));
+      r->set_authenticated_by(row.Text(3));
+      r->set_method(row.Text(4));
+      *r->mutable_occurred_at() = ToProto(FromMicros(row.Int(5)));
+      r->set_peer(row.Text(6));
+      r->set_code(row.Text(7));
+      r->set_message(row.Text(8));
+    }
+    if (static_cast<int>(rows->size()) > page_size) {
+      response.set_next_page_token(EncodePageToken(response.records(page_size - 1).sequence()));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+namespace {
+
+class AuditService final : public v1::Audit::CallbackService {
+ public:
+  explicit AuditService(const AuditLog& log) : log_(log) {}
+
+  grpc::ServerUnaryReactor* ListAuditRecords(grpc::CallbackServerContext* context,
+                                             const v1::ListAuditRecordsRequest* request,
+                                             v1::ListAuditRecordsResponse* response) override {
+    return Reply(context, response, log_.List(*request));
+  }
+
+ private:
+  const AuditLog& log_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> MakeAuditService(const AuditLog& log) {
+  return std::make_unique<AuditService>(log);
+}
+
+}  // namespace gridserve

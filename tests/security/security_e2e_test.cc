@@ -1,0 +1,199 @@
+// The real gridserve-risk binary with mutual TLS, roles from its config,
+// bearer tokens, the plaintext health probe port and the audit trail.
+#include <unistd.h>
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "gridserve/v1/audit.grpc.pb.h"
+#include "gridserve/v1/risk.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/security/security_fixture.h"
+#include "tests/support/suite_process.h"
+
+namespace gridserve {
+namespace {
+
+using security_testing::ReadFile;
+using security_testing::TestPki;
+using security_testing::WriteFile;
+using testing::ServiceProcess;
+
+constexpr char kPhone[] = "13912345678";
+constexpr char kAddress[] = "12 Jiefang Road";
+
+std::string JsonField(const std::string& log, const std::string& event, const std::string& key) {
+  const auto at = log.find(absl::StrCat("\"event\":\"", event, "\""));
+  if (at == std::string::npos) return "";
+  const std::string needle = absl::StrCat("\"", key, "\":\"");
+  auto start = log.find(needle, at);
+  if (start == std::string::npos) return "";
+  start += needle.size();
+  return log.substr(start, log.find('"', start) - start);
+}
+
+class SecurityE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeWorkDir("security-e2e");
+    pki_ = std::make_unique<TestPki>(dir_ + "/pki");
+    ASSERT_TRUE(pki_->Create());
+    // The token "dash-token" of the dashboard, stored hashed (sha256sum).
+    std::string hash;
+    ASSERT_EQ(security_testing::Sh("printf %s dash-token | sha256sum | cut -d' ' -f1", &hash), 0);
+    WriteFile(dir_ + "/tokens.txt", absl::StrCat(hash.substr(0, 64), " grafana\n"));
+    WriteFile(dir_ + "/config.json", absl::StrCat(R"({"security": {
+      "requireAuth": true,
+      "tokensFile": ")", dir_, R"(/tokens.txt",
+      "roles": [
+        {"name": "reporter", "methods": ["gridserve.v1.RiskMonitor/ReportRedLine"]},
+        {"name": "auditor", "methods": ["gridserve.v1.RiskMonitor/*", "gridserve.v1.Audit/ListAuditRecords"]},
+        {"name": "dashboard", "methods": ["gridserve.v1.RiskMonitor/GetStatistics"]}
+      ],
+      "bindings": [
+        {"identity": "field-app-7", "role": "reporter"},
+        {"identity": "auditor-1", "role": "auditor", "staffId": "S-100"},
+        {"identity": "grafana", "role": "dashboard"}
+      ]}})"));
+    risk_ = std::make_unique<ServiceProcess>(
+        "risk", dir_,
+        std::vector<std::string>{absl::StrCat("--config=", dir_, "/config.json"),
+                                 "--tls_cert=" + pki_->cert("server"), "--tls_key=" + pki_->key("server"),
+                                 "--tls_client_ca=" + pki_->cert("ca"), "--health_listen=127.0.0.1:0"});
+    ASSERT_TRUE(risk_->Start()) << risk_->Log();
+  }
+
+  std::shared_ptr<grpc::Channel> Channel(const std::string& client) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = ReadFile(pki_->cert("ca"));
+    if (!client.empty()) {
+      options.pem_private_key = ReadFile(pki_->key(client));
+      options.pem_cert_chain = ReadFile(pki_->cert(client));
+    }
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    return grpc::CreateCustomChannel(risk_->grpc_address(), grpc::SslCredentials(options), args);
+  }
+
+  std::string dir_;
+  std::unique_ptr<TestPki> pki_;
+  std::unique_ptr<ServiceProcess> risk_;
+};
+
+TEST_F(SecurityE2eTest, MutualTlsRolesProbePortAuditAndMaskedLogs) {
+  // 1. The probe port: plaintext, health only, mirrors the main status.
+  const std::string health_port = JsonField(risk_->Log(), "health_probe_serving", "health_port");
+  ASSERT_FALSE(health_port.empty()) << risk_->Log();
+  auto probe = grpc::CreateChannel("127.0.0.1:" + health_port, grpc::InsecureChannelCredentials());
+  for (const std::string service : {"", "gridserve.v1.RiskMonitor"}) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(grpc::health::v1::Health::NewStub(probe)->Check(&context, request, &response).ok());
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  {
+    grpc::ClientContext context;
+    v1::GetStatisticsResponse response;
+    EXPECT_EQ(v1::RiskMonitor::NewStub(probe)->GetStatistics(&context, {}, &response).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+    // No reflection either: a stream to it ends UNIMPLEMENTED.
+    grpc::CompletionQueue cq;
+    grpc::ClientContext reflection_context;
+    grpc::GenericStub generic(probe);
+    auto stream = generic.PrepareCall(&reflection_context,
+                                      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+    stream->StartCall(reinterpret_cast<void*>(1));
+    grpc::Status status;
+    stream->Finish(&status, reinterpret_cast<void*>(2));
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(2)) {
+    }
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
+
+  // 2. The gRPC port refuses plaintext and clients without a certificate.
+  {
+    auto plain = grpc::CreateChannel(risk_->grpc_address(), grpc::InsecureChannelCredentials());
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::GetStatisticsResponse response;
+    EXPECT_EQ(v1::RiskMonitor::NewStub(plain)->GetStatistics(&context, {}, &response).error_code(),
+              grpc::StatusCode::UNAVAILABLE);
+    grpc::ClientContext no_cert_context;
+    no_cert_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    no_cert_context.AddMetadata("authorization", "Bearer dash-token");
+    EXPECT_EQ(v1::RiskMonitor::NewStub(Channel(""))->GetStatistics(&no_cert_context, {}, &response).error_code(),
+              grpc::StatusCode::UNAVAILABLE);
+  }
+
+  // 3. Roles: a field app may report but not read statistics; the real
+  //    service answers (its own validation), with personal data masked.
+  auto field_app = v1::RiskMonitor::NewStub(Channel("field-app-7"));
+  {
+    grpc::ClientContext context;
+    v1::GetStatisticsResponse response;
+    EXPECT_EQ(field_app->GetStatistics(&context, {}, &response).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  grpc::Status reported;
+  {
+    grpc::ClientContext context;
+    v1::ReportRedLineRequest request;
+    request.set_request_id("sec-e2e-1");
+    request.set_rule("RK-99");  // not a red line: refused by the service
+    request.mutable_reporter()->set_phone(kPhone);
+    request.set_description(absl::StrCat("customer ", kPhone, " at ", kAddress, " was asked for money"));
+    v1::ReportRedLineResponse response;
+    reported = field_app->ReportRedLine(&context, request, &response);
+    EXPECT_NE(reported.error_code(), grpc::StatusCode::PERMISSION_DENIED) << reported.error_message();
+    EXPECT_NE(reported.error_code(), grpc::StatusCode::UNAUTHENTICATED) << reported.error_message();
+    EXPECT_EQ(reported.error_message().find(kPhone), std::string::npos);
+    EXPECT_EQ(reported.error_message().find(kAddress), std::string::npos);
+  }
+
+  // 4. The audit trail, for auditors only.
+  auto auditor = v1::Audit::NewStub(Channel("auditor-1"));
+  {
+    grpc::ClientContext context;
+    v1::ListAuditRecordsRequest request;
+    request.set_method("/gridserve.v1.RiskMonitor/");
+    v1::ListAuditRecordsResponse response;
+    ASSERT_TRUE(auditor->ListAuditRecords(&context, request, &response).ok());
+    ASSERT_GE(response.records_size(), 1);
+    const auto& record = response.records(0);
+    EXPECT_EQ(record.method(), "/gridserve.v1.RiskMonitor/ReportRedLine");
+    EXPECT_EQ(record.caller(), "field-app-7");
+    EXPECT_EQ(record.authenticated_by(), "certificate");
+    EXPECT_EQ(record.service(), "risk");
+    EXPECT_EQ(record.code(), reported.ok() ? "OK" : record.code());
+    EXPECT_FALSE(record.peer().empty());
+    EXPECT_EQ(record.message().find(kPhone), std::string::npos);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListAuditRecordsResponse response;
+    EXPECT_EQ(v1::Audit::NewStub(Channel("field-app-7"))->ListAuditRecords(&context, {}, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+
+  // 5. Drain, then no log line carries the phone number or the address.
+  EXPECT_EQ(risk_->Stop(), 0);
+  const std::string log = risk_->Log();
+  EXPECT_NE(log.find("\"event\":\"security\""), std::string::npos);
+  EXPECT_EQ(log.find(kPhone), std::string::npos) << log;
+  EXPECT_EQ(log.find(kAddress), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace gridserve
