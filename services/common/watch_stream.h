@@ -104,6 +104,15 @@ class WatchStream final : public grpc::ServerWriteReactor<Event> {
   std::thread thread_;
 };
 
+// A server stream refused before it starts (e.g. a negative cursor): ends at
+// once with the status.
+template <typename Event>
+class RefusedStream final : public grpc::ServerWriteReactor<Event> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace gridserve
 
 #endif  // GRIDSERVE_SERVICES_COMMON_WATCH_STREAM_H_

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/breach_watch.h"
 #include "services/common/config.h"
 #include "services/common/idempotency.h"
 #include "services/common/log.h"
@@ -30,13 +31,6 @@ std::string RefusingRule(const absl::Status& status) {
   const auto colon = message.find(':');
   return colon == absl::string_view::npos ? "" : std::string(message.substr(0, colon));
 }
-
-// A stream that ends at once with an error (bad WatchBreaches request).
-class FailedStream final : public grpc::ServerWriteReactor<v1::BreachEvent> {
- public:
-  explicit FailedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
 
 template <typename Entity>
 const Entity* FindById(const google::protobuf::RepeatedPtrField<Entity>& entities, const std::string& id,
@@ -629,21 +623,7 @@ grpc::ServerUnaryReactor* ConstructionService::ListProjects(Ctx* ctx, const v1::
 
 grpc::ServerWriteReactor<v1::BreachEvent>* ConstructionService::WatchBreaches(
     Ctx*, const v1::ConstructionWatchBreachesRequest* req) {
-  if (req->after_sequence() < 0) return new FailedStream(InvalidField("after_sequence", "must not be negative"));
-  auto fetch = [this, rule = req->rule()](int64_t after, int limit) -> absl::StatusOr<std::vector<v1::BreachEvent>> {
-    std::vector<v1::BreachEvent> events;
-    absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto listed = context_.breaches.ListEvents(txn, after, rule, limit);
-      if (!listed.ok()) return listed.status();
-      events = *std::move(listed);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return events;
-  };
-  return new WatchStream<v1::BreachEvent>(
-      req->after_sequence(), fetch, [](const v1::BreachEvent& e) { return e.sequence(); },
-      context_.breaches.notifier());
+  return WatchBreachEvents(context_.db, context_.breaches, req->after_sequence(), req->rule());
 }
 
 absl::StatusOr<ServiceParts> BuildConstruction(ServiceContext& context) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/breach_watch.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/rpc_util.h"
@@ -11,16 +12,6 @@
 #include "services/contact_center/storage/contact_center_store.h"
 
 namespace gridserve::contact_center {
-namespace {
-
-// A stream refused before it starts (bad cursor).
-class RefusedStream final : public grpc::ServerWriteReactor<v1::BreachEvent> {
- public:
-  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
 
 ContactCenterService::ContactCenterService(ServiceContext& context, std::unique_ptr<OutageDirectory> outages)
     : context_(context), outages_(std::move(outages)), metrics_(context.metrics, context.config) {}
@@ -138,22 +129,7 @@ absl::StatusOr<v1::ContactCenterLookupOutageResponse> ContactCenterService::DoLo
 
 grpc::ServerWriteReactor<v1::BreachEvent>* ContactCenterService::WatchBreaches(
     grpc::CallbackServerContext* ctx, const v1::ContactCenterWatchBreachesRequest* request) {
-  if (request->after_sequence() < 0) return new RefusedStream(InvalidField("after_sequence", "must not be negative"));
-  const std::string rule = request->rule();
-  auto fetch = [this, rule](int64_t after, int limit) -> absl::StatusOr<std::vector<v1::BreachEvent>> {
-    std::vector<v1::BreachEvent> events;
-    absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto listed = context_.breaches.ListEvents(txn, after, rule, limit);
-      if (!listed.ok()) return listed.status();
-      events = *std::move(listed);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return events;
-  };
-  return new WatchStream<v1::BreachEvent>(
-      request->after_sequence(), fetch, [](const v1::BreachEvent& e) { return e.sequence(); },
-      context_.breaches.notifier());
+  return WatchBreachEvents(context_.db, context_.breaches, request->after_sequence(), request->rule());
 }
 
 // ---------------------------------------------------------------------------

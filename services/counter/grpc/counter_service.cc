@@ -1,6 +1,7 @@
 #include "services/counter/grpc/counter_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/breach_watch.h"
 #include "services/common/idempotency.h"
 #include "services/common/log.h"
 #include "services/common/rpc_util.h"
@@ -89,29 +90,7 @@ GRIDSERVE_COUNTER_READ(ListVisits)
 
 grpc::ServerWriteReactor<v1::BreachEvent>* CounterService::WatchBreaches(grpc::CallbackServerContext* ctx,
                                                                         const v1::CounterWatchBreachesRequest* req) {
-  if (req->after_sequence() < 0) {
-    class Refused : public grpc::ServerWriteReactor<v1::BreachEvent> {
-     public:
-      Refused() { Finish(ToGrpcStatus(InvalidField("after_sequence", "must not be negative"))); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused();
-  }
-  const std::string rule = req->rule();
-  auto fetch = [this, rule](int64_t after, int limit) -> absl::StatusOr<std::vector<v1::BreachEvent>> {
-    std::vector<v1::BreachEvent> events;
-    absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto listed = context_.breaches.ListEvents(txn, after, rule, limit);
-      if (!listed.ok()) return listed.status();
-      events = *std::move(listed);
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-    return events;
-  };
-  return new WatchStream<v1::BreachEvent>(
-      req->after_sequence(), fetch, [](const v1::BreachEvent& e) { return e.sequence(); },
-      context_.breaches.notifier());
+  return WatchBreachEvents(context_.db, context_.breaches, req->after_sequence(), req->rule());
 }
 
 absl::StatusOr<ServiceParts> BuildCounter(ServiceContext& context) {

@@ -7,19 +7,13 @@
 #include "services/common/watch_stream.h"
 #include "services/repair/domain/arrival_statistics.h"
 #include "services/repair/grpc/repair_service.h"
+#include "services/common/breach_watch.h"
 #include "services/repair/grpc/request_checks.h"
 #include "services/repair/storage/outage_store.h"
 #include "services/repair/storage/work_order_store.h"
 
 namespace gridserve::repair {
 namespace {
-
-// A stream refused before it starts (invalid request).
-class RefusedStream final : public grpc::ServerWriteReactor<v1::BreachEvent> {
- public:
-  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
 
 // Optional bounds of a TimeRange; violations name "<field>.start" / ".end".
 void CheckRange(Validator& v, const v1::TimeRange& range, const std::string& field, std::optional<absl::Time>& from,
@@ -221,22 +215,7 @@ grpc::ServerUnaryReactor* RepairService::LookupOutage(grpc::CallbackServerContex
 
 grpc::ServerWriteReactor<v1::BreachEvent>* RepairService::WatchBreaches(grpc::CallbackServerContext* ctx,
                                                                         const v1::RepairWatchBreachesRequest* req) {
-  if (req->after_sequence() < 0) return new RefusedStream(InvalidField("after_sequence", "must not be negative"));
-  const std::string rule = req->rule();
-  auto fetch = [this, rule](int64_t after, int limit) -> absl::StatusOr<std::vector<v1::BreachEvent>> {
-    std::vector<v1::BreachEvent> events;
-    absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto rows = context_.breaches.ListEvents(txn, after, rule, limit);
-      if (!rows.ok()) return rows.status();
-      events = *std::move(rows);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return events;
-  };
-  return new WatchStream<v1::BreachEvent>(
-      req->after_sequence(), fetch, [](const v1::BreachEvent& e) { return e.sequence(); },
-      context_.breaches.notifier());
+  return WatchBreachEvents(context_.db, context_.breaches, req->after_sequence(), req->rule());
 }
 
 }  // namespace gridserve::repair

@@ -68,14 +68,6 @@ void TrimPage(std::vector<T>& rows, int limit, int64_t offset, std::string* next
   }
 }
 
-// A server stream refused before it starts (e.g. a negative cursor).
-template <typename Event>
-class FailedStream final : public grpc::ServerWriteReactor<Event> {
- public:
-  explicit FailedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
-
 }  // namespace gridserve::risk
 
 #endif  // GRIDSERVE_SERVICES_RISK_GRPC_ADAPTER_UTIL_H_

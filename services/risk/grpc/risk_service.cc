@@ -208,7 +208,7 @@ grpc::ServerUnaryReactor* RiskService::ListClauses(grpc::CallbackServerContext* 
 grpc::ServerWriteReactor<v1::LedgerEntry>* RiskService::WatchLedger(grpc::CallbackServerContext* context,
                                                                     const v1::WatchLedgerRequest* request) {
   if (request->after_sequence() < 0) {
-    return new FailedStream<v1::LedgerEntry>(InvalidField("after_sequence", "must not be negative"));
+    return new RefusedStream<v1::LedgerEntry>(InvalidField("after_sequence", "must not be negative"));
   }
   auto fetch = [this, service = request->service(), rule = request->rule(), kind = request->kind()](
                    int64_t after, int limit) -> absl::StatusOr<std::vector<v1::LedgerEntry>> {
@@ -230,7 +230,7 @@ grpc::ServerWriteReactor<v1::LedgerEntry>* RiskService::WatchLedger(grpc::Callba
 grpc::ServerWriteReactor<v1::Warning>* RiskService::WatchWarnings(grpc::CallbackServerContext* context,
                                                                   const v1::WatchWarningsRequest* request) {
   if (request->after_sequence() < 0) {
-    return new FailedStream<v1::Warning>(InvalidField("after_sequence", "must not be negative"));
+    return new RefusedStream<v1::Warning>(InvalidField("after_sequence", "must not be negative"));
   }
   auto fetch = [this, department = request->department(), scope = request->scope()](
                    int64_t after, int limit) -> absl::StatusOr<std::vector<v1::Warning>> {
