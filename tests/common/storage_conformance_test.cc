@@ -134,6 +134,11 @@ TEST_P(StorageConformanceTest, TwoReplicasRacingStayCorrect) {
   std::thread b([&] { expired += sla_b.Sweep(*replica, 5).value_or(0); });
   a.join();
   b.join();
+  // A replica that lost every retry of a conflict leaves the rest to the next pass.
+  for (int n = 1; n > 0;) {
+    n = sla_a.Sweep(*db_, 7).value_or(0) + sla_b.Sweep(*replica, 5).value_or(0);
+    expired += n;
+  }
   EXPECT_EQ(expired.load(), kTimers);
   EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM breaches"), kTimers);
   EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(DISTINCT sequence) FROM breaches"), kTimers);
