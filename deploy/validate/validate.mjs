@@ -6,8 +6,13 @@
 //     for ServiceMonitor/PrometheusRule); a kind outside KINDS fails;
 //   - the app.kubernetes.io/* labels on every object and pod template;
 //   - the security settings, probes, ports, resources and volumes of every container;
+//   - transport: plaintext (base, dev: probes on the grpc port) or mutual TLS (prod, components/mtls):
+//     every TLS flag, each file on a read-only directory mount of the service's own Secret
+//     gridserve-<service>-tls under the right key, probes on the plaintext `health` port that
+//     --health_listen serves;
 //   - Services, PDBs, HPAs and the ServiceMonitor select the pods they are meant for;
-//   - the NetworkPolicies allow exactly the paths of issue 7 (and deny the rest);
+//   - the NetworkPolicies allow exactly the paths of issue 7 (and deny the rest; no pod reaches a
+//     health port);
 //   - the rendered PrometheusRules' groups equal monitoring/rules/*.yml, and the dashboard
 //     ConfigMaps equal dashboards/*.json;
 //   - deploy/k8s/base/config/gridserve.json uses only fields of gridserve.v1.SuiteConfig.
@@ -54,7 +59,20 @@ const KINDS = {
     "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule",
 };
 // Secrets the manifests may reference but never contain (created by the operator, deploy/README.md).
-const EXTERNAL_SECRETS = { "gridserve-postgresql": ["database-url", "password"] };
+const EXTERNAL_SECRETS = {
+  "gridserve-postgresql": ["database-url", "password"],
+  // components/mtls: one per service, as cert-manager writes it (kubernetes.io/tls + ca.crt).
+  ...Object.fromEntries(Object.keys(SERVICES).map((s) => [`gridserve-${s}-tls`, ["tls.crt", "tls.key", "ca.crt"]])),
+};
+// The TLS flags naming files, and the Secret key each must be (components/mtls).
+const TLS_FILE_FLAGS = {
+  tls_cert: "tls.crt",
+  tls_key: "tls.key",
+  tls_client_ca: "ca.crt",
+  tls_client_cert: "tls.crt",
+  tls_client_key: "tls.key",
+  tls_ca: "ca.crt",
+};
 
 let passed = 0;
 let failed = 0;
@@ -197,7 +215,12 @@ function checkDeployments(where, objects, overlay) {
     for (const v of pod.volumes ?? []) {
       if (v.configMap) check(configMaps.has(v.configMap.name), what, `volume ${v.name}: ConfigMap ${v.configMap.name} not in the manifests`);
       if (v.persistentVolumeClaim) check(pvcs.has(v.persistentVolumeClaim.claimName), what, `volume ${v.name}: PVC ${v.persistentVolumeClaim.claimName} not in the manifests`);
-      if (v.secret) check(EXTERNAL_SECRETS[v.secret.secretName], what, `volume ${v.name}: Secret ${v.secret.secretName} is not a documented Secret`);
+      if (v.secret) {
+        const name = v.secret.secretName;
+        check(EXTERNAL_SECRETS[name], what, `volume ${v.name}: Secret ${name} is not a documented Secret`);
+        for (const i of v.secret.items ?? []) check(EXTERNAL_SECRETS[name]?.includes(i.key), what, `volume ${v.name}: Secret ${name} has no documented key ${i.key}`);
+        if (/^gridserve-.+-tls$/.test(name)) check(name === `gridserve-${svc}-tls`, what, `volume ${v.name}: mounts ${name}, another service's identity`);
+      }
       check(!v.hostPath, what, `volume ${v.name} is a hostPath`);
     }
 
@@ -242,11 +265,46 @@ function checkDeployments(where, objects, overlay) {
     const config = argValue(c.args, "config");
     const configMount = (c.volumeMounts ?? []).find((m) => config?.startsWith(m.mountPath + "/"));
     check(configMount && volumes.get(configMount.name)?.configMap, cw, "--config is not on a ConfigMap volume");
+
+    // Transport. Plaintext: no TLS flag, the probes on the grpc port. Mutual TLS (components/mtls):
+    // every flag; each file on a read-only directory mount (a subPath mount never sees a renewed
+    // Secret) of the service's own Secret, under the right key; the probes on the plaintext health
+    // port --health_listen serves (the kubelet's gRPC probe cannot speak TLS).
+    const tls = argValue(c.args, "tls_cert") !== undefined;
+    let probePort = want.grpc;
+    if (tls) {
+      for (const flag of [...Object.keys(TLS_FILE_FLAGS), "health_listen"]) check(argValue(c.args, flag), cw, `--tls_cert without --${flag}`);
+      for (const [flag, key] of Object.entries(TLS_FILE_FLAGS)) {
+        const file = argValue(c.args, flag);
+        if (!file) continue;
+        const mount = (c.volumeMounts ?? [])
+          .filter((m) => file === m.mountPath || file.startsWith(m.mountPath.replace(/\/+$/, "") + "/"))
+          .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+        const secret = mount && volumes.get(mount.name)?.secret;
+        if (!check(secret, cw, `--${flag}=${file} is not on a Secret volume`)) continue;
+        check(mount.readOnly === true, cw, `--${flag}: mount ${mount.mountPath} is not read-only`);
+        if (!check(!mount.subPath && !mount.subPathExpr && file !== mount.mountPath, cw, `--${flag}: mount ${mount.mountPath} uses subPath (never updated: no rotation)`)) continue;
+        check(secret.secretName === `gridserve-${svc}-tls`, cw, `--${flag}: Secret ${secret.secretName} is not gridserve-${svc}-tls`);
+        check(secret.optional !== true, cw, `--${flag}: Secret ${secret.secretName} is optional`);
+        const rel = file.slice(mount.mountPath.replace(/\/+$/, "").length + 1);
+        const projected = secret.items ? secret.items.find((i) => i.path === rel)?.key : rel;
+        check(projected === key, cw, `--${flag}=${file} is not the Secret's ${key} (it is ${projected ?? "no key"})`);
+      }
+      const health = argValue(c.args, "health_listen") ?? "";
+      check(ports.health !== undefined && ![want.grpc, want.metrics].includes(ports.health), cw, "no containerPort `health` apart from grpc and metrics");
+      check(health === `0.0.0.0:${ports.health}`, cw, `--health_listen=${health} is not 0.0.0.0:<containerPort health ${ports.health}>`);
+      probePort = ports.health;
+    } else {
+      const stray = Object.keys(TLS_FILE_FLAGS).filter((f) => argValue(c.args, f) !== undefined);
+      check(!stray.length, cw, `${stray.map((f) => `--${f}`).join(", ")} without --tls_cert (the TLS flags come together, components/mtls)`);
+    }
     for (const [probe, service] of [["readinessProbe", want.grpcService], ["livenessProbe", undefined], ["startupProbe", undefined]]) {
       const p = c[probe];
-      check(p?.grpc?.port === want.grpc, cw, `${probe} is not a gRPC probe on port ${want.grpc}`);
+      check(probePort !== undefined && p?.grpc?.port === probePort, cw, `${probe} is not a gRPC probe on the ${tls ? "health" : "grpc"} port ${probePort}`);
       if (service) check(p?.grpc?.service === service, cw, `${probe} does not ask for ${service}`);
     }
+    if (overlay === "prod") check(tls, cw, "prod runs mutual TLS: include components/mtls");
+    if (overlay === "dev" || overlay === "base") check(!tls, cw, `${overlay} stays plaintext`);
 
     const database = argValue(c.args, "database");
     if (overlay === "dev") {
@@ -283,6 +341,11 @@ function checkServicesAndPolicies(where, objects, overlay) {
     for (const name of ["grpc", "metrics"]) {
       const p = s.spec.ports.find((x) => x.name === name);
       check(p && (p.targetPort === name || c.ports.some((cp) => cp.containerPort === p.targetPort)) && names.has(name), what, `port ${name} missing or not targeting the container's ${name} port`);
+    }
+    const health = c.ports.find((cp) => cp.name === "health")?.containerPort;
+    check(!s.spec.ports.some((p) => p.name === "health" || p.targetPort === "health" || (health && (p.targetPort ?? p.port) === health)), what, "exposes the plaintext health port");
+    if (argValue(c.args, "tls_cert") !== undefined) {
+      check(s.spec.ports.find((x) => x.name === "grpc")?.appProtocol !== "kubernetes.io/h2c", what, "port grpc claims cleartext HTTP/2 (h2c) but serves TLS");
     }
   }
   for (const pdb of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
@@ -389,8 +452,15 @@ function checkNetworkPolicies(where, objects, namespace, overlay) {
     expect(false, `labelled client -> ${from} metrics`, clientPod, src, src.ports.metrics);
     expect(false, `unlabelled pod elsewhere -> ${from} grpc`, stranger, src, src.ports.grpc);
     expect(false, `unlabelled pod in the namespace -> ${from} grpc`, strangerInNs, src, src.ports.grpc);
+    // The plaintext health port is for the kubelet (from the node, not policed): no pod reaches it.
+    if (src.ports.health !== undefined) {
+      const others = [...Object.entries(pods), ["Prometheus", prometheus], ["labelled client", clientPod], ["client namespace", clientNamespacePod],
+        ["unlabelled pod elsewhere", stranger], ["unlabelled pod in the namespace", strangerInNs]];
+      for (const [name, other] of others) expect(false, `${name} -> ${from} health`, other, src, src.ports.health);
+    }
   }
   check(Object.keys(pods).length === 5, `${where}: network model`, "expected five services");
+  if (overlay === "prod") check(Object.values(pods).every((p) => p.ports.health !== undefined), `${where}: network model`, "prod pods have no health port");
 }
 
 // ---- monitoring -----------------------------------------------------------------------------------
