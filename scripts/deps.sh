@@ -5,6 +5,7 @@ GRIDSERVE_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libsqlite3-dev libpq-dev libbenchmark-dev
   prometheus postgresql python3-grpcio python3-protobuf
+  clang libclang-rt-14-dev llvm-14
 )
 
 gridserve_install_deps() {
@@ -23,7 +24,11 @@ gridserve_install_deps() {
   fi
 }
 
+# Configures and builds one preset: "default" (build/, for running the suite
+# and the benchmarks) or "sanitize" (build-sanitize/: clang, ASan + UBSan and
+# the fuzzers, where every test runs).
 gridserve_build() {
-  cmake --preset default >/dev/null
-  cmake --build --preset default
+  local preset=${1:-default}
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
 }

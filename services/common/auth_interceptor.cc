@@ -3,7 +3,6 @@
 #include <grpc/grpc_security_constants.h>
 #include <grpcpp/impl/rpc_service_method.h>
 
-#include <deque>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,6 +16,7 @@
 #include "services/common/audit_mask.h"
 #include "services/common/log.h"
 #include "services/common/rpc_util.h"
+#include "services/common/service_wrapper.h"
 
 namespace gridserve {
 namespace {
@@ -226,31 +226,6 @@ class GuardHandler final : public grpc::internal::MethodHandler {
   grpc::internal::MethodHandler* inner_;  // owned by the inner service
 };
 
-class GuardedService final : public grpc::Service {
- public:
-  GuardedService(grpc::Service* inner, const google::protobuf::ServiceDescriptor& descriptor) {
-    // GetHandler is protected in grpc::Service; naming it through this class
-    // gives a member pointer usable on any grpc::Service.
-    auto get_handler = &GuardedService::GetHandler;
-    for (int i = 0; i < descriptor.method_count(); ++i) {
-      const auto* m = descriptor.method(i);
-      names_.push_back(absl::StrCat("/", descriptor.full_name(), "/", m->name()));
-      const auto type = m->client_streaming()
-                            ? (m->server_streaming() ? grpc::internal::RpcMethod::BIDI_STREAMING
-                                                     : grpc::internal::RpcMethod::CLIENT_STREAMING)
-                            : (m->server_streaming() ? grpc::internal::RpcMethod::SERVER_STREAMING
-                                                     : grpc::internal::RpcMethod::NORMAL_RPC);
-      auto* method = new grpc::internal::RpcServiceMethod(names_.back().c_str(), type,
-                                                          new GuardHandler((inner->*get_handler)(i)));
-      method->SetServerApiType(grpc::internal::RpcServiceMethod::ApiType::CALL_BACK);
-      AddMethod(method);
-    }
-  }
-
- private:
-  std::deque<std::string> names_;  // RpcMethod keeps the char pointers
-};
-
 }  // namespace
 
 std::string CallerIdentity(const grpc::ServerContextBase* context) {
@@ -266,9 +241,13 @@ std::string CallerStaffId(const grpc::ServerContextBase* context) {
 }
 
 absl::Status CheckRedLineDecision(const grpc::ServerContextBase* context, absl::string_view decided_by_staff_id,
-                                  absl::string_view report_subject_staff_id, absl::string_view reporter_id) {
+                                  absl::string_view report_subject_staff_id,
+                                  std::initializer_list<absl::string_view> filed_by) {
   for (const std::string& who : {CallerIdentity(context), CallerStaffId(context), std::string(decided_by_staff_id)}) {
-    if (auto s = CheckSeparationOfDuties(who, report_subject_staff_id, reporter_id); !s.ok()) return s;
+    if (auto s = CheckSeparationOfDuties(who, report_subject_staff_id, ""); !s.ok()) return s;
+    for (absl::string_view reporter : filed_by) {
+      if (auto s = CheckSeparationOfDuties(who, "", reporter); !s.ok()) return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -279,9 +258,10 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeSecur
 }
 
 std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name) {
-  const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_service_name);
-  if (descriptor == nullptr || inner == nullptr) return nullptr;
-  return std::make_unique<GuardedService>(inner, *descriptor);
+  return WrapService(inner, full_service_name,
+                     [](grpc::internal::MethodHandler* handler, const google::protobuf::MethodDescriptor&) {
+                       return new GuardHandler(handler);
+                     });
 }
 
 }  // namespace gridserve

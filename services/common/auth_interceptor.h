@@ -1,6 +1,7 @@
 #ifndef GRIDSERVE_SERVICES_COMMON_AUTH_INTERCEPTOR_H_
 #define GRIDSERVE_SERVICES_COMMON_AUTH_INTERCEPTOR_H_
 
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,10 +26,12 @@ std::string CallerIdentity(const grpc::ServerContextBase* context);
 std::string CallerStaffId(const grpc::ServerContextBase* context);
 
 // Separation of duties at the red-line decision (ConfirmRedLine /
-// DismissRedLine): CheckSeparationOfDuties for the authenticated caller, its
-// bound staff id and the request's decided_by staff id.
+// DismissRedLine): CheckSeparationOfDuties for each of the authenticated
+// caller, its bound staff id and the request's decided_by staff id, against
+// the staff member the report is about and each id of whoever filed it.
 absl::Status CheckRedLineDecision(const grpc::ServerContextBase* context, absl::string_view decided_by_staff_id,
-                                  absl::string_view report_subject_staff_id, absl::string_view reporter_id);
+                                  absl::string_view report_subject_staff_id,
+                                  std::initializer_list<absl::string_view> filed_by);
 
 // The state shared by the interceptor and the guarded services of a server.
 struct SecurityCore {

@@ -100,6 +100,8 @@ v1::SuiteConfig DefaultConfig() {
   *p->mutable_drain_timeout() = Seconds(10);
   *p->mutable_max_event_skew() = Minutes(5);
   *p->mutable_peer_call_deadline() = Seconds(2);
+  p->set_call_threads(32);
+  p->set_max_queued_calls(1024);
 
   auto* cc = c.mutable_contact_center();
   cc->set_answer_ring_limit(3);                      // CC-1
@@ -176,6 +178,9 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   CheckPositive(v, p.drain_timeout(), "platform.drain_timeout");
   CheckPositive(v, p.max_event_skew(), "platform.max_event_skew");
   CheckPositive(v, p.peer_call_deadline(), "platform.peer_call_deadline");
+  v.Check(p.call_threads() >= 1 && p.call_threads() <= 512, "platform.call_threads", "must be between 1 and 512");
+  v.Check(p.max_queued_calls() >= 1 && p.max_queued_calls() <= 1000000, "platform.max_queued_calls",
+          "must be between 1 and 1000000");
   for (const auto& [sla, window] : p.due_soon_windows()) {
     v.Check(window.seconds() >= 0 && window.nanos() >= 0, "platform.due_soon_windows." + sla,
             "must not be negative");

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/exposer.h"
 #include "services/common/auth_security.h"
+#include "services/common/call_executor.h"
 #include "services/common/catalogue.h"
 #include "services/common/config.h"
 #include "services/common/grpc_metrics.h"
@@ -134,10 +135,15 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(listen, (*security)->server_credentials(), &grpc_port);
-  builder.RegisterService((*security)->Protect(parts->service.get(), spec.grpc_service));
+  // Unary calls run on the executor's workers (declared before the server:
+  // it outlives the server's Shutdown, which waits for queued calls).
+  CallExecutor executor(CallExecutorOptions{platform.call_threads(), platform.max_queued_calls()});
+  builder.RegisterService(executor.Offload((*security)->Protect(parts->service.get(), spec.grpc_service),
+                                           spec.grpc_service));
   builder.RegisterService((*security)->audit_service());
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse floods of bytes early
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(executor.MakeInterceptorFactory());  // first: the others see a refusal's real code
   interceptors.push_back((*security)->MakeInterceptorFactory());
   interceptors.push_back(
       MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, "grpc.health.v1.Health"}));

@@ -94,6 +94,13 @@ class SqliteTransaction final : public Transaction {
     return rows;
   }
 
+  // A transaction-control statement (BEGIN, SAVEPOINT, COMMIT ...), from the
+  // statement cache: each write pays several, parsing them every time showed.
+  absl::Status Control(absl::string_view sql) {
+    auto stmt = Run(sql, {}, nullptr);
+    return stmt.ok() ? absl::OkStatus() : stmt.status();
+  }
+
   absl::Status ExecuteScript(absl::string_view sql) override {
     char* error = nullptr;
     int rc = sqlite3_exec(db_.handle(), std::string(sql).c_str(), nullptr, nullptr, &error);
@@ -197,7 +204,7 @@ void SqliteDatabase::RunQueued() {
     batch.swap(queue_);
   }
   SqliteTransaction control(*this);
-  absl::Status begun = control.ExecuteScript("BEGIN IMMEDIATE");
+  absl::Status begun = control.Control("BEGIN IMMEDIATE");
   if (!begun.ok()) {
     for (PendingTransaction* p : batch) {
       p->status = absl::UnavailableError(begun.message());
@@ -207,18 +214,18 @@ void SqliteDatabase::RunQueued() {
   }
   for (PendingTransaction* p : batch) {
     SqliteTransaction txn(*this);
-    p->status = txn.ExecuteScript("SAVEPOINT gridserve_body");
+    p->status = txn.Control("SAVEPOINT gridserve_body");
     if (p->status.ok()) p->status = p->body(txn);
     if (p->status.ok()) {
-      p->status = txn.ExecuteScript("RELEASE SAVEPOINT gridserve_body");
+      p->status = txn.Control("RELEASE SAVEPOINT gridserve_body");
       p->after_commit = txn.TakeAfterCommit();
     } else {
-      (void)txn.ExecuteScript("ROLLBACK TO SAVEPOINT gridserve_body");
-      (void)txn.ExecuteScript("RELEASE SAVEPOINT gridserve_body");
+      (void)txn.Control("ROLLBACK TO SAVEPOINT gridserve_body");
+      (void)txn.Control("RELEASE SAVEPOINT gridserve_body");
     }
   }
-  absl::Status committed = control.ExecuteScript("COMMIT");
-  if (!committed.ok()) (void)control.ExecuteScript("ROLLBACK");
+  absl::Status committed = control.Control("COMMIT");
+  if (!committed.ok()) (void)control.Control("ROLLBACK");
   for (PendingTransaction* p : batch) {
     if (!committed.ok() && p->status.ok()) {
       p->status = absl::UnavailableError(committed.message());

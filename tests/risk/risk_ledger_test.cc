@@ -3,6 +3,9 @@
 // the investigation clock breaching into risk's own ledger, corrections.
 #include "services/risk/app/risk_ledger.h"
 
+#include <map>
+#include <tuple>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/risk/storage/ledger_store.h"
@@ -327,6 +330,76 @@ TEST_F(RiskLedgerTest, CorrectionsAreNewEntriesAndChangeTheEffectiveView) {
 
   // Nothing was rewritten: the five breaches and two corrections are all there.
   EXPECT_EQ(LedgerRows(), 7);
+}
+
+// Scores read pre-counted hours (score_counts) plus the partial hour at the
+// window's start. Whatever happens to the entries (staff, amendments, voids,
+// report decisions, minutes apart across hours), the inputs equal a count of
+// the effective view itself, for windows starting on and off the hour.
+TEST_F(RiskLedgerTest, PreCountedScoringInputsEqualACountOfTheView) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    const absl::Time at = kStart + absl::Minutes(17 * i);
+    const std::string staff = i % 3 == 0 ? "" : "S-" + std::to_string(i % 4);
+    ids.push_back(Ingest(MakeBreach("b" + std::to_string(i), i % 5 == 0 ? "operations" : "repair", at,
+                                    i % 2 ? "RP-1" : "RP-2", staff))
+                      .entry.entry_id());
+  }
+  const auto report = Report(MakeRedLine("r1", "RK-8", "repair", kStart + absl::Minutes(50), "S-1"));
+  v1::StaffRef who;
+  who.set_staff_id("I-1");
+  ASSERT_TRUE(Step(report.report_id(), [&](const v1::RedLineReport& x) {
+                return StartInvestigation(x, who, kStart + absl::Minutes(55));
+              }).ok());
+  ASSERT_TRUE(Step(report.report_id(), [&](const v1::RedLineReport& x) {
+                return Confirm(x, who, kStart + absl::Hours(1), "f", "a");
+              }).ok());
+  for (int i : {1, 7, 22}) {
+    v1::AddLedgerCorrectionRequest c;
+    c.set_entry_id(ids[i]);
+    c.set_kind(v1::CORRECTION_KIND_VOID);
+    c.set_reason("recorded in error");
+    c.mutable_corrected_by()->set_staff_id("A-1");
+    ASSERT_TRUE(Correct(c).ok());
+  }
+  v1::AddLedgerCorrectionRequest amend;
+  amend.set_entry_id(ids[4]);
+  amend.set_kind(v1::CORRECTION_KIND_AMEND);
+  amend.set_reason("other staff, later");
+  amend.mutable_corrected_by()->set_staff_id("A-1");
+  *amend.mutable_breach() = MakeBreach("b4", "repair", kStart + absl::Hours(5), "RP-1", "S-9");
+  ASSERT_TRUE(Correct(amend).ok());
+
+  auto brute_force = [&](Transaction& txn, const std::string& department, const std::string& staff, absl::Time since) {
+    std::map<std::tuple<int, std::string, int>, int64_t> out;
+    auto rows = txn.Query(
+        "SELECT kind, rule, state, COUNT(*) FROM ledger_view WHERE voided = 0 AND department = ?"
+        " AND (? = '' OR staff_id = ?) AND occurred_at >= ? GROUP BY kind, rule, state",
+        {department, staff, staff, absl::ToUnixMicros(since)});
+    EXPECT_TRUE(rows.ok());
+    for (const Row& r : *rows) out[{static_cast<int>(r.Int(0)), r.Text(1), static_cast<int>(r.Int(2))}] = r.Int(3);
+    return out;
+  };
+  int compared = 0;
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   for (const std::string department : {"repair", "operations"}) {
+                     for (const std::string staff : {"", "S-1", "S-2", "S-9"}) {
+                       for (absl::Duration offset : {absl::ZeroDuration(), absl::Minutes(1), absl::Minutes(59),
+                                                     absl::Hours(3), absl::Minutes(200), absl::Hours(20)}) {
+                         const absl::Time since = kStart + offset;
+                         auto inputs = ScoreInputsFor(txn, department, staff, since);
+                         if (!inputs.ok()) return inputs.status();
+                         std::map<std::tuple<int, std::string, int>, int64_t> got;
+                         for (const ScoreInput& in : *inputs) got[{in.kind, in.rule, in.state}] = in.count;
+                         EXPECT_EQ(got, brute_force(txn, department, staff, since))
+                             << department << "/" << staff << " since +" << offset;
+                         ++compared;
+                       }
+                     }
+                   }
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_EQ(compared, 48);
 }
 
 TEST_F(RiskLedgerTest, GaugesFollowLevelsAndOpenInvestigations) {

@@ -59,6 +59,7 @@ class SecurityE2eTest : public ::testing::Test {
       "bindings": [
         {"identity": "field-app-7", "role": "reporter"},
         {"identity": "auditor-1", "role": "auditor", "staffId": "S-100"},
+        {"identity": "auditor-2", "role": "auditor", "staffId": "S-200"},
         {"identity": "grafana", "role": "dashboard"}
       ]}})"));
     risk_ = std::make_unique<ServiceProcess>(
@@ -193,6 +194,78 @@ TEST_F(SecurityE2eTest, MutualTlsRolesProbePortAuditAndMaskedLogs) {
   EXPECT_NE(log.find("\"event\":\"security\""), std::string::npos);
   EXPECT_EQ(log.find(kPhone), std::string::npos) << log;
   EXPECT_EQ(log.find(kAddress), std::string::npos) << log;
+}
+
+// Separation of duties with the real service: whoever filed a report (its
+// certificate identity and bound staff id are stored with it) cannot decide it,
+// nor can the staff member it is about; another auditor can.
+TEST_F(SecurityE2eTest, NobodyDecidesARedLineReportTheyFiledOrThatIsAboutThem) {
+  auto auditor1 = v1::RiskMonitor::NewStub(Channel("auditor-1"));
+  auto auditor2 = v1::RiskMonitor::NewStub(Channel("auditor-2"));
+  const auto now = absl::Now();
+  auto stamp = [](absl::Time t) {
+    google::protobuf::Timestamp ts;
+    ts.set_seconds(absl::ToUnixSeconds(t));
+    return ts;
+  };
+  auto report = [&](const std::string& request_id, const std::string& about_staff) {
+    grpc::ClientContext context;
+    v1::ReportRedLineRequest request;
+    request.set_request_id(request_id);
+    request.set_rule("RK-1");
+    request.set_source(v1::RED_LINE_SOURCE_AUDIT);
+    request.set_department("hall");
+    request.mutable_staff()->set_staff_id(about_staff);
+    *request.mutable_occurred_at() = stamp(now - absl::Hours(2));
+    request.set_description("accepted a gift from a customer");
+    v1::ReportRedLineResponse response;
+    grpc::Status status = auditor1->ReportRedLine(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.report();
+  };
+  auto confirm = [&](v1::RiskMonitor::Stub& stub, const std::string& report_id, const std::string& decided_by) {
+    grpc::ClientContext context;
+    v1::ConfirmRedLineRequest request;
+    request.set_request_id("confirm-" + report_id + "-" + decided_by);
+    request.set_report_id(report_id);
+    request.mutable_decided_by()->set_staff_id(decided_by);
+    *request.mutable_decided_at() = stamp(now);
+    request.set_finding("the gift was accepted");
+    request.set_action_taken("warning issued");
+    v1::ConfirmRedLineResponse response;
+    return stub.ConfirmRedLine(&context, request, &response);
+  };
+
+  const v1::RedLineReport filed = report("sod-1", "S-500");
+  ASSERT_FALSE(filed.report_id().empty());
+  EXPECT_EQ(filed.reported_by(), "auditor-1");
+  EXPECT_EQ(filed.reported_by_staff_id(), "S-100");
+  // auditor-1 filed it: refused, whatever decided_by says.
+  grpc::Status own = confirm(*auditor1, filed.report_id(), "S-999");
+  EXPECT_EQ(own.error_code(), grpc::StatusCode::PERMISSION_DENIED) << own.error_message();
+  // auditor-2 may not sign as the filer's staff member either.
+  EXPECT_EQ(confirm(*auditor2, filed.report_id(), "S-100").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // The report is unchanged by the refusals; auditor-2 investigates and, as
+  // itself, decides it.
+  {
+    grpc::ClientContext context;
+    v1::StartInvestigationRequest request;
+    request.set_request_id("investigate-" + filed.report_id());
+    request.set_report_id(filed.report_id());
+    request.mutable_investigator()->set_staff_id("S-200");
+    *request.mutable_started_at() = stamp(now - absl::Minutes(1));
+    v1::StartInvestigationResponse response;
+    grpc::Status started = auditor2->StartInvestigation(&context, request, &response);
+    ASSERT_TRUE(started.ok()) << started.error_message();
+    EXPECT_EQ(response.report().reported_by(), "auditor-1");
+  }
+  grpc::Status decided = confirm(*auditor2, filed.report_id(), "S-200");
+  EXPECT_TRUE(decided.ok()) << decided.error_message();
+
+  // A report about auditor-2's own staff member: auditor-2 cannot decide it.
+  const v1::RedLineReport about_auditor2 = report("sod-2", "S-200");
+  EXPECT_EQ(confirm(*auditor2, about_auditor2.report_id(), "S-200").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

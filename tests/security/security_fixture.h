@@ -44,7 +44,8 @@ class TestPki {
   bool Create() {
     Sh(absl::StrCat("rm -rf '", dir_, "' && mkdir -p '", dir_, "'"));
     return MakeCa("ca") && MakeCa("foreign-ca") && MakeLeaf("server", "ca", "DNS:localhost,IP:127.0.0.1") &&
-           MakeLeaf("auditor-1", "ca", "DNS:auditor-1") && MakeLeaf("field-app-7", "ca", "DNS:field-app-7") &&
+           MakeLeaf("auditor-1", "ca", "DNS:auditor-1") &&
+           MakeLeaf("auditor-2", "ca", "DNS:auditor-2") && MakeLeaf("field-app-7", "ca", "DNS:field-app-7") &&
            MakeLeaf("risk-peer", "ca", "DNS:risk-peer") && MakeLeaf("intruder", "foreign-ca", "DNS:auditor-1");
   }
   std::string cert(const std::string& name) const { return absl::StrCat(dir_, "/", name, ".pem"); }

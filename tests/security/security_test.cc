@@ -74,12 +74,13 @@ class FakeRisk final : public v1::RiskMonitor::CallbackService {
  public:
   std::string last_caller;
   // The separation-of-duties call site as the risk service makes it: the
-  // report (here fixed) is about staff S-100 and was reported by auditor-2.
+  // report (here fixed) is about staff S-100 and was filed by auditor-2,
+  // bound to staff S-200.
   grpc::ServerUnaryReactor* ConfirmRedLine(grpc::CallbackServerContext* c, const v1::ConfirmRedLineRequest* request,
                                            v1::ConfirmRedLineResponse*) override {
     last_caller = CallerIdentity(c);
     auto* reactor = c->DefaultReactor();
-    absl::Status s = CheckRedLineDecision(c, request->decided_by().staff_id(), "S-100", "auditor-2");
+    absl::Status s = CheckRedLineDecision(c, request->decided_by().staff_id(), "S-100", {"auditor-2", "S-200"});
     ++g_handled;
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
@@ -362,6 +363,10 @@ TEST_F(SecurityTest, RedLineDecisionChecksTheAuthenticatedCallerAndDecidedBy) {
   // auditor-3 (S-300) may, unless decided_by names the subject.
   EXPECT_TRUE(confirm("tok-auditor3", "S-300").ok());
   EXPECT_EQ(confirm("tok-auditor3", "S-100").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // ... nor when decided_by names the staff member who filed the report.
+  grpc::Status filed_it = confirm("tok-auditor3", "S-200");
+  EXPECT_EQ(filed_it.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(filed_it.error_message().find("reported it"), std::string::npos) << filed_it.error_message();
 }
 
 // --- Audit trail ---------------------------------------------------------------------

@@ -57,15 +57,10 @@ absl::StatusOr<v1::IssueTicketResponse> CounterWorkflow::IssueTicket(Transaction
     return s;
   }
 
-  auto waiting = store.TicketsInStates(req.hall_id(), {v1::TICKET_STATE_WAITING});
-  if (!waiting.ok()) return waiting.status();
+  auto ahead = store.CountWaitingAhead(ticket);
+  if (!ahead.ok()) return ahead.status();
   v1::IssueTicketResponse resp;
-  int position = 1;
-  for (const v1::Ticket& t : *waiting) {
-    if (t.ticket_id() == ticket.ticket_id()) break;
-    ++position;
-  }
-  resp.set_queue_position(position);
+  resp.set_queue_position(static_cast<int32_t>(*ahead + 1));
   if (auto s = Decorate(txn, ticket, clock_.Now()); !s.ok()) return s;
   *resp.mutable_ticket() = std::move(ticket);
   return resp;

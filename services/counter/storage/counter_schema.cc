@@ -39,6 +39,9 @@ const std::vector<Migration>& CounterMigrations() {
        "CREATE INDEX counter_home_services_hall ON counter_home_services (hall_id, state, due_at);"
        "CREATE TABLE counter_hall_closings (id TEXT PRIMARY KEY, hall_id TEXT NOT NULL, closed_at INTEGER NOT NULL,"
        " body BLOB NOT NULL);"},
+      // Ticket numbers count the hall's tickets of the day: without this the
+      // count read every ticket the hall ever issued.
+      {2, "ticket numbering index", "CREATE INDEX counter_tickets_issued ON counter_tickets (hall_id, issued_at);"},
   };
   return *kMigrations;
 }

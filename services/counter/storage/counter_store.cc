@@ -129,6 +129,19 @@ absl::StatusOr<std::vector<v1::Ticket>> CounterStore::TicketsInStates(const std:
                                  params);
 }
 
+absl::StatusOr<int64_t> CounterStore::CountWaitingAhead(const v1::Ticket& ticket) {
+  // The same order as kQueueOrder, counted on the queue index.
+  const int64_t priority = ticket.priority();
+  const int64_t issued_at = ToMicros(FromProto(ticket.issued_at()));
+  auto rows = txn_.Query(
+      "SELECT COUNT(*) FROM counter_tickets WHERE hall_id = ? AND state = ? AND"
+      " (priority > ? OR (priority = ? AND (issued_at < ? OR (issued_at = ? AND id < ?))))",
+      {ticket.hall_id(), static_cast<int64_t>(v1::TICKET_STATE_WAITING), priority, priority, issued_at, issued_at,
+       ticket.ticket_id()});
+  if (!rows.ok()) return rows.status();
+  return (*rows)[0].Int(0);
+}
+
 absl::StatusOr<int64_t> CounterStore::CountTicketsIssued(const std::string& hall_id, absl::Time from, absl::Time to) {
   auto rows = txn_.Query("SELECT COUNT(*) FROM counter_tickets WHERE hall_id = ? AND issued_at >= ? AND issued_at < ?",
                          {hall_id, ToMicros(from), ToMicros(to)});

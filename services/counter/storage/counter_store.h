@@ -48,6 +48,9 @@ class CounterStore {
   absl::Status SaveTicket(const v1::Ticket& ticket, absl::Time wait_due_at);
   // Tickets of a hall in the given states, in queue order (CT-9 priority first).
   absl::StatusOr<std::vector<v1::Ticket>> TicketsInStates(const std::string& hall_id, const std::vector<int>& states);
+  // Waiting tickets of the hall that come before `ticket` in queue order
+  // (priority first, then issue time): its queue position is this + 1.
+  absl::StatusOr<int64_t> CountWaitingAhead(const v1::Ticket& ticket);
   absl::StatusOr<int64_t> CountTicketsIssued(const std::string& hall_id, absl::Time from, absl::Time to);
   // WAITING tickets whose wait clock is due before `t` (all halls when hall_id is empty).
   absl::StatusOr<int64_t> CountWaiting(const std::string& hall_id, std::optional<absl::Time> due_before);

@@ -62,10 +62,12 @@ absl::StatusOr<RiskLedger::Ingested> RiskLedger::IngestBreach(Transaction& txn, 
 }
 
 absl::StatusOr<std::pair<v1::RedLineReport, v1::LedgerEntry>> RiskLedger::RecordRedLine(
-    Transaction& txn, const v1::ReportRedLineRequest& request) {
+    Transaction& txn, const v1::ReportRedLineRequest& request, const Filer& filed_by) {
   const absl::Time now = clock_.Now();
   const std::string report_id = NewId("RL");
   v1::RedLineReport report = NewRedLineReport(request, report_id, now);
+  report.set_reported_by(filed_by.identity);
+  report.set_reported_by_staff_id(filed_by.staff_id);
 
   v1::LedgerEntry entry;
   entry.set_entry_id(report_id);  // report_id = the entry_id of its RED_LINE_REPORT entry

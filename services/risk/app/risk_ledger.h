@@ -39,9 +39,15 @@ class RiskLedger {
   // the entry recorded first.
   absl::StatusOr<Ingested> IngestBreach(Transaction& txn, const v1::Breach& breach);
 
+  // Who filed a report (RedLineReport.reported_by / reported_by_staff_id).
+  struct Filer {
+    std::string identity;
+    std::string staff_id;
+  };
   // Records a (validated) red-line report: REPORTED, investigation clock started.
   absl::StatusOr<std::pair<v1::RedLineReport, v1::LedgerEntry>> RecordRedLine(Transaction& txn,
-                                                                              const v1::ReportRedLineRequest& request);
+                                                                              const v1::ReportRedLineRequest& request,
+                                                                              const Filer& filed_by = {});
 
   // One workflow step on a report: `step` decides (domain), the ledger
   // records the status change; a decision stops the investigation clock.

@@ -113,7 +113,8 @@ grpc::ServerUnaryReactor* RiskService::ReportRedLine(grpc::CallbackServerContext
                RunOnce<v1::ReportRedLineResponse>(
                    context_.db, context_.clock, kReportRedLine, request->request_id(), *request,
                    [&](Transaction& txn) {
-                     return StepResponse<v1::ReportRedLineResponse>(ledger_->RecordRedLine(txn, *request));
+                     return StepResponse<v1::ReportRedLineResponse>(ledger_->RecordRedLine(
+                         txn, *request, {CallerIdentity(context), CallerStaffId(context)}));
                    }));
 }
 
@@ -149,9 +150,11 @@ grpc::ServerUnaryReactor* RiskService::ConfirmRedLine(grpc::CallbackServerContex
                    [&](Transaction& txn) {
                      return StepResponse<v1::ConfirmRedLineResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
-                           // Separation of duties: nobody decides a report about themselves.
+                           // Separation of duties: nobody decides a report about themselves
+                           // or one they filed.
                            if (auto denied = CheckRedLineDecision(context, request->decided_by().staff_id(),
-                                                                  report.staff().staff_id(), /*reporter_id=*/"");
+                                                                  report.staff().staff_id(),
+                                                                  {report.reported_by(), report.reported_by_staff_id()});
                                !denied.ok()) {
                              return decltype(Confirm(report, request->decided_by(), FromProto(request->decided_at()),
                                                   request->finding(), request->action_taken()))(denied);
@@ -175,9 +178,11 @@ grpc::ServerUnaryReactor* RiskService::DismissRedLine(grpc::CallbackServerContex
                    [&](Transaction& txn) {
                      return StepResponse<v1::DismissRedLineResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
-                           // Separation of duties: nobody decides a report about themselves.
+                           // Separation of duties: nobody decides a report about themselves
+                           // or one they filed.
                            if (auto denied = CheckRedLineDecision(context, request->decided_by().staff_id(),
-                                                                  report.staff().staff_id(), /*reporter_id=*/"");
+                                                                  report.staff().staff_id(),
+                                                                  {report.reported_by(), report.reported_by_staff_id()});
                                !denied.ok()) {
                              return decltype(Dismiss(report, request->decided_by(), FromProto(request->decided_at()),
                                                   request->finding(), request->action_taken()))(denied);

@@ -1,5 +1,8 @@
 #include "services/risk/storage/ledger_store.h"
 
+#include <map>
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/clock.h"
@@ -129,6 +132,43 @@ absl::StatusOr<std::vector<v1::LedgerEntry>> EntriesAfter(Transaction& txn, int6
       txn.Query(absl::StrCat("SELECT entry FROM ledger_entries", w.Sql(), " ORDER BY sequence LIMIT ?"), w.params));
 }
 
+namespace {
+
+// score_counts (migration 5): one hour of occurred_at per bucket.
+constexpr int64_t kMicrosPerHour = int64_t{3600} * 1000 * 1000;
+
+// What a view row contributes to the scores: nothing when voided.
+struct ScoreKey {
+  std::string department, staff_id, rule;
+  int64_t kind = 0, state = 0, occurred_at = 0;
+};
+
+absl::Status AddToScoreCounts(Transaction& txn, const ScoreKey& key, int64_t delta) {
+  std::vector<std::string> scopes = {""};  // the department
+  if (!key.staff_id.empty()) scopes.push_back(key.staff_id);
+  for (const std::string& staff : scopes) {
+    auto s = txn.Execute(
+        "INSERT INTO score_counts (department, staff_id, hour, kind, rule, state, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (department, staff_id, hour, kind, rule, state) DO UPDATE SET n = score_counts.n + excluded.n",
+        {key.department, staff, key.occurred_at / kMicrosPerHour, key.kind, key.rule, key.state, delta});
+    if (!s.ok()) return s.status();
+  }
+  return absl::OkStatus();
+}
+
+// The view row's current contribution (none if absent or voided).
+absl::StatusOr<std::optional<ScoreKey>> StoredScoreKey(Transaction& txn, const std::string& entry_id) {
+  auto rows = txn.Query(
+      "SELECT department, staff_id, rule, kind, state, occurred_at FROM ledger_view WHERE entry_id = ? AND voided = 0",
+      {entry_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<ScoreKey>();
+  const Row& r = rows->front();
+  return std::optional<ScoreKey>(ScoreKey{r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4), r.Int(5)});
+}
+
+}  // namespace
+
 absl::Status PutView(Transaction& txn, const ViewRecord& view) {
   const bool is_breach = view.kind == v1::LEDGER_ENTRY_KIND_BREACH;
   v1::LedgerEntry cols;  // the denormalised columns, computed the same way as for entries
@@ -145,6 +185,17 @@ absl::Status PutView(Transaction& txn, const ViewRecord& view) {
       static_cast<int64_t>(is_breach ? 0 : view.report.source()), nullptr,
       Blob{is_breach ? view.breach.SerializeAsString() : view.report.SerializeAsString()}};
   if (view.due_at) params[12] = ToMicros(*view.due_at);
+  // Keep score_counts in step: take out what the row counted, add what it counts now.
+  auto before = StoredScoreKey(txn, view.entry_id);
+  if (!before.ok()) return before.status();
+  if (before->has_value()) {
+    if (auto s = AddToScoreCounts(txn, **before, -1); !s.ok()) return s;
+  }
+  if (!view.voided) {
+    const ScoreKey after{cols.department(), cols.staff_id(), cols.rule(), static_cast<int64_t>(view.kind),
+                         std::get<int64_t>(params[10]), std::get<int64_t>(params[7])};
+    if (auto s = AddToScoreCounts(txn, after, +1); !s.ok()) return s;
+  }
   return txn
       .Execute(
           "INSERT INTO ledger_view (entry_id, sequence, kind, service, rule, department, staff_id, occurred_at,"
@@ -198,15 +249,28 @@ absl::StatusOr<std::vector<ViewRecord>> ListReports(Transaction& txn, const Repo
 
 absl::StatusOr<std::vector<ScoreInput>> ScoreInputsFor(Transaction& txn, const std::string& department,
                                                        const std::string& staff_id, absl::Time since) {
-  auto rows = txn.Query(
+  // Whole hours from score_counts; the part of the window before the first
+  // whole hour (under an hour of entries) from the view itself.
+  const int64_t since_micros = ToMicros(since);
+  const int64_t first_hour = (since_micros + kMicrosPerHour - 1) / kMicrosPerHour;
+  std::map<std::tuple<int64_t, std::string, int64_t>, int64_t> counts;  // (kind, rule, state) → n
+  auto hours = txn.Query(
+      "SELECT kind, rule, state, SUM(n) FROM score_counts WHERE department = ? AND staff_id = ? AND hour >= ?"
+      " GROUP BY kind, rule, state",
+      {department, staff_id, first_hour});
+  if (!hours.ok()) return hours.status();
+  for (const Row& row : *hours) counts[{row.Int(0), row.Text(1), row.Int(2)}] += row.Int(3);
+  auto edge = txn.Query(
       "SELECT kind, rule, state, COUNT(*) FROM ledger_view WHERE voided = 0 AND department = ?"
-      " AND (? = '' OR staff_id = ?) AND occurred_at >= ? GROUP BY kind, rule, state",
-      {department, staff_id, staff_id, ToMicros(since)});
-  if (!rows.ok()) return rows.status();
+      " AND (? = '' OR staff_id = ?) AND occurred_at >= ? AND occurred_at < ? GROUP BY kind, rule, state",
+      {department, staff_id, staff_id, since_micros, first_hour * kMicrosPerHour});
+  if (!edge.ok()) return edge.status();
+  for (const Row& row : *edge) counts[{row.Int(0), row.Text(1), row.Int(2)}] += row.Int(3);
   std::vector<ScoreInput> out;
-  for (const Row& row : *rows) {
-    out.push_back(ScoreInput{static_cast<v1::LedgerEntryKind>(row.Int(0)), row.Text(1),
-                             static_cast<v1::RedLineState>(row.Int(2)), row.Int(3)});
+  for (const auto& [key, n] : counts) {
+    if (n == 0) continue;
+    const auto& [kind, rule, state] = key;
+    out.push_back(ScoreInput{static_cast<v1::LedgerEntryKind>(kind), rule, static_cast<v1::RedLineState>(state), n});
   }
   return out;
 }

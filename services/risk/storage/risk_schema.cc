@@ -49,6 +49,22 @@ const std::vector<Migration>& RiskMigrations() {
        " raised_at INTEGER NOT NULL, warning BLOB NOT NULL);"
        "CREATE INDEX warnings_department ON warnings (department, sequence);"
        "CREATE INDEX warnings_raised ON warnings (raised_at);"},
+      {5, "score_counts",
+       // The scoring inputs pre-counted per hour of occurred_at, kept by
+       // PutView with every change of the view: a score reads the window's
+       // hours instead of every entry in it (the cost of a write no longer
+       // grows with the ledger). Rows with staff_id '' count the department.
+       "CREATE TABLE score_counts ("
+       " department TEXT NOT NULL, staff_id TEXT NOT NULL, hour INTEGER NOT NULL, kind INTEGER NOT NULL,"
+       " rule TEXT NOT NULL, state INTEGER NOT NULL, n INTEGER NOT NULL,"
+       " PRIMARY KEY (department, staff_id, hour, kind, rule, state));"
+       "INSERT INTO score_counts (department, staff_id, hour, kind, rule, state, n)"
+       " SELECT department, '', occurred_at / 3600000000, kind, rule, state, COUNT(*) FROM ledger_view"
+       " WHERE voided = 0 GROUP BY department, occurred_at / 3600000000, kind, rule, state;"
+       "INSERT INTO score_counts (department, staff_id, hour, kind, rule, state, n)"
+       " SELECT department, staff_id, occurred_at / 3600000000, kind, rule, state, COUNT(*) FROM ledger_view"
+       " WHERE voided = 0 AND staff_id <> '' GROUP BY department, staff_id, occurred_at / 3600000000, kind, rule,"
+       " state;"},
   };
   return *kMigrations;
 }

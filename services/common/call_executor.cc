@@ -1,0 +1,182 @@
+#include "services/common/call_executor.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/service_wrapper.h"
+
+namespace gridserve {
+namespace {
+
+using grpc::internal::MethodHandler;
+
+// Hands a unary call to the executor. The handler parameter (call, context,
+// deserialized request) stays valid until the call ends, and a callback call
+// cannot end before its handler has run, so a copy can run on another thread.
+class OffloadHandler final : public MethodHandler {
+ public:
+  OffloadHandler(MethodHandler* inner, CallExecutor* executor) : inner_(inner), executor_(executor) {}
+
+  void RunHandler(const HandlerParameter& param) override {
+    if (!param.status.ok()) {  // refused before the service (bad bytes, authorization): nothing to run
+      inner_->RunHandler(param);
+      return;
+    }
+    auto queued = std::make_shared<HandlerParameter>(param.call, param.server_context, param.request, param.status,
+                                                     param.internal_data, param.call_requester);
+    MethodHandler* inner = inner_;
+    CallExecutor* executor = executor_;
+    const bool accepted = executor_->TrySubmit([inner, queued, executor] {
+      if (queued->server_context->deadline() < std::chrono::system_clock::now()) {
+        Refuse(inner, executor, *queued,
+               grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed while the call waited for a worker"));
+        return;
+      }
+      inner->RunHandler(*queued);
+    });
+    if (!accepted) {
+      Refuse(inner_, executor_, param,
+             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("server busy: ", executor_->queued(), " calls are waiting; retry with backoff")));
+    }
+  }
+
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
+    return inner_->Deserialize(call, req, status, handler_data);
+  }
+
+ private:
+  // Ends the call with `status` without running the service method: the
+  // handler, given a failed request status, answers UNIMPLEMENTED; the
+  // executor's interceptor replaces that with `status`.
+  static void Refuse(MethodHandler* inner, CallExecutor* executor, const HandlerParameter& p, grpc::Status status) {
+    executor->Refuse(p.server_context, status);
+    inner->RunHandler(HandlerParameter(p.call, p.server_context, p.request, std::move(status), p.internal_data,
+                                       p.call_requester));
+  }
+
+  MethodHandler* inner_;  // owned by the inner service
+  CallExecutor* executor_;
+};
+
+// Streaming handlers run as before (a watch holds no worker while it waits).
+class PassThroughHandler final : public MethodHandler {
+ public:
+  explicit PassThroughHandler(MethodHandler* inner) : inner_(inner) {}
+  void RunHandler(const HandlerParameter& param) override { inner_->RunHandler(param); }
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
+    return inner_->Deserialize(call, req, status, handler_data);
+  }
+
+ private:
+  MethodHandler* inner_;
+};
+
+// Puts the status of a refused call back in place of UNIMPLEMENTED.
+class RefusalInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  RefusalInterceptor(CallExecutor* executor, grpc::experimental::ServerRpcInfo* info)
+      : executor_(executor), info_(info) {}
+  ~RefusalInterceptor() override { executor_->TakeRefusal(info_->server_context()); }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (auto refusal = executor_->TakeRefusal(info_->server_context()); refusal.has_value()) {
+        methods->ModifySendStatus(*refusal);
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  CallExecutor* executor_;
+  grpc::experimental::ServerRpcInfo* info_;
+};
+
+class RefusalInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit RefusalInterceptorFactory(CallExecutor* executor) : executor_(executor) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+    return new RefusalInterceptor(executor_, info);
+  }
+
+ private:
+  CallExecutor* executor_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> CallExecutor::MakeInterceptorFactory() {
+  return std::make_unique<RefusalInterceptorFactory>(this);
+}
+
+void CallExecutor::Refuse(const grpc::ServerContextBase* call, grpc::Status status) {
+  absl::MutexLock lock(&refusals_mu_);
+  refusals_[call] = std::move(status);
+}
+
+std::optional<grpc::Status> CallExecutor::TakeRefusal(const grpc::ServerContextBase* call) {
+  absl::MutexLock lock(&refusals_mu_);
+  auto it = refusals_.find(call);
+  if (it == refusals_.end()) return std::nullopt;
+  grpc::Status status = std::move(it->second);
+  refusals_.erase(it);
+  return status;
+}
+
+CallExecutor::CallExecutor(CallExecutorOptions options) : options_(options) {
+  workers_.reserve(options_.threads);
+  for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+CallExecutor::~CallExecutor() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : workers_) t.join();
+}
+
+grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& full_service_name) {
+  auto wrapped = WrapService(inner, full_service_name,
+                             [this](MethodHandler* handler, const google::protobuf::MethodDescriptor& method)
+                                 -> MethodHandler* {
+                               if (method.client_streaming() || method.server_streaming()) {
+                                 return new PassThroughHandler(handler);
+                               }
+                               return new OffloadHandler(handler, this);
+                             });
+  if (wrapped == nullptr) return inner;
+  wrappers_.push_back(std::move(wrapped));
+  return wrappers_.back().get();
+}
+
+bool CallExecutor::TrySubmit(std::function<void()> work) {
+  absl::MutexLock lock(&mu_);
+  if (static_cast<int>(queue_.size()) >= options_.max_queued) return false;
+  queue_.push_back(std::move(work));
+  return true;
+}
+
+int CallExecutor::queued() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(queue_.size());
+}
+
+void CallExecutor::WorkerLoop() {
+  while (true) {
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](CallExecutor* self) ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
+          this));
+      if (queue_.empty()) return;  // stopping, and nothing left to run
+      work = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    work();
+  }
+}
+
+}  // namespace gridserve

@@ -1,0 +1,81 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_CALL_EXECUTOR_H_
+#define GRIDSERVE_SERVICES_COMMON_CALL_EXECUTOR_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/service_type.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+namespace gridserve {
+
+struct CallExecutorOptions {
+  int threads = 32;
+  int max_queued = 1024;
+};
+
+// Runs the unary calls of a service on its own worker threads instead of
+// gRPC's. Why: handlers block on storage (a group commit waits for its
+// fsync); on gRPC's few callback threads that capped how many writers could
+// share one commit, and a slow disk stalled every call, reads included.
+//
+// Overload: at most `max_queued` calls wait for a worker; one more is refused
+// at once with RESOURCE_EXHAUSTED (shed, never buffered without bound). A
+// call whose deadline passed while it waited is answered DEADLINE_EXCEEDED
+// without running. Streaming calls (watches) stay on gRPC's threads.
+//
+// A refused call ends with its own code only through the interceptor from
+// MakeInterceptorFactory() (gRPC's handler can only fail a call it does not
+// run as UNIMPLEMENTED; the interceptor puts the real status back): register
+// it first, so the metrics and audit interceptors after it see that code.
+//
+// Lifetime: outlive the server (its Shutdown waits for queued calls, which
+// the workers still run); the destructor runs what is queued, then joins.
+class CallExecutor {
+ public:
+  explicit CallExecutor(CallExecutorOptions options);
+  ~CallExecutor();
+  CallExecutor(const CallExecutor&) = delete;
+  CallExecutor& operator=(const CallExecutor&) = delete;
+
+  // The service to register instead of `inner` (which must outlive it).
+  // Returns `inner` itself for a name that is not a generated service.
+  grpc::Service* Offload(grpc::Service* inner, const std::string& full_service_name);
+
+  // Queues `work` for a worker; false (nothing queued) when the queue is full.
+  bool TrySubmit(std::function<void()> work);
+
+  // Calls waiting for a worker now.
+  int queued() const;
+
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
+
+  // The status a refused call must end with (kept until its status is sent).
+  void Refuse(const grpc::ServerContextBase* call, grpc::Status status);
+  std::optional<grpc::Status> TakeRefusal(const grpc::ServerContextBase* call);
+
+ private:
+  void WorkerLoop();
+
+  const CallExecutorOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<grpc::Service>> wrappers_;
+  absl::Mutex refusals_mu_;
+  absl::flat_hash_map<const grpc::ServerContextBase*, grpc::Status> refusals_ ABSL_GUARDED_BY(refusals_mu_);
+};
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_CALL_EXECUTOR_H_

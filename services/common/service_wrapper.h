@@ -1,0 +1,31 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_SERVICE_WRAPPER_H_
+#define GRIDSERVE_SERVICES_COMMON_SERVICE_WRAPPER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/rpc_service_method.h>
+#include <grpcpp/impl/service_type.h>
+
+#include "google/protobuf/descriptor.h"
+
+namespace gridserve {
+
+// Builds the handler that replaces `inner` (owned by the inner service) for
+// one method; the wrapper service owns what it returns.
+using HandlerWrap = std::function<grpc::internal::MethodHandler*(grpc::internal::MethodHandler* inner,
+                                                                 const google::protobuf::MethodDescriptor& method)>;
+
+// A callback service with the methods of `inner` (a generated callback
+// service, or another wrapper) under the same names and types, each handler
+// replaced by `wrap(inner handler, method)`. How the platform adds behaviour
+// around every call (authorization, the worker pool) without touching the
+// services. `inner` must outlive the wrapper; nullptr for an unknown name.
+std::unique_ptr<grpc::Service> WrapService(grpc::Service* inner, const std::string& full_service_name,
+                                           const HandlerWrap& wrap);
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_SERVICE_WRAPPER_H_

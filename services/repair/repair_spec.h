@@ -1,0 +1,14 @@
+#ifndef GRIDSERVE_SERVICES_REPAIR_REPAIR_SPEC_H_
+#define GRIDSERVE_SERVICES_REPAIR_REPAIR_SPEC_H_
+
+#include "services/common/service_context.h"
+
+namespace gridserve::repair {
+
+// What the platform needs to serve this service: name, ports, migrations and
+// how to build it. main.cc serves it; tests and fuzzers build it in-process.
+ServiceSpec RepairSpec();
+
+}  // namespace gridserve::repair
+
+#endif  // GRIDSERVE_SERVICES_REPAIR_REPAIR_SPEC_H_
