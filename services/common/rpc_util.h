@@ -51,7 +51,8 @@ int CheckPageSize(Validator& v, int32_t page_size);
 std::string EncodePageToken(int64_t offset);
 int64_t DecodePageToken(Validator& v, const std::string& token);
 
-// A new entity id: the prefix and 16 random hex digits, e.g. "WO-3f9a0c...".
+// A new entity id: the prefix, the time in microseconds and 28 random bits as
+// 20 hex digits, e.g. "WO-0643a1f3c2b40e9d51c7"; later ids sort later.
 std::string NewId(absl::string_view prefix);
 
 }  // namespace gridserve

@@ -33,7 +33,7 @@ struct PendingTransaction {
   absl::FunctionRef<absl::Status(Transaction&)> body;
   absl::Status status;
   std::vector<std::function<void()>> after_commit;
-  bool done = false;
+  bool done = false;  // guarded by the database's queue_mu_
 };
 
 class SqliteDatabase final : public Database {
@@ -70,9 +70,11 @@ class SqliteDatabase final : public Database {
 
  private:
   void RunQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkDone(const std::vector<PendingTransaction*>& batch);
 
   absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::vector<PendingTransaction*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leading_ ABSL_GUARDED_BY(queue_mu_) = false;  // a caller is running a batch
   sqlite3* db_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
@@ -176,21 +178,32 @@ class SqliteTransaction final : public Transaction {
   SqliteDatabase& db_;
 };
 
-// Group commit. Every caller queues its body, then takes the connection
-// lock; whoever holds it runs every body queued so far in one transaction
-// (each under its own savepoint, so one failing body rolls back alone) and
-// commits once. Callers that find their body already committed by someone
-// else return at once. Each acknowledged write is on disk (synchronous=FULL),
-// but concurrent writers share one fsync instead of paying one each.
+// Group commit. Every caller queues its body and waits until either its body
+// has been committed by someone else or nobody is leading; then it leads: it
+// runs every body queued so far in one transaction (each under its own
+// savepoint, so one failing body rolls back alone), commits once, and marks
+// them done. Each acknowledged write is on disk (synchronous=FULL), but
+// concurrent writers share one fsync instead of paying one each. Waiters are
+// woken only when their own body is done (absl::Condition), not one after the
+// other to find out: that hand-off chain used to cost more than the commit.
 absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
   PendingTransaction me{body, absl::OkStatus(), {}, false};
+  bool lead = false;
   {
     absl::MutexLock lock(&queue_mu_);
     queue_.push_back(&me);
+    const auto done_or_unled = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return me.done || !leading_; };
+    queue_mu_.Await(absl::Condition(&done_or_unled));
+    lead = !me.done;
+    if (lead) leading_ = true;
   }
-  {
-    absl::MutexLock lock(&mu_);
-    if (!me.done) RunQueued();
+  if (lead) {
+    {
+      absl::MutexLock lock(&mu_);
+      RunQueued();
+    }
+    absl::MutexLock lock(&queue_mu_);
+    leading_ = false;
   }
   if (!me.status.ok()) return me.status;
   for (auto& fn : me.after_commit) fn();
@@ -206,10 +219,8 @@ void SqliteDatabase::RunQueued() {
   SqliteTransaction control(*this);
   absl::Status begun = control.Control("BEGIN IMMEDIATE");
   if (!begun.ok()) {
-    for (PendingTransaction* p : batch) {
-      p->status = absl::UnavailableError(begun.message());
-      p->done = true;
-    }
+    for (PendingTransaction* p : batch) p->status = absl::UnavailableError(begun.message());
+    MarkDone(batch);
     return;
   }
   for (PendingTransaction* p : batch) {
@@ -231,8 +242,13 @@ void SqliteDatabase::RunQueued() {
       p->status = absl::UnavailableError(committed.message());
       p->after_commit.clear();
     }
-    p->done = true;
   }
+  MarkDone(batch);
+}
+
+void SqliteDatabase::MarkDone(const std::vector<PendingTransaction*>& batch) {
+  absl::MutexLock lock(&queue_mu_);
+  for (PendingTransaction* p : batch) p->done = true;
 }
 
 }  // namespace

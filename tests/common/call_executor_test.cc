@@ -113,6 +113,10 @@ TEST_F(CallExecutorTest, ACallWhoseDeadlinePassedInTheQueueNeverRuns) {
   WaitUntil([&] { return service_.started == 1; });
   auto expiring = Call(std::chrono::milliseconds(200));
   EXPECT_EQ(expiring.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The server's copy of the deadline starts when the call arrived, so it can
+  // trail the client's by the time in transit: leave a wide margin (a loaded
+  // machine delays arrival by far less than a second).
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   service_.release.Notify();
   EXPECT_TRUE(running.get().ok());
   EXPECT_TRUE(Call().get().ok());  // the worker is free again

@@ -12,7 +12,9 @@
 #include "services/common/config.h"
 #include "services/common/rpc_util.h"
 #include "services/repair/storage/repair_schema.h"
+#include "services/repair/repair_spec.h"
 #include "tests/common/test_db.h"
+#include "tests/support/in_process_service.h"
 
 namespace gridserve::repair {
 namespace {
@@ -25,28 +27,13 @@ using ::testing::HasSubstr;
 class RepairServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = gridserve::testing::OpenPlatformDb(clock_);
-    ASSERT_TRUE(ApplyMigrations(*db_, clock_, "repair", RepairMigrations()).ok());
-    metrics_ = std::make_unique<ServiceMetrics>("repair", "test", config_);
-    breaches_ = std::make_unique<BreachRecorder>("repair", clock_, metrics_.get(), BreachRecorder::OutboxToRisk(clock_));
-    sla_ = std::make_unique<SlaClock>(clock_, *breaches_, metrics_.get());
-    outbox_ = std::make_unique<OutboxRelay>(*db_, clock_, OutboxOptions{});
-    context_ = std::make_unique<ServiceContext>(ServiceContext{
-        config_, calendar_, clock_, *db_, *metrics_, *breaches_, *sla_, *outbox_, PeerTargets{},
-        [](const std::string& t) { return grpc::CreateChannel(t, grpc::InsecureChannelCredentials()); }});
-    auto parts = BuildRepair(*context_);
-    ASSERT_TRUE(parts.ok());
-    parts_ = *std::move(parts);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(parts_.service.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
-    stub_ = v1::Repair::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    testing::InProcessService::Options options;
+    options.start = kStart;
+    auto service = testing::InProcessService::Start(RepairSpec(), options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_ = *std::move(service);
+    stub_ = v1::Repair::NewStub(service_->channel());
   }
-  void TearDown() override { server_->Shutdown(); }
 
   template <typename Req, typename Resp>
   grpc::Status Call(grpc::Status (v1::Repair::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
@@ -103,19 +90,12 @@ class RepairServiceTest : public ::testing::Test {
     return nullptr;
   }
 
-  std::string Metrics() { return prometheus::TextSerializer().Serialize(metrics_->registry()->Collect()); }
+  std::string Metrics() { return prometheus::TextSerializer().Serialize(service_->metrics().registry()->Collect()); }
 
-  FakeClock clock_{kStart};
-  v1::SuiteConfig config_ = DefaultConfig();
-  BusinessCalendar calendar_ = *BusinessCalendar::FromConfig(config_.calendar());
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<ServiceMetrics> metrics_;
-  std::unique_ptr<BreachRecorder> breaches_;
-  std::unique_ptr<SlaClock> sla_;
-  std::unique_ptr<OutboxRelay> outbox_;
-  std::unique_ptr<ServiceContext> context_;
-  ServiceParts parts_;
-  std::unique_ptr<grpc::Server> server_;
+  FakeClock& clock() { return service_->clock(); }
+  Database& db() { return service_->db(); }
+
+  std::unique_ptr<testing::InProcessService> service_;
   std::unique_ptr<v1::Repair::Stub> stub_;
 };
 
@@ -144,8 +124,8 @@ TEST_F(RepairServiceTest, RedeliveredDispatchReturnsTheSameOrder) {
   ASSERT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, again, &second).ok());
   EXPECT_FALSE(second.created());
   EXPECT_EQ(second.work_order().work_order_id(), first.work_order().work_order_id());
-  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM repair_work_orders"), 1);
-  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM sla_timers"), 1);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM repair_work_orders"), 1);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM sla_timers"), 1);
   const v1::SlaState* arrival = FindSla(first.work_order(), "repair_arrival");
   ASSERT_NE(arrival, nullptr);
   EXPECT_EQ(FromProto(arrival->due_at()), kStart + absl::Minutes(45));
@@ -164,7 +144,7 @@ TEST_F(RepairServiceTest, CreateWorkOrderIsIdempotentByRequestId) {
   ASSERT_TRUE(Call(&v1::Repair::Stub::CreateWorkOrder, r, &b).ok());
   EXPECT_EQ(a.work_order().work_order_id(), b.work_order().work_order_id());
   EXPECT_EQ(a.work_order().source(), v1::WORK_ORDER_SOURCE_REPAIR_DESK);
-  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM repair_work_orders"), 1);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM repair_work_orders"), 1);
   r.set_description("something else");
   EXPECT_EQ(Call(&v1::Repair::Stub::CreateWorkOrder, r, &b).error_code(), grpc::StatusCode::ALREADY_EXISTS);
   r.set_request_id("desk-2");
@@ -179,8 +159,8 @@ TEST_F(RepairServiceTest, CreateWorkOrderIsIdempotentByRequestId) {
 
 TEST_F(RepairServiceTest, ArrivalExactlyAtThePromiseIsOnTime) {
   const std::string id = NewOrder();
-  clock_.Set(kStart + absl::Minutes(45));
-  ASSERT_EQ(*sla_->Sweep(*db_), 0);
+  clock().Set(kStart + absl::Minutes(45));
+  ASSERT_EQ(*service_->sla().Sweep(db()), 0);
   v1::RecordArrivalResponse resp;
   ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(45), &resp).ok());
   EXPECT_EQ(FindSla(resp.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_MET);
@@ -195,9 +175,9 @@ TEST_F(RepairServiceTest, ArrivalExactlyAtThePromiseIsOnTime) {
 TEST_F(RepairServiceTest, LateArrivalBreachesAtTheExpiryNotAtArrival) {
   const std::string id = NewOrder();
   const absl::Time due = kStart + absl::Minutes(45);
-  clock_.Set(due + absl::Microseconds(1));
-  ASSERT_EQ(*sla_->Sweep(*db_), 1);  // the breach is counted the moment the promise expires
-  clock_.Set(due + absl::Minutes(30));
+  clock().Set(due + absl::Microseconds(1));
+  ASSERT_EQ(*service_->sla().Sweep(db()), 1);  // the breach is counted the moment the promise expires
+  clock().Set(due + absl::Minutes(30));
   v1::RecordArrivalResponse resp;
   ASSERT_TRUE(Arrive(id, due + absl::Minutes(30), &resp).ok());
   EXPECT_EQ(FindSla(resp.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_BREACHED);
@@ -206,7 +186,7 @@ TEST_F(RepairServiceTest, LateArrivalBreachesAtTheExpiryNotAtArrival) {
   EXPECT_EQ(breach.rule(), "RP-1");
   EXPECT_EQ(breach.sla(), "repair_arrival");
   EXPECT_EQ(FromProto(breach.occurred_at()), due);
-  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
   const std::string text = Metrics();
   EXPECT_THAT(text, HasSubstr("gridserve_sla_total{outcome=\"breached\",service=\"repair\",sla=\"repair_arrival\"} 1"));
   EXPECT_THAT(text, HasSubstr("gridserve_norm_breaches_total{department=\"repair\",rule=\"RP-1\",service=\"repair\"} 1"));
@@ -219,7 +199,7 @@ TEST_F(RepairServiceTest, ArrivalRetryIsAnsweredOnceAndGatesHold) {
   grpc::Status early = Arrive(id, kStart - absl::Seconds(1), &a, "arrive-early");
   EXPECT_EQ(early.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(Fields(early), Contains("arrived_at"));
-  clock_.Set(kStart + absl::Minutes(20));
+  clock().Set(kStart + absl::Minutes(20));
   ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(20), &a).ok());
   ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(20), &b).ok());  // same request id: same answer
   EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
@@ -231,7 +211,7 @@ TEST_F(RepairServiceTest, ArrivalRetryIsAnsweredOnceAndGatesHold) {
 
 TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   const std::string id = NewOrder();
-  clock_.Set(kStart + absl::Hours(2));
+  clock().Set(kStart + absl::Hours(2));
   v1::RecordPremisesEntryRequest entry;
   entry.set_request_id("entry-1");
   entry.set_work_order_id(id);
@@ -367,8 +347,8 @@ TEST_F(RepairServiceTest, ListWorkOrdersFiltersAndPages) {
   ASSERT_EQ(page1.work_orders_size(), 1);
   EXPECT_EQ(page1.work_orders(0).fault_report_id(), "FR-0");
 
-  clock_.Set(kStart + absl::Minutes(46) + absl::Microseconds(1));
-  ASSERT_EQ(*sla_->Sweep(*db_), 2);
+  clock().Set(kStart + absl::Minutes(46) + absl::Microseconds(1));
+  ASSERT_EQ(*service_->sla().Sweep(db()), 2);
   v1::ListWorkOrdersRequest breached;
   breached.set_breached_only(true);
   ASSERT_TRUE(Call(&v1::Repair::Stub::ListWorkOrders, breached, &page1).ok());
@@ -382,7 +362,7 @@ TEST_F(RepairServiceTest, ListWorkOrdersFiltersAndPages) {
 TEST_F(RepairServiceTest, ArrivalStatisticsAverageByAreaClass) {
   const std::string a = NewOrder("FR-A", kStart);
   const std::string b = NewOrder("FR-B", kStart);
-  clock_.Set(kStart + absl::Hours(1));
+  clock().Set(kStart + absl::Hours(1));
   v1::RecordArrivalResponse r;
   ASSERT_TRUE(Arrive(a, kStart + absl::Minutes(20), &r, "arrive-a").ok());
   ASSERT_TRUE(Arrive(b, kStart + absl::Minutes(50), &r, "arrive-b").ok());
@@ -430,7 +410,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   notice.set_important_customer_id("C-HOSPITAL");  // only 3 days ahead: late for a planned outage
   ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageNotice, notice, &noticed).ok());
 
-  clock_.Set(planned_start);
+  clock().Set(planned_start);
   v1::RecordOutageStartRequest start;
   start.set_request_id("start-1");
   start.set_outage_id(id);
@@ -441,7 +421,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   EXPECT_EQ(started.SerializeAsString(), again.SerializeAsString());
   ASSERT_EQ(started.outage().breaches_size(), 1);
   EXPECT_EQ(started.outage().breaches(0).rule(), "RK-3");
-  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
   start.set_request_id("start-2");
   EXPECT_EQ(Call(&v1::Repair::Stub::RecordOutageStart, start, &again).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
@@ -460,7 +440,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   EXPECT_EQ(found.status(), v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
 
   // RK-4: restored an hour after the ETR with no cause.
-  clock_.Set(planned_start + absl::Hours(5));
+  clock().Set(planned_start + absl::Hours(5));
   v1::RecordOutageRestorationRequest restore;
   restore.set_request_id("restore-1");
   restore.set_outage_id(id);
@@ -469,7 +449,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageRestoration, restore, &restored).ok());
   EXPECT_EQ(restored.outage().state(), v1::OUTAGE_STATE_RESTORED);
   EXPECT_EQ(restored.outage().breaches_size(), 2);
-  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 2);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 2);
 
   v1::ListOutagesRequest list;
   list.set_feeder_id("F-10");
@@ -517,7 +497,7 @@ TEST_F(RepairServiceTest, MetricsPresentFromStartUpWithThresholdBuckets) {
   EXPECT_THAT(text, HasSubstr("gridserve_repair_open_work_orders{area_class=\"remote\"} 0"));
   EXPECT_THAT(text, HasSubstr("gridserve_repair_active_outages{kind=\"planned\"} 0"));
   NewOrder();
-  for (const auto& refresh : parts_.on_gauge_refresh) refresh();
+  service_->RefreshDomainGauges();
   EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 1"));
 }
 
@@ -532,8 +512,8 @@ TEST_F(RepairServiceTest, WatchBreachesStreamsInOrderAndRefusesNegativeCursor) {
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
   NewOrder();
-  clock_.Set(kStart + absl::Hours(1));
-  ASSERT_EQ(*sla_->Sweep(*db_), 1);
+  clock().Set(kStart + absl::Hours(1));
+  ASSERT_EQ(*service_->sla().Sweep(db()), 1);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::RepairWatchBreachesRequest req;

@@ -43,6 +43,10 @@ class InProcessService {
   ServiceMetrics& metrics() { return *metrics_; }
   SlaClock& sla() { return *sla_; }
   OutboxRelay& outbox() { return *outbox_; }
+  // What RunService's gauge loop does for the service's own gauges.
+  void RefreshDomainGauges() {
+    for (const auto& refresh : parts_.on_gauge_refresh) refresh();
+  }
 
  private:
   explicit InProcessService(Options options);
