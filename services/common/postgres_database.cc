@@ -7,11 +7,13 @@
 #include <regex>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 
 namespace gridserve {
 namespace {
@@ -208,9 +210,12 @@ class PostgresDatabase final : public Database {
     PGconn* conn = Acquire();
     absl::Status status;
     std::vector<std::function<void()>> after_commit;
-    // Serialization failures and deadlocks between replicas are retried: the
-    // body is re-run from the start on a fresh snapshot.
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    // Serialization failures and deadlocks between replicas (or between
+    // concurrent calls on a hot row, e.g. risk's per-hour score counts) are
+    // retried: the body is re-run from the start on a fresh snapshot, after a
+    // short random pause that grows with each attempt so the contenders spread out.
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      if (attempt > 0) absl::SleepFor(RetryPause(attempt));
       PostgresTransaction txn(conn);
       status = txn.ExecuteScript("BEGIN ISOLATION LEVEL REPEATABLE READ");
       if (status.ok()) status = body(txn);
@@ -230,6 +235,13 @@ class PostgresDatabase final : public Database {
   }
 
   absl::string_view dialect() const override { return "postgresql"; }
+
+  static constexpr int kMaxAttempts = 8;
+  // Uniform in [0, 2^attempt) milliseconds: at most ~0.25 s over all attempts.
+  static absl::Duration RetryPause(int attempt) {
+    thread_local absl::BitGen gen;
+    return absl::Microseconds(absl::Uniform<int64_t>(gen, 0, int64_t{1000} << attempt));
+  }
 
  private:
   PGconn* Acquire() {
