@@ -17,7 +17,9 @@
 #include "services/common/rpc_util.h"
 #include "services/construction/grpc/construction_service.h"
 #include "services/construction/storage/construction_schema.h"
+#include "services/construction/construction_spec.h"
 #include "tests/construction/domain_fixture.h"
+#include "tests/support/in_process_service.h"
 
 namespace gridserve::construction::testing {
 namespace {
@@ -38,30 +40,19 @@ std::vector<std::string> Fields(const grpc::Status& status) {
 class AdapterTest : public ::testing::Test {
  protected:
   AdapterTest()
-      : config_(DefaultConfig()),
-        calendar_(*BusinessCalendar::FromConfig(config_.calendar())),
-        clock_(kFriday),
-        db_(*OpenDatabase("sqlite::memory:")),
-        registry_(std::make_shared<prometheus::Registry>()),
-        metrics_("construction", "test", config_, registry_),
-        breaches_("construction", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_)),
-        sla_(clock_, breaches_, &metrics_),
-        outbox_(*db_, clock_, OutboxOptions{}),
-        context_{config_, calendar_, clock_, *db_, metrics_, breaches_, sla_, outbox_, PeerTargets{}, nullptr} {
-    EXPECT_TRUE(ApplyMigrations(*db_, clock_, "platform", PlatformMigrations()).ok());
-    EXPECT_TRUE(ApplyMigrations(*db_, clock_, "construction", ConstructionMigrations()).ok());
-    auto parts = BuildConstruction(context_);
-    EXPECT_TRUE(parts.ok());
-    parts_ = *std::move(parts);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(parts_.service.get());
-    server_ = builder.BuildAndStart();
-    stub_ = v1::Construction::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+      : harness_(::gridserve::testing::InProcessService::StartOrDie(ConstructionSpec(), StartingFriday())),
+        clock_(harness_->clock()),
+        db_(&harness_->db()),
+        sla_(harness_->sla()),
+        outbox_(harness_->outbox()),
+        registry_(harness_->metrics().registry()),
+        stub_(v1::Construction::NewStub(harness_->channel())) {}
+
+  static ::gridserve::testing::InProcessService::Options StartingFriday() {
+    ::gridserve::testing::InProcessService::Options options;
+    options.start = kFriday;
+    return options;
   }
-  ~AdapterTest() override { server_->Shutdown(std::chrono::system_clock::now()); }
 
   template <typename Req, typename Resp>
   grpc::Status Call(grpc::Status (v1::Construction::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
@@ -149,18 +140,12 @@ class AdapterTest : public ::testing::Test {
 
   void Sweep() { ASSERT_TRUE(sla_.Sweep(*db_).ok()); }
 
-  v1::SuiteConfig config_;
-  BusinessCalendar calendar_;
-  FakeClock clock_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<::gridserve::testing::InProcessService> harness_;
+  FakeClock& clock_;
+  Database* db_;
+  SlaClock& sla_;
+  OutboxRelay& outbox_;
   std::shared_ptr<prometheus::Registry> registry_;
-  ServiceMetrics metrics_;
-  BreachRecorder breaches_;
-  SlaClock sla_;
-  OutboxRelay outbox_;
-  ServiceContext context_;
-  ServiceParts parts_;
-  std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Construction::Stub> stub_;
 };
 
@@ -525,7 +510,7 @@ TEST_F(AdapterTest, MetricsExistAtZeroWithBucketsAtEachLimit) {
     EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", rule}, {"department", "other"}}), 0) << rule;
   }
   Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
-  for (const auto& refresh : parts_.on_gauge_refresh) refresh();
+  harness_->RefreshDomainGauges();
   EXPECT_EQ(Metric("gridserve_construction_projects", {{"stage", "application"}, {"project_type", "residential"}}), 1);
 }
 

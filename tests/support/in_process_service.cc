@@ -1,5 +1,7 @@
 #include "tests/support/in_process_service.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include "services/common/config.h"
@@ -42,6 +44,15 @@ absl::StatusOr<std::unique_ptr<InProcessService>> InProcessService::Start(const 
   if (s->server_ == nullptr) return absl::InternalError("the in-process server did not start");
   s->channel_ = s->server_->InProcessChannel(grpc::ChannelArguments());
   return s;
+}
+
+std::unique_ptr<InProcessService> InProcessService::StartOrDie(const ServiceSpec& spec, Options options) {
+  auto service = Start(spec, std::move(options));
+  if (!service.ok()) {
+    std::fprintf(stderr, "cannot start %s in-process: %s\n", spec.name.c_str(), service.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(service);
 }
 
 InProcessService::~InProcessService() {

@@ -33,6 +33,9 @@ class InProcessService {
   };
 
   static absl::StatusOr<std::unique_ptr<InProcessService>> Start(const ServiceSpec& spec, Options options);
+  // Start, for fixtures built in a constructor: a failure is reported and the
+  // test binary stops (the tests cannot run without the service).
+  static std::unique_ptr<InProcessService> StartOrDie(const ServiceSpec& spec, Options options);
   ~InProcessService();
   InProcessService(const InProcessService&) = delete;
   InProcessService& operator=(const InProcessService&) = delete;
