@@ -2,7 +2,7 @@
 #define GRIDSERVE_TESTS_RISK_RISK_FIXTURE_H_
 
 // The risk service assembled over an in-memory database and a fake clock,
-// as the platform would assemble it (ServiceContext + BuildRisk).
+// as the platform would assemble it (tests/support/in_process_service).
 
 #include <map>
 #include <memory>
@@ -13,8 +13,10 @@
 #include "services/common/rpc_util.h"
 #include "services/common/service_context.h"
 #include "services/risk/grpc/risk_service.h"
+#include "services/risk/risk_spec.h"
 #include "services/risk/storage/risk_schema.h"
 #include "tests/common/test_db.h"
+#include "tests/support/in_process_service.h"
 
 namespace gridserve::risk::testing {
 
@@ -40,21 +42,20 @@ inline double MetricOf(prometheus::Registry& registry, const std::string& name,
 
 class RiskFixture : public ::testing::Test {
  protected:
-  explicit RiskFixture(v1::SuiteConfig config = DefaultConfig())
-      : config_(std::move(config)),
-        calendar_(*BusinessCalendar::FromConfig(config_.calendar())),
-        clock_(kStart),
-        db_(::gridserve::testing::OpenPlatformDb(clock_)),
-        metrics_("risk", "test", config_),
-        breaches_("risk", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_)),
-        sla_(clock_, breaches_, &metrics_),
-        outbox_(*db_, clock_, OutboxOptions{}),
-        context_{config_, calendar_, clock_, *db_, metrics_, breaches_, sla_, outbox_, PeerTargets{}, nullptr} {
-    EXPECT_TRUE(ApplyMigrations(*db_, clock_, "risk", RiskMigrations()).ok());
-    auto parts = BuildRisk(context_);
-    EXPECT_TRUE(parts.ok()) << parts.status();
-    parts_ = *std::move(parts);
-    service_ = static_cast<RiskService*>(parts_.service.get());
+  RiskFixture()
+      : harness_(::gridserve::testing::InProcessService::StartOrDie(RiskSpec(), StartingAt(kStart))),
+        config_(harness_->config()),
+        calendar_(harness_->calendar()),
+        clock_(harness_->clock()),
+        db_(&harness_->db()),
+        metrics_(harness_->metrics()),
+        sla_(harness_->sla()),
+        service_(static_cast<RiskService*>(harness_->service())) {}
+
+  static ::gridserve::testing::InProcessService::Options StartingAt(absl::Time start) {
+    ::gridserve::testing::InProcessService::Options options;
+    options.start = start;
+    return options;
   }
 
   RiskLedger& ledger() { return service_->ledger(); }
@@ -63,9 +64,7 @@ class RiskFixture : public ::testing::Test {
     return MetricOf(*metrics_.registry(), name, labels);
   }
 
-  void RefreshGauges() {
-    for (auto& refresh : parts_.on_gauge_refresh) refresh();
-  }
+  void RefreshGauges() { harness_->RefreshDomainGauges(); }
 
   static v1::Breach MakeBreach(const std::string& id, const std::string& department, absl::Time at,
                                const std::string& rule = "RP-1", const std::string& staff = "") {
@@ -98,17 +97,14 @@ class RiskFixture : public ::testing::Test {
     return r;
   }
 
-  v1::SuiteConfig config_;
-  BusinessCalendar calendar_;
-  FakeClock clock_;
-  std::unique_ptr<Database> db_;
-  ServiceMetrics metrics_;
-  BreachRecorder breaches_;
-  SlaClock sla_;
-  OutboxRelay outbox_;
-  ServiceContext context_;
-  ServiceParts parts_;
-  RiskService* service_ = nullptr;
+  std::unique_ptr<::gridserve::testing::InProcessService> harness_;
+  const v1::SuiteConfig& config_;
+  const BusinessCalendar& calendar_;
+  FakeClock& clock_;
+  Database* db_;
+  ServiceMetrics& metrics_;
+  SlaClock& sla_;
+  RiskService* service_;
 };
 
 }  // namespace gridserve::risk::testing

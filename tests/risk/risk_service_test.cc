@@ -28,15 +28,7 @@ std::vector<std::string> Fields(const grpc::Status& s) {
 
 class RiskServiceTest : public testing::RiskFixture {
  protected:
-  RiskServiceTest() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterService(parts_.service.get());
-    server_ = builder.BuildAndStart();
-    stub_ = v1::RiskMonitor::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials()));
-  }
-  ~RiskServiceTest() override { server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2)); }
+  RiskServiceTest() : stub_(v1::RiskMonitor::NewStub(harness_->channel())) {}
 
   template <typename Req, typename Resp>
   grpc::Status Call(grpc::Status (v1::RiskMonitor::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
@@ -62,8 +54,6 @@ class RiskServiceTest : public testing::RiskFixture {
     return resp.report();
   }
 
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::RiskMonitor::Stub> stub_;
 };
 

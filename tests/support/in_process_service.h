@@ -41,6 +41,10 @@ class InProcessService {
   InProcessService& operator=(const InProcessService&) = delete;
 
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
+  const v1::SuiteConfig& config() const { return config_; }
+  const BusinessCalendar& calendar() const { return *calendar_; }
+  // The service as built (for tests that reach past gRPC, e.g. risk's ledger).
+  grpc::Service* service() { return parts_.service.get(); }
   FakeClock& clock() { return clock_; }
   Database& db() { return *db_; }
   ServiceMetrics& metrics() { return *metrics_; }
