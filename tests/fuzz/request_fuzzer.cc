@@ -18,7 +18,7 @@
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/text_format.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -106,8 +106,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Suite& suite = TheSuite();
   const Rpc& rpc = suite.rpcs[data[0] % suite.rpcs.size()];
 
-  google::protobuf::DynamicMessageFactory factory;
-  std::unique_ptr<google::protobuf::Message> request(factory.GetPrototype(rpc.method->input_type())->New());
+  // The generated request class (every service library is linked in).
+  std::unique_ptr<google::protobuf::Message> request(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(rpc.method->input_type())->New());
   if (!request->ParseFromArray(data + 1, static_cast<int>(size - 1))) return 0;
 
   const grpc::Status status = CallUnary(rpc, request->SerializeAsString());
