@@ -14,26 +14,31 @@ AuditLog::AuditLog(Database& db, const Clock& clock, std::string service)
 
 absl::Status AuditLog::Record(v1::AuditRecord record) {
   if (!record.has_occurred_at()) *record.mutable_occurred_at() = ToProto(clock_.Now());
-  const std::string message = MaskPersonalData(record.message());
   absl::Status status;
-  // The sequence is MAX+1 in the inserting transaction; a concurrent insert
-  // of the same number fails on the primary key and is retried.
+  // A concurrent insert of the same sequence (another replica) fails on the
+  // primary key: retried on a fresh snapshot.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto rows = txn.Query("SELECT COALESCE(MAX(sequence), 0) FROM audit_records");
-      if (!rows.ok()) return rows.status();
-      const int64_t sequence = rows->empty() ? 1 : (*rows)[0].Int(0) + 1;
-      return txn
-          .Execute(
-              "INSERT INTO audit_records (sequence, service, caller, authenticated_by, method, occurred_at, peer,"
-              " code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              {sequence, service_, record.caller(), record.authenticated_by(), record.method(),
-               ToMicros(FromProto(record.occurred_at())), record.peer(), record.code(), message})
-          .status();
-    });
+    status = db_.InTransaction([&](Transaction& txn) { return RecordIn(txn, record); });
     if (status.code() != absl::StatusCode::kAlreadyExists) break;
   }
   return status;
+}
+
+absl::Status AuditLog::RecordIn(Transaction& txn, v1::AuditRecord record) const {
+  if (!record.has_occurred_at()) *record.mutable_occurred_at() = ToProto(clock_.Now());
+  // The sequence is MAX+1 in the inserting transaction: gap-free and in
+  // commit order.
+  auto rows = txn.Query("SELECT COALESCE(MAX(sequence), 0) FROM audit_records");
+  if (!rows.ok()) return rows.status();
+  const int64_t sequence = rows->empty() ? 1 : (*rows)[0].Int(0) + 1;
+  return txn
+      .Execute(
+          "INSERT INTO audit_records (sequence, service, caller, authenticated_by, method, occurred_at, peer,"
+          " code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {sequence, service_, record.caller(), record.authenticated_by(), record.method(),
+           ToMicros(FromProto(record.occurred_at())), record.peer(), record.code(),
+           MaskPersonalData(record.message())})
+      .status();
 }
 
 absl::StatusOr<v1::ListAuditRecordsResponse> AuditLog::List(const v1::ListAuditRecordsRequest& request) const {
@@ -111,6 +116,42 @@ absl::StatusOr<v1::ListAuditRecordsResponse> AuditLog::List(const v1::ListAuditR
   });
   if (!status.ok()) return status;
   return response;
+}
+
+namespace {
+thread_local CallAudit* current_call_audit = nullptr;
+}  // namespace
+
+CallAudit* CallAudit::For(const Database& db) {
+  CallAudit* audit = current_call_audit;
+  return audit != nullptr && audit->WritesTo(db) ? audit : nullptr;
+}
+
+CallAudit::Scope::Scope(CallAudit* audit) : previous_(current_call_audit) { current_call_audit = audit; }
+CallAudit::Scope::~Scope() { current_call_audit = previous_; }
+
+PendingCallAudit::PendingCallAudit(AuditLog& log, v1::AuditRecord record) : log_(log), record_(std::move(record)) {}
+
+bool PendingCallAudit::WritesTo(const Database& db) const {
+  return &log_.database() == &db && log_.RecordsInCallTransactions();
+}
+
+absl::Status PendingCallAudit::RecordInTransaction(Transaction& txn) {
+  v1::AuditRecord record = record_;
+  record.set_code("OK");
+  absl::Status status = log_.RecordIn(txn, std::move(record));
+  // Another connection took the sequence: the whole call is retried.
+  if (absl::IsAlreadyExists(status)) return absl::AbortedError("audit record conflict; retry the call");
+  if (status.ok()) txn.AfterCommit([this] { committed_ = true; });
+  return status;
+}
+
+absl::Status PendingCallAudit::Finish(const grpc::Status& outcome) {
+  if (committed_ && outcome.ok()) return absl::OkStatus();
+  v1::AuditRecord record = record_;
+  record.set_code(GrpcCodeName(outcome.error_code()));
+  record.set_message(outcome.error_message());
+  return log_.Record(std::move(record));
 }
 
 namespace {

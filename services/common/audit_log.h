@@ -1,6 +1,7 @@
 #ifndef GRIDSERVE_SERVICES_COMMON_AUDIT_LOG_H_
 #define GRIDSERVE_SERVICES_COMMON_AUDIT_LOG_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "gridserve/v1/audit.grpc.pb.h"
 #include "gridserve/v1/audit.pb.h"
+#include "services/common/call_audit.h"
 #include "services/common/clock.h"
 #include "services/common/database.h"
 
@@ -24,6 +26,15 @@ class AuditLog {
   // Appends one record; sequence, service and occurred_at (if unset) are
   // filled in. The message is masked (MaskPersonalData).
   absl::Status Record(v1::AuditRecord record);
+  // The same, inside the caller's transaction.
+  absl::Status RecordIn(Transaction& txn, v1::AuditRecord record) const;
+
+  // Whether a call's record may be appended in the call's own transaction.
+  // On SQLite (one writer) yes. On PostgreSQL no: the sequence is MAX+1, so
+  // every two concurrent calls of a service would conflict and one would redo
+  // its whole change; there the record is its own short transaction.
+  bool RecordsInCallTransactions() const { return db_.dialect() == "sqlite"; }
+  const Database& database() const { return db_; }
 
   // Newest first, filtered; INVALID_ARGUMENT for a bad page size or token.
   absl::StatusOr<v1::ListAuditRecordsResponse> List(const v1::ListAuditRecordsRequest& request) const;
@@ -34,6 +45,30 @@ class AuditLog {
   Database& db_;
   const Clock& clock_;
   const std::string service_;
+};
+
+// The audit of one state-changing call (the security interceptor makes one
+// per call): written in the call's transaction when RunOnce can
+// (RecordInTransaction), otherwise by Finish when the call ends.
+class PendingCallAudit final : public CallAudit {
+ public:
+  // `record`: caller, authenticated_by, peer and method; the outcome is added.
+  PendingCallAudit(AuditLog& log, v1::AuditRecord record);
+
+  absl::Status RecordInTransaction(Transaction& txn) override;
+
+  // The call ended with `outcome`: appends its record unless its transaction
+  // already did and the outcome is OK (a call that fails after its change
+  // committed gets a second record with the failure).
+  absl::Status Finish(const grpc::Status& outcome);
+
+ protected:
+  bool WritesTo(const Database& db) const override;
+
+ private:
+  AuditLog& log_;
+  const v1::AuditRecord record_;
+  std::atomic<bool> committed_{false};
 };
 
 // gridserve.v1.Audit, served by every binary (RunService).

@@ -17,31 +17,10 @@
 #include "services/common/log.h"
 #include "services/common/rpc_util.h"
 #include "services/common/service_wrapper.h"
+#include "services/common/status_util.h"
 
 namespace gridserve {
 namespace {
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
 
 // What the interceptor found out about a call, keyed by its server context.
 struct CallState {
@@ -50,6 +29,7 @@ struct CallState {
   std::string staff_id;
   std::string peer;
   grpc::Status decision;
+  std::shared_ptr<PendingCallAudit> audit;  // state-changing calls, when the trail is on
 };
 
 class CallRegistry {
@@ -121,20 +101,11 @@ class SecurityInterceptor final : public grpc::experimental::Interceptor {
         methods->ModifySendStatus(outcome);
         LogWarning("call_refused", {{"method", method_},
                                     {"caller", state->identity},
-                                    {"code", CodeName(outcome.error_code())},
+                                    {"code", GrpcCodeName(outcome.error_code())},
                                     {"peer", state->peer}});
       }
-      if (core_->audit && core_->audit_log != nullptr && IsStateChanging(method_)) {
-        v1::AuditRecord record;
-        if (state.has_value()) {
-          record.set_caller(state->identity);
-          record.set_authenticated_by(state->authenticated_by);
-          record.set_peer(state->peer);
-        }
-        record.set_method(method_);
-        record.set_code(CodeName(outcome.error_code()));
-        record.set_message(outcome.error_message());
-        if (auto s = core_->audit_log->Record(std::move(record)); !s.ok()) {
+      if (state.has_value() && state->audit != nullptr) {
+        if (auto s = state->audit->Finish(outcome); !s.ok()) {
           LogError("audit_write_failed", {{"method", method_}, {"error", std::string(s.message())}});
         }
       }
@@ -159,6 +130,14 @@ class SecurityInterceptor final : public grpc::experimental::Interceptor {
       }
     }
     state.staff_id = core_->policy.StaffIdOf(state.identity);
+    if (core_->audit && core_->audit_log != nullptr && IsStateChanging(method_)) {
+      v1::AuditRecord record;
+      record.set_caller(state.identity);
+      record.set_authenticated_by(state.authenticated_by);
+      record.set_peer(state.peer);
+      record.set_method(method_);
+      state.audit = std::make_shared<PendingCallAudit>(*core_->audit_log, std::move(record));
+    }
     if (core_->require_auth) {
       if (state.identity.empty()) {
         state.decision = grpc::Status(
@@ -199,18 +178,26 @@ class SecurityInterceptorFactory final : public grpc::experimental::ServerInterc
   const SecurityCore* core_;
 };
 
-// Runs the wrapped handler when the interceptor allowed the call; otherwise
-// hands it a failed request status, so the call ends without running the
-// service method (the interceptor then sends the decision's code).
+// Runs the wrapped handler when the interceptor allowed the call, with the
+// call's audit current on the thread (CallAudit: RunOnce writes it in the
+// call's transaction); otherwise hands it a failed request status, so the
+// call ends without running the service method (the interceptor then sends
+// the decision's code). Handlers answer before RunHandler returns (they run
+// on the executor's workers), so the scope covers their transactions.
 class GuardHandler final : public grpc::internal::MethodHandler {
  public:
-  explicit GuardHandler(grpc::internal::MethodHandler* inner) : inner_(inner) {}
+  GuardHandler(grpc::internal::MethodHandler* inner, bool require_auth) : inner_(inner), require_auth_(require_auth) {}
 
   void RunHandler(const HandlerParameter& param) override {
     auto state = CallRegistry::Get().Find(param.server_context);
-    grpc::Status decision = state.has_value() ? state->decision
-                                              : grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no caller identity");
+    grpc::Status decision;
+    if (state.has_value()) {
+      decision = state->decision;
+    } else if (require_auth_) {
+      decision = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no caller identity");
+    }
     if (decision.ok()) {
+      CallAudit::Scope audit(state.has_value() ? state->audit.get() : nullptr);
       inner_->RunHandler(param);
       return;
     }
@@ -224,6 +211,7 @@ class GuardHandler final : public grpc::internal::MethodHandler {
 
  private:
   grpc::internal::MethodHandler* inner_;  // owned by the inner service
+  const bool require_auth_;
 };
 
 }  // namespace
@@ -257,10 +245,11 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeSecur
   return std::make_unique<SecurityInterceptorFactory>(core);
 }
 
-std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name) {
+std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name,
+                                            bool require_auth) {
   return WrapService(inner, full_service_name,
-                     [](grpc::internal::MethodHandler* handler, const google::protobuf::MethodDescriptor&) {
-                       return new GuardHandler(handler);
+                     [require_auth](grpc::internal::MethodHandler* handler, const google::protobuf::MethodDescriptor&) {
+                       return new GuardHandler(handler, require_auth);
                      });
 }
 

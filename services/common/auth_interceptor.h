@@ -58,10 +58,13 @@ struct SecurityCore {
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeSecurityInterceptorFactory(
     const SecurityCore* core);
 
-// A service whose methods run only when the interceptor allowed the call;
-// `inner` (a CallbackService of `full_service_name`, e.g.
-// "gridserve.v1.Repair") must outlive it and is not registered itself.
-std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name);
+// A service whose methods run only when the interceptor allowed the call
+// (a call the interceptor did not see runs only if !require_auth), with the
+// call's audit current (CallAudit); `inner` (a CallbackService of
+// `full_service_name`, e.g. "gridserve.v1.Repair") must outlive it and is not
+// registered itself.
+std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name,
+                                            bool require_auth);
 
 }  // namespace gridserve
 

@@ -44,8 +44,10 @@ std::shared_ptr<grpc::ServerCredentials> SecurityLayer::server_credentials() con
 
 grpc::Service* SecurityLayer::Protect(grpc::Service* service, const std::string& full_service_name) {
   core_.services.insert(full_service_name);
-  if (!core_.require_auth) return service;
-  auto guarded = GuardService(service, full_service_name);
+  // Guarded when calls may be refused, or audited (the guard makes the
+  // call's audit current for its transaction).
+  if (!core_.require_auth && !core_.audit) return service;
+  auto guarded = GuardService(service, full_service_name, core_.require_auth);
   if (guarded == nullptr) return service;  // not a generated service: cannot happen for gridserve services
   guarded_.push_back(std::move(guarded));
   return guarded_.back().get();

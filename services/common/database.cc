@@ -35,8 +35,19 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url, c
   constexpr absl::string_view kSqlite = "sqlite://";
   if (absl::StartsWith(url, kSqlite)) {
     std::string path = url.substr(kSqlite.size());
+    SqliteOptions options;
+    if (const auto query = path.find('?'); query != std::string::npos) {
+      const std::string parameter = path.substr(query + 1);
+      path.resize(query);
+      if (parameter == "locking_mode=normal") {
+        options.exclusive = false;
+      } else if (parameter != "locking_mode=exclusive") {
+        return absl::InvalidArgumentError(absl::StrCat("--database: unknown sqlite:// URL parameter \"", parameter,
+                                                       "\"; expected locking_mode=exclusive or locking_mode=normal"));
+      }
+    }
     if (path.empty()) return absl::InvalidArgumentError("--database: sqlite:// URL without a path");
-    return OpenSqliteDatabase(path);
+    return OpenSqliteDatabase(path, options);
   }
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
     return OpenPostgresDatabase(url, schema.empty() ? "default" : schema);

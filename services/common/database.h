@@ -73,7 +73,9 @@ class Database {
 
 // Opens a database from a URL: sqlite:///abs/path.db, sqlite://relative.db,
 // sqlite::memory: (tests), or postgresql://user@host:port/db (tables in the
-// schema gridserve_<schema>; the password from PGPASSWORD or a file).
+// schema gridserve_<schema>; the password from PGPASSWORD or a file). A SQLite
+// file is held exclusively by its connection unless the URL ends in
+// ?locking_mode=normal (see SqliteOptions).
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& schema = "");
 
 }  // namespace gridserve

@@ -8,6 +8,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "services/common/call_audit.h"
 #include "services/common/clock.h"
 #include "services/common/database.h"
 #include "services/common/status_util.h"
@@ -29,6 +30,8 @@ std::string RequestFingerprint(const google::protobuf::Message& request);
 // Runs `body` once per request id: the change and its answer are committed
 // together; a retry (same scope, id and request) gets the stored answer and
 // changes nothing. A failed body stores nothing, so a corrected retry runs.
+// The call's audit record, when it can, is part of the same transaction
+// (CallAudit): answered calls and their records are committed together.
 template <typename Response>
 absl::StatusOr<Response> RunOnce(Database& db, const Clock& clock, absl::string_view scope,
                                  absl::string_view request_id, const google::protobuf::Message& request,
@@ -36,14 +39,15 @@ absl::StatusOr<Response> RunOnce(Database& db, const Clock& clock, absl::string_
   if (request_id.empty()) return InvalidField("request_id", "is required (a client-generated idempotency key)");
   if (request_id.size() > 128) return InvalidField("request_id", "must be at most 128 characters");
   const std::string fingerprint = RequestFingerprint(request);
+  CallAudit* audit = CallAudit::For(db);  // looked up here: the body may run on another thread
   Response response;
   absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
     auto stored = FindStoredResponse(txn, scope, request_id, fingerprint);
     if (!stored.ok()) return stored.status();
     if (stored->has_value()) {
       response.Clear();
-      return response.ParseFromString(**stored) ? absl::OkStatus()
-                                                : absl::DataLossError("stored response cannot be parsed");
+      if (!response.ParseFromString(**stored)) return absl::DataLossError("stored response cannot be parsed");
+      return audit != nullptr ? audit->RecordInTransaction(txn) : absl::OkStatus();
     }
     auto result = body(txn);
     if (!result.ok()) return result.status();
@@ -53,7 +57,8 @@ absl::StatusOr<Response> RunOnce(Database& db, const Clock& clock, absl::string_
     // Another replica answered the same request id concurrently: abort so the
     // backend retries on a fresh snapshot, where the stored answer is found.
     if (absl::IsAlreadyExists(stored_now)) return absl::AbortedError("concurrent request with the same request_id");
-    return stored_now;
+    if (!stored_now.ok() || audit == nullptr) return stored_now;
+    return audit->RecordInTransaction(txn);
   });
   if (!status.ok()) return status;
   return response;

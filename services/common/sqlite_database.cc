@@ -253,7 +253,11 @@ void SqliteDatabase::MarkDone(const std::vector<PendingTransaction*>& batch) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path, SqliteOptions options) {
+  // Once per process, before SQLite initialises: no global memory statistics
+  // (a global mutex and counters on every allocation; we never read them).
+  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)configured;
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -263,15 +267,29 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& 
     return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ", message));
   }
   auto db = std::make_unique<SqliteDatabase>(handle);
-  sqlite3_busy_timeout(handle, 5000);
+  sqlite3_busy_timeout(handle, options.busy_timeout_ms);
   // WAL: readers never block the writer; synchronous=FULL keeps every
-  // acknowledged commit on disk across a power cut.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  // acknowledged commit on disk across a power cut. The locking mode must be
+  // set before WAL is entered (the WAL index then lives in this process's
+  // memory, not in a shared -shm file). temp_store=MEMORY keeps the savepoint
+  // journal of a group commit in memory: it grows with the batch, and spilled
+  // to a temporary file it was most of the write calls (pwrite) of a batch.
+  const char* locking = options.exclusive ? "PRAGMA locking_mode=EXCLUSIVE" : "PRAGMA locking_mode=NORMAL";
+  // In exclusive mode, BEGIN IMMEDIATE takes the file now: one that another
+  // connection holds is an error at start-up (after the busy timeout), not on
+  // the first request.
+  const char* take_lock = options.exclusive ? "BEGIN IMMEDIATE; COMMIT" : "SELECT 1";
+  for (const char* sql : {locking, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY", take_lock}) {
     char* error = nullptr;
-    if (sqlite3_exec(handle, pragma, nullptr, nullptr, &error) != SQLITE_OK) {
+    if (sqlite3_exec(handle, sql, nullptr, nullptr, &error) != SQLITE_OK) {
       std::string message = error ? error : "unknown";
       sqlite3_free(error);
-      return absl::UnavailableError(absl::StrCat(pragma, " failed on ", path, ": ", message));
+      if ((sqlite3_extended_errcode(handle) & 0xff) == SQLITE_BUSY) {
+        return absl::UnavailableError(absl::StrCat(
+            "SQLite database ", path, " is in use by another process (", message,
+            "); one process owns a SQLite file: stop the other one, or use PostgreSQL for several replicas"));
+      }
+      return absl::UnavailableError(absl::StrCat(sql, " failed on ", path, ": ", message));
     }
   }
   return db;

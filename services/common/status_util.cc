@@ -98,4 +98,10 @@ absl::Status Validator::status() const {
   return violations_.empty() ? absl::OkStatus() : InvalidFields(violations_);
 }
 
+std::string GrpcCodeName(grpc::StatusCode code) {
+  // gRPC's codes are absl's, number for number.
+  const std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? "UNKNOWN" : name;
+}
+
 }  // namespace gridserve

@@ -36,6 +36,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // The reverse, for peers' answers (outbox deliveries, lookups).
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// The canonical name of a code ("OK", "INVALID_ARGUMENT", ...), as the audit
+// trail and the logs spell it.
+std::string GrpcCodeName(grpc::StatusCode code);
+
 // Collects validation failures so a request gets all of them at once.
 class Validator {
  public:

@@ -122,7 +122,7 @@ TEST(OutboxTest, PendingMessagesSurviveARestart) {
 
 TEST(OutboxTest, TwoRelaysOnOneDatabaseDeliverEachMessageOnce) {
   FakeClock clock(kStart);
-  const std::string url = "sqlite://" + TempDbPath("outbox_two_relays");
+  const std::string url = "sqlite://" + TempDbPath("outbox_two_relays") + "?locking_mode=normal";  // two replicas
   auto db_a = OpenPlatformDb(clock, url);
   auto db_b = OpenPlatformDb(clock, url);
   FlakyPeer peer;

@@ -144,7 +144,7 @@ TEST_F(SlaClockTest, SweepCostFollowsWhatIsDue) {
 }
 
 TEST_F(SlaClockTest, TwoReplicasOnOneDatabaseRecordEachExpiryOnce) {
-  const std::string url = "sqlite://" + TempDbPath("sla_two_replicas");
+  const std::string url = "sqlite://" + TempDbPath("sla_two_replicas") + "?locking_mode=normal";  // two replicas
   auto db_a = OpenPlatformDb(clock_, url);
   auto db_b = OpenPlatformDb(clock_, url);
   BreachRecorder breaches_b("contact-center", clock_, &metrics_, BreachRecorder::OutboxToRisk(clock_));

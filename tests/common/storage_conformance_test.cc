@@ -30,7 +30,7 @@ class StorageConformanceTest : public ::testing::TestWithParam<std::string> {
       url_ = url;
       schema_ = NewId("t");  // a private schema per test
     } else {
-      url_ = "sqlite://" + testing::TempDbPath(NewId("conformance"));
+      url_ = "sqlite://" + testing::TempDbPath(NewId("conformance")) + "?locking_mode=normal";  // Open() = a second replica
     }
     db_ = Open();
     ASSERT_TRUE(ApplyMigrations(*db_, clock_, "platform", PlatformMigrations()).ok());

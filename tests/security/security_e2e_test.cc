@@ -266,6 +266,33 @@ TEST_F(SecurityE2eTest, NobodyDecidesARedLineReportTheyFiledOrThatIsAboutThem) {
   const v1::RedLineReport about_auditor2 = report("sod-2", "S-200");
   EXPECT_EQ(confirm(*auditor2, about_auditor2.report_id(), "S-200").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // A retry of the first report (same request id): answered from the stored
+  // response, and audited as a call of its own.
+  EXPECT_EQ(report("sod-1", "S-500").report_id(), filed.report_id());
+
+  // The audit trail has exactly one record per call, with its outcome: the
+  // successful ones were written in the call's own transaction, the refused
+  // ones when the call ended.
+  auto audit = v1::Audit::NewStub(Channel("auditor-1"));
+  grpc::ClientContext context;
+  v1::ListAuditRecordsResponse listed;
+  ASSERT_TRUE(audit->ListAuditRecords(&context, {}, &listed).ok());
+  std::vector<std::string> trail;  // oldest first
+  for (int i = listed.records_size() - 1; i >= 0; --i) {
+    const auto& record = listed.records(i);
+    const std::string method = record.method().substr(record.method().rfind('/') + 1);
+    trail.push_back(absl::StrCat(record.caller(), " ", method, " ", record.code()));
+  }
+  EXPECT_EQ(trail, (std::vector<std::string>{
+                       "auditor-1 ReportRedLine OK",
+                       "auditor-1 ConfirmRedLine PERMISSION_DENIED",
+                       "auditor-2 ConfirmRedLine PERMISSION_DENIED",
+                       "auditor-2 StartInvestigation OK",
+                       "auditor-2 ConfirmRedLine OK",
+                       "auditor-1 ReportRedLine OK",
+                       "auditor-2 ConfirmRedLine PERMISSION_DENIED",
+                       "auditor-1 ReportRedLine OK",
+                   }));
 }
 
 }  // namespace
