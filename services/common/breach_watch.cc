@@ -12,16 +12,9 @@ grpc::ServerWriteReactor<v1::BreachEvent>* WatchBreachEvents(Database& db, Breac
   if (after_sequence < 0) {
     return new RefusedStream<v1::BreachEvent>(InvalidField("after_sequence", "must not be negative"));
   }
-  auto fetch = [&db, &breaches, rule](int64_t after, int limit) -> absl::StatusOr<std::vector<v1::BreachEvent>> {
-    std::vector<v1::BreachEvent> events;
-    absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto listed = breaches.ListEvents(txn, after, rule, limit);
-      if (!listed.ok()) return listed.status();
-      events = *std::move(listed);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return events;
+  auto fetch = [&db, &breaches, rule](int64_t after, int limit) {
+    return InTransactionResult<std::vector<v1::BreachEvent>>(
+        db, [&](Transaction& txn) { return breaches.ListEvents(txn, after, rule, limit); });
   };
   return new WatchStream<v1::BreachEvent>(
       after_sequence, fetch, [](const v1::BreachEvent& e) { return e.sequence(); }, breaches.notifier());

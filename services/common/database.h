@@ -71,6 +71,21 @@ class Database {
   virtual absl::string_view dialect() const = 0;
 };
 
+// Runs `body` in a transaction and returns what it produced (reads that
+// build a value): an error from `body` rolls back and is returned.
+template <typename T>
+absl::StatusOr<T> InTransactionResult(Database& db, absl::FunctionRef<absl::StatusOr<T>(Transaction&)> body) {
+  T result;
+  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto produced = body(txn);
+    if (!produced.ok()) return produced.status();
+    result = *std::move(produced);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
 // Opens a database from a URL: sqlite:///abs/path.db, sqlite://relative.db,
 // sqlite::memory: (tests), or postgresql://user@host:port/db (tables in the
 // schema gridserve_<schema>; the password from PGPASSWORD or a file). A SQLite

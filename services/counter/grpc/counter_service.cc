@@ -8,23 +8,6 @@
 #include "services/common/watch_stream.h"
 
 namespace gridserve::counter {
-namespace {
-
-// A read: one transaction (some reads bring CT-7 clocks up to date), no request id.
-template <typename Response>
-absl::StatusOr<Response> Read(Database& db, absl::FunctionRef<absl::StatusOr<Response>(Transaction&)> body) {
-  Response response;
-  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
-    auto result = body(txn);
-    if (!result.ok()) return result.status();
-    response = *std::move(result);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return response;
-}
-
-}  // namespace
 
 CounterService::CounterService(ServiceContext& context)
     : context_(context),
@@ -47,10 +30,11 @@ void CounterService::RunBackgroundPass() {
                                                  return workflow_.Method(txn, *req);                            \
                                                }));                                                             \
   }
+// A read: one transaction (some reads bring CT-7 clocks up to date), no request id.
 #define GRIDSERVE_COUNTER_READ(Method)                                                                          \
   grpc::ServerUnaryReactor* CounterService::Method(grpc::CallbackServerContext* ctx, const v1::Method##Request* req, \
                                                    v1::Method##Response* resp) {                                \
-    return Reply(ctx, resp, Read<v1::Method##Response>(context_.db, [&](Transaction& txn) {                     \
+    return Reply(ctx, resp, InTransactionResult<v1::Method##Response>(context_.db, [&](Transaction& txn) {      \
                    return workflow_.Method(txn, *req);                                                          \
                  }));                                                                                           \
   }

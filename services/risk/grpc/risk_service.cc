@@ -1,6 +1,7 @@
 #include "services/risk/grpc/risk_service.h"
 
 #include "services/common/auth_interceptor.h"
+#include "services/common/call_audit.h"
 #include "services/common/catalogue.h"
 #include "services/common/config.h"
 #include "services/common/idempotency.h"
@@ -54,6 +55,7 @@ absl::StatusOr<v1::ReportBreachResponse> RiskService::DoReportBreach(const v1::R
   v1::BreachRef key;
   key.set_breach_id(request.breach().breach_id());
   const std::string fingerprint = RequestFingerprint(key);
+  CallAudit* audit = CallAudit::For(context_.db);  // the call's audit record joins its transaction, as in RunOnce
   v1::ReportBreachResponse response;
   absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
     auto stored = FindStoredResponse(txn, kReportBreach, request.request_id(), fingerprint);
@@ -63,8 +65,11 @@ absl::StatusOr<v1::ReportBreachResponse> RiskService::DoReportBreach(const v1::R
     response.Clear();
     *response.mutable_entry() = ingested->entry;
     response.set_duplicate(ingested->duplicate);
-    if (stored->has_value()) return absl::OkStatus();
-    return StoreResponse(txn, now, kReportBreach, request.request_id(), fingerprint, response.SerializeAsString());
+    if (!stored->has_value()) {
+      auto s = StoreResponse(txn, now, kReportBreach, request.request_id(), fingerprint, response.SerializeAsString());
+      if (!s.ok()) return s;
+    }
+    return audit != nullptr ? audit->RecordInTransaction(txn) : absl::OkStatus();
   });
   if (!status.ok()) return status;
   if (!response.duplicate()) {
@@ -216,16 +221,9 @@ grpc::ServerWriteReactor<v1::LedgerEntry>* RiskService::WatchLedger(grpc::Callba
     return new RefusedStream<v1::LedgerEntry>(InvalidField("after_sequence", "must not be negative"));
   }
   auto fetch = [this, service = request->service(), rule = request->rule(), kind = request->kind()](
-                   int64_t after, int limit) -> absl::StatusOr<std::vector<v1::LedgerEntry>> {
-    std::vector<v1::LedgerEntry> out;
-    absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto entries = EntriesAfter(txn, after, service, rule, kind, limit);
-      if (!entries.ok()) return entries.status();
-      out = *std::move(entries);
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-    return out;
+                   int64_t after, int limit) {
+    return InTransactionResult<std::vector<v1::LedgerEntry>>(
+        context_.db, [&](Transaction& txn) { return EntriesAfter(txn, after, service, rule, kind, limit); });
   };
   return new WatchStream<v1::LedgerEntry>(
       request->after_sequence(), fetch, [](const v1::LedgerEntry& e) { return e.sequence(); },
@@ -238,16 +236,9 @@ grpc::ServerWriteReactor<v1::Warning>* RiskService::WatchWarnings(grpc::Callback
     return new RefusedStream<v1::Warning>(InvalidField("after_sequence", "must not be negative"));
   }
   auto fetch = [this, department = request->department(), scope = request->scope()](
-                   int64_t after, int limit) -> absl::StatusOr<std::vector<v1::Warning>> {
-    std::vector<v1::Warning> out;
-    absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-      auto warnings = WarningsAfter(txn, after, department, scope, limit);
-      if (!warnings.ok()) return warnings.status();
-      out = *std::move(warnings);
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-    return out;
+                   int64_t after, int limit) {
+    return InTransactionResult<std::vector<v1::Warning>>(
+        context_.db, [&](Transaction& txn) { return WarningsAfter(txn, after, department, scope, limit); });
   };
   return new WatchStream<v1::Warning>(
       request->after_sequence(), fetch, [](const v1::Warning& w) { return w.sequence(); },
