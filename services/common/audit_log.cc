@@ -137,6 +137,7 @@ bool PendingCallAudit::WritesTo(const Database& db) const {
 }
 
 absl::Status PendingCallAudit::RecordInTransaction(Transaction& txn) {
+  if (committed_) return absl::OkStatus();  // a second transaction of the same call: one record per call
   v1::AuditRecord record = record_;
   record.set_code("OK");
   absl::Status status = log_.RecordIn(txn, std::move(record));

@@ -141,6 +141,18 @@ TEST_F(CallAuditTest, ACallThatFailsAfterItsChangeCommittedGetsASecondRecord) {
   EXPECT_EQ(Codes(), (std::vector<std::string>{"OK", "INTERNAL"}));
 }
 
+TEST_F(CallAuditTest, ACallThatCommitsTwoTransactionsHasOneRecord) {
+  PendingCallAudit audit = NewCallAudit();
+  {
+    CallAudit::Scope scope(&audit);
+    ASSERT_TRUE(RecordCall(*db_, "r-1").ok());
+    ASSERT_TRUE(RecordCall(*db_, "r-2").ok());
+  }
+  EXPECT_TRUE(audit.Finish(grpc::Status::OK).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM calls"), 2);
+  EXPECT_EQ(Codes(), std::vector<std::string>{"OK"});
+}
+
 TEST_F(CallAuditTest, ARetryIsAnsweredFromTheStoredResponseAndAuditedAsACallOfItsOwn) {
   for (int call = 0; call < 2; ++call) {
     PendingCallAudit audit = NewCallAudit();
