@@ -1,4 +1,7 @@
-// Google Benchmark micro-benchmarks of the hot platform paths:
+// Google Benchmark micro-benchmarks of the hot paths:
+//   * breach evaluation: the checks run on every recorded hotline call
+//     (CC-1/CC-4/CC-8) and the early-warning score recomputed on every
+//     ledger write (risk),
 //   * business-calendar arithmetic (every working-day deadline),
 //   * the SLA expiry sweep with many open clocks of which few are due — its
 //     cost must follow what is due, not what is stored.
@@ -8,6 +11,8 @@
 #include "services/common/config.h"
 #include "services/common/migrations.h"
 #include "services/common/sla_clock.h"
+#include "services/contact_center/domain/call_rules.h"
+#include "services/risk/domain/risk_score.h"
 
 namespace gridserve {
 namespace {
@@ -25,6 +30,40 @@ void BM_AddWorkingDays(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AddWorkingDays)->Arg(2)->Arg(5)->Arg(32);
+
+// CC-1/CC-4/CC-8 on a recorded call: one answered late without an apology,
+// inside an outage, the agent hanging up first — every check finds something.
+void BM_CheckCall(benchmark::State& state) {
+  const v1::ContactCenterConfig config = DefaultConfig().contact_center();
+  v1::Call call;
+  call.set_outcome(v1::CALL_OUTCOME_ANSWERED);
+  call.set_rings(5);
+  call.set_hang_up_party(v1::HANG_UP_PARTY_AGENT);
+  call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  for (auto _ : state) {
+    auto findings = contact_center::CheckCall(call, config);
+    benchmark::DoNotOptimize(findings);
+    benchmark::DoNotOptimize(contact_center::JudgeAnswerSla(call, config));
+  }
+}
+BENCHMARK(BM_CheckCall);
+
+// The early-warning score of one department from range(0) pre-counted inputs
+// (kind × clause × state), as each ledger write recomputes it.
+void BM_RiskScore(benchmark::State& state) {
+  const v1::RiskConfig config = DefaultConfig().risk();
+  std::vector<risk::ScoreInput> inputs;
+  for (int i = 0; i < state.range(0); ++i) {
+    risk::ScoreInput input;
+    input.kind = i % 3 == 0 ? v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT : v1::LEDGER_ENTRY_KIND_BREACH;
+    input.rule = i % 3 == 0 ? "RK-" + std::to_string(1 + i % 11) : "RP-" + std::to_string(1 + i % 9);
+    input.state = i % 2 == 0 ? v1::RED_LINE_STATE_CONFIRMED : v1::RED_LINE_STATE_REPORTED;
+    input.count = 1 + i % 4;
+    inputs.push_back(input);
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(risk::Score(inputs, config));
+}
+BENCHMARK(BM_RiskScore)->Arg(10)->Arg(100);
 
 // range(0) clocks stored and open, 10 of them due. One sweep records the 10.
 void BM_SlaSweep(benchmark::State& state) {
