@@ -14,8 +14,7 @@ namespace gridserve {
 namespace {
 
 using google::protobuf::StringValue;
-
-const absl::Time kStart = absl::FromUnixSeconds(1795770000);
+using testing::kStart;
 
 class CallAuditTest : public ::testing::Test {
  protected:
@@ -49,16 +48,7 @@ class CallAuditTest : public ::testing::Test {
                                 });
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
-                     auto rows = txn.Query(sql);
-                     if (!rows.ok()) return rows.status();
-                     n = (*rows)[0].Int(0);
-                     return absl::OkStatus();
-                   }).ok());
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return testing::CountRows(*db_, sql); }
   std::vector<std::string> Codes() {
     std::vector<std::string> codes;
     auto listed = log_.List({});

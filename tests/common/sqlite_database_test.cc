@@ -15,16 +15,7 @@ absl::Status Insert(Database& db, const std::string& key) {
   });
 }
 
-int64_t Count(Database& db) {
-  int64_t n = -1;
-  EXPECT_TRUE(db.InTransaction([&](Transaction& txn) -> absl::Status {
-                  auto rows = txn.Query("SELECT COUNT(*) FROM kv");
-                  if (!rows.ok()) return rows.status();
-                  n = (*rows)[0].Int(0);
-                  return absl::OkStatus();
-                }).ok());
-  return n;
-}
+int64_t Count(Database& db) { return testing::CountRows(db, "SELECT COUNT(*) FROM kv"); }
 
 TEST(SqliteDatabaseTest, AFileIsOwnedByOneConnectionAndASecondIsRefusedAtOpen) {
   const std::string path = testing::TempDbPath("sqlite_exclusive");
