@@ -16,6 +16,9 @@ struct Migration {
   int version;
   std::string name;
   std::string sql;
+  // When set, `sql` runs only on this dialect; elsewhere the step is recorded
+  // as applied and does nothing (e.g. kept_counts.h's triggers, SQLite only).
+  std::string only_dialect = "";
 };
 
 // Applies, in order and each in its own transaction, the migrations of

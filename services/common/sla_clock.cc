@@ -1,5 +1,6 @@
 #include "services/common/sla_clock.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -174,20 +175,35 @@ absl::StatusOr<int> SlaClock::Sweep(Database& db, int batch_size) {
   }
 }
 
+const KeptCount& SlaClock::OpenClocks() {
+  static const auto* kCount = new KeptCount{"sla_open", "sla_timers", "CASE WHEN NEW.state = 'open' THEN NEW.sla END"};
+  return *kCount;
+}
+
 absl::Status SlaClock::RefreshGauges(Database& db, const std::string& service,
                                      const std::map<std::string, absl::Duration>& due_soon_windows) {
-  std::map<std::string, std::pair<double, double>> figures;
+  std::map<std::string, std::pair<double, double>> figures;  // sla -> (open, due soon)
   const absl::Time now = clock_.Now();
+  absl::Duration widest = absl::ZeroDuration();
+  for (const auto& [sla, window] : due_soon_windows) widest = std::max(widest, window);
   absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+    auto open = ReadKeptCount(txn, db.dialect(), OpenClocks());
+    if (!open.ok()) return open.status();
+    // Due soon: only the clocks within the widest window, through the due-time
+    // index — the cost follows what is about to fall due, not what is open.
+    auto due = txn.Query("SELECT sla, due_at FROM sla_timers WHERE state = 'open' AND due_at <= ?",
+                         {ToMicros(now + widest)});
+    if (!due.ok()) return due.status();
     for (const v1::SlaDefinition* sla : SlasOfService(service)) {
-      auto window = due_soon_windows.find(sla->name());
+      auto n = open->find(sla->name());
+      figures[sla->name()].first = n == open->end() ? 0 : static_cast<double>(n->second);
+    }
+    for (const Row& row : *due) {
+      auto figure = figures.find(row.Text(0));
+      if (figure == figures.end()) continue;  // another service's SLA
+      auto window = due_soon_windows.find(row.Text(0));
       const absl::Duration soon = window != due_soon_windows.end() ? window->second : absl::ZeroDuration();
-      auto rows = txn.Query(
-          "SELECT COUNT(*), SUM(CASE WHEN due_at <= ? THEN 1 ELSE 0 END) FROM sla_timers"
-          " WHERE state = 'open' AND sla = ?",
-          {ToMicros(now + soon), sla->name()});
-      if (!rows.ok()) return rows.status();
-      figures[sla->name()] = {static_cast<double>((*rows)[0].Int(0)), static_cast<double>((*rows)[0].Int(1))};
+      if (FromMicros(row.Int(1)) <= now + soon) figure->second.second += 1;
     }
     return absl::OkStatus();
   });

@@ -11,6 +11,7 @@
 #include "services/common/breach_recorder.h"
 #include "services/common/clock.h"
 #include "services/common/database.h"
+#include "services/common/kept_counts.h"
 #include "services/common/service_metrics.h"
 
 namespace gridserve {
@@ -72,9 +73,14 @@ class SlaClock {
   // Records every clock whose due time is before now; returns how many.
   absl::StatusOr<int> Sweep(Database& db, int batch_size = 500);
 
-  // Refreshes gridserve_sla_open / _due_soon for the service's SLAs.
+  // Refreshes gridserve_sla_open / _due_soon for the service's SLAs: reads the
+  // kept count of open clocks and the clocks due within the widest window, so
+  // its cost does not grow with how many clocks are open.
   absl::Status RefreshGauges(Database& db, const std::string& service,
                              const std::map<std::string, absl::Duration>& due_soon_windows);
+
+  // Open clocks by SLA (kept on SQLite; PlatformMigrations keeps it).
+  static const KeptCount& OpenClocks();
 
   // The breach an expired clock produces: the SLA's clause, at the due time.
   static v1::Breach ExpiryBreach(const SlaTimer& timer);

@@ -166,9 +166,42 @@ TEST_F(SlaClockTest, TwoReplicasOnOneDatabaseRecordEachExpiryOnce) {
 TEST_F(SlaClockTest, GaugesCountOpenAndDueSoon) {
   StartComplaint("soon", absl::Hours(2));
   StartComplaint("later", absl::Hours(100));
-  ASSERT_TRUE(sla_.RefreshGauges(*db_, "contact-center", {{"complaint_reply", absl::Hours(24)}}).ok());
+  StartComplaint("met", absl::Hours(3));
+  StartComplaint("cancelled", absl::Hours(3));
+  StartComplaint("expired", absl::Minutes(1));
+  // A clock of another SLA (its own, narrower window) and one of another service.
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   if (auto s = sla_.Start(txn, SlaTimer{"fault_dispatch", "fault/F-1", "customer-service", "",
+                                                         clock_.Now(), clock_.Now() + absl::Minutes(10)});
+                       !s.ok()) {
+                     return s;
+                   }
+                   return sla_.Start(txn, SlaTimer{"repair_arrival", "order/W-1", "repair", "", clock_.Now(),
+                                                   clock_.Now() + absl::Minutes(10)});
+                 }).ok());
+  ASSERT_EQ(*Stop("met", clock_.Now()), SlaOutcome::kMet);
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   return sla_.Cancel(txn, "complaint_reply", "case/cancelled", clock_.Now()).status();
+                 }).ok());
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_EQ(*sla_.Sweep(*db_), 1);
+
+  const std::map<std::string, absl::Duration> windows = {{"complaint_reply", absl::Hours(24)},
+                                                         {"fault_dispatch", absl::Minutes(2)}};
+  ASSERT_TRUE(sla_.RefreshGauges(*db_, "contact-center", windows).ok());
   EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "complaint_reply"}}), 2);
   EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "fault_dispatch"}}), 1);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "fault_dispatch"}}), 0);  // 8 min left
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "repair_arrival"}}), -1);    // not ours
+
+  clock_.Advance(absl::Minutes(7));  // fault_dispatch now within its 2-minute window
+  ASSERT_TRUE(sla_.RefreshGauges(*db_, "contact-center", windows).ok());
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "fault_dispatch"}}), 1);
+  // The open count is read, not counted: it agrees with the table.
+  EXPECT_EQ(CountRows(*db_, "SELECT value FROM kept_counts WHERE count_name = 'sla_open' AND"
+                            " count_key = 'complaint_reply'"),
+            CountRows(*db_, "SELECT COUNT(*) FROM sla_timers WHERE sla = 'complaint_reply' AND state = 'open'"));
 }
 
 TEST_F(SlaClockTest, StartingTheSameClockTwiceIsRefusedAndStoppingAnUnknownOneIsNotFound) {

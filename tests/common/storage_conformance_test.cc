@@ -3,6 +3,7 @@
 // through tests/postgres/with-postgres.sh).
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -10,6 +11,7 @@
 #include "services/common/breach_recorder.h"
 #include "services/common/config.h"
 #include "services/common/idempotency.h"
+#include "services/common/kept_counts.h"
 #include "services/common/migrations.h"
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
@@ -110,6 +112,55 @@ TEST_P(StorageConformanceTest, MigrationsApplyOnce) {
   ASSERT_TRUE(ApplyMigrations(*other, clock_, "platform", PlatformMigrations()).ok());
   EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM schema_migrations WHERE component = 'platform'"),
             static_cast<int64_t>(PlatformMigrations().size()));
+}
+
+// A kept count reads what counting the table would (SQLite keeps it with
+// triggers, PostgreSQL counts): rows stored before it was kept, inserts,
+// changes of key, into and out of "not counted", changes of other columns,
+// deletes, and a rolled-back change.
+TEST_P(StorageConformanceTest, KeptCountsAgreeWithCountingTheTable) {
+  const KeptCount count{"items_live_by_kind", "items", "CASE WHEN NEW.state <> 'closed' THEN NEW.kind || '/' || NEW.n END"};
+  auto run = [&](const std::string& sql) {
+    ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) { return txn.Execute(sql).status(); }).ok()) << sql;
+  };
+  auto read = [&] {
+    std::map<std::string, int64_t> counts;
+    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                     auto read = ReadKeptCount(txn, db_->dialect(), count);
+                     if (!read.ok()) return read.status();
+                     for (const auto& [key, n] : *read) {
+                       if (n != 0) counts[key] = n;
+                     }
+                     return absl::OkStatus();
+                   }).ok());
+    return counts;
+  };
+  using Counts = std::map<std::string, int64_t>;
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return txn.ExecuteScript("CREATE TABLE items (id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+                                            " n INTEGER NOT NULL, state TEXT NOT NULL, note TEXT)");
+                 }).ok());
+  run("INSERT INTO items (id, kind, n, state) VALUES ('a', 'x', 1, 'open'), ('b', 'x', 1, 'open'),"
+      " ('c', 'y', 2, 'closed')");
+  ASSERT_TRUE(ApplyMigrations(*db_, clock_, "items", {KeptCountMigration(1, count)}).ok());
+  EXPECT_EQ(read(), (Counts{{"x/1", 2}}));
+
+  run("INSERT INTO items (id, kind, n, state) VALUES ('d', 'y', 2, 'open')");
+  run("UPDATE items SET n = 3 WHERE id = 'b'");             // another key
+  run("UPDATE items SET state = 'closed' WHERE id = 'a'");  // no longer counted
+  run("UPDATE items SET state = 'open' WHERE id = 'c'");    // counted again
+  run("UPDATE items SET note = 'seen' WHERE id = 'd'");     // not the key
+  EXPECT_EQ(read(), (Counts{{"x/3", 1}, {"y/2", 2}}));
+  run("DELETE FROM items WHERE id = 'd'");
+  run("DELETE FROM items WHERE id = 'a'");  // was not counted
+  EXPECT_TRUE(absl::IsFailedPrecondition(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+    if (auto s = txn.Execute("INSERT INTO items (id, kind, n, state) VALUES ('e', 'z', 1, 'open')"); !s.ok()) {
+      return s.status();
+    }
+    return absl::FailedPreconditionError("rolled back");
+  })));
+  EXPECT_EQ(read(), (Counts{{"x/3", 1}, {"y/2", 1}}));
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM items WHERE state <> 'closed'"), 2);
 }
 
 // Two replicas racing on one database: every outbox message delivered once,

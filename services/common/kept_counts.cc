@@ -1,0 +1,54 @@
+#include "services/common/kept_counts.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/substitute.h"
+
+namespace gridserve {
+namespace {
+
+// The key of the row called `row` (NEW, OLD, or an alias in a query), as text.
+std::string KeyOf(const KeptCount& count, absl::string_view row) {
+  return absl::StrCat("CAST((", absl::StrReplaceAll(count.key, {{"NEW.", absl::StrCat(row, ".")}}), ") AS TEXT)");
+}
+
+}  // namespace
+
+Migration KeptCountMigration(int version, const KeptCount& count) {
+  // $0 name, $1 table, $2 key of NEW, $3 key of OLD, $4 key of a stored row r.
+  const std::string sql = absl::Substitute(
+      "CREATE TABLE IF NOT EXISTS kept_counts ("
+      " count_name TEXT NOT NULL, count_key TEXT NOT NULL, value INTEGER NOT NULL,"
+      " PRIMARY KEY (count_name, count_key));"
+      "CREATE TRIGGER kept_$0_insert AFTER INSERT ON $1 WHEN $2 IS NOT NULL BEGIN"
+      " INSERT INTO kept_counts (count_name, count_key, value) VALUES ('$0', $2, 1)"
+      " ON CONFLICT (count_name, count_key) DO UPDATE SET value = value + 1;"
+      " END;"
+      "CREATE TRIGGER kept_$0_update AFTER UPDATE ON $1 WHEN $3 IS NOT $2 BEGIN"
+      " UPDATE kept_counts SET value = value - 1 WHERE count_name = '$0' AND count_key = $3;"
+      " INSERT INTO kept_counts (count_name, count_key, value) SELECT '$0', $2, 1 WHERE $2 IS NOT NULL"
+      " ON CONFLICT (count_name, count_key) DO UPDATE SET value = value + 1;"
+      " END;"
+      "CREATE TRIGGER kept_$0_delete AFTER DELETE ON $1 WHEN $3 IS NOT NULL BEGIN"
+      " UPDATE kept_counts SET value = value - 1 WHERE count_name = '$0' AND count_key = $3;"
+      " END;"
+      "INSERT INTO kept_counts (count_name, count_key, value)"
+      " SELECT '$0', k, COUNT(*) FROM (SELECT $4 AS k FROM $1 AS r) AS keys WHERE k IS NOT NULL GROUP BY k;",
+      count.name, count.table, KeyOf(count, "NEW"), KeyOf(count, "OLD"), KeyOf(count, "r"));
+  return Migration{version, absl::StrCat("kept count ", count.name), sql, /*only_dialect=*/"sqlite"};
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> ReadKeptCount(Transaction& txn, absl::string_view dialect,
+                                                             const KeptCount& count) {
+  auto rows = dialect == "sqlite"
+                  ? txn.Query("SELECT count_key, value FROM kept_counts WHERE count_name = ?", {count.name})
+                  : txn.Query(absl::Substitute("SELECT k, COUNT(*) FROM (SELECT $0 AS k FROM $1 AS r) AS keys"
+                                               " WHERE k IS NOT NULL GROUP BY k",
+                                               KeyOf(count, "r"), count.table));
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, int64_t> counts;
+  for (const Row& row : *rows) counts[row.Text(0)] = row.Int(1);
+  return counts;
+}
+
+}  // namespace gridserve

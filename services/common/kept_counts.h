@@ -1,0 +1,48 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_KEPT_COUNTS_H_
+#define GRIDSERVE_SERVICES_COMMON_KEPT_COUNTS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/common/database.h"
+#include "services/common/migrations.h"
+
+namespace gridserve {
+
+// A count of a table's rows by key, for a gauge, that a refresh reads without
+// counting the table.
+//
+// Why: a refresh that counts a table (open SLA clocks, cases by state) costs
+// time in proportion to what is stored, and on SQLite it holds the service's
+// one connection meanwhile, so every call waits behind it — measured: 62 ms
+// every 5 s with 64 thousand open clocks, the p99 of every call at half load.
+//
+// On SQLite the database keeps the count itself: triggers on the table add
+// and subtract as rows are inserted, change key or are deleted, in the
+// transaction of the change, so no code path that writes the table can leave
+// the count behind. On PostgreSQL the count stays a query: it reads its own
+// snapshot on a pooled connection and holds up no writer, whereas a shared
+// count row would make every two concurrent writers conflict.
+struct KeptCount {
+  std::string name;   // unique in the database, e.g. "sla_open"
+  std::string table;  // the counted table
+  // SQL expression over one row, its columns written NEW.<column>: the row is
+  // counted under this value (as text), or not at all where it is NULL.
+  std::string key;
+};
+
+// The migration that starts keeping `count`: on SQLite its triggers, and the
+// counts of the rows already stored; nothing elsewhere.
+Migration KeptCountMigration(int version, const KeptCount& count);
+
+// The count of each key with at least one row counted once; a key whose rows
+// have all gone may read 0 or be missing.
+absl::StatusOr<std::map<std::string, int64_t>> ReadKeptCount(Transaction& txn, absl::string_view dialect,
+                                                             const KeptCount& count);
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_KEPT_COUNTS_H_
