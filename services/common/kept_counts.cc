@@ -1,7 +1,9 @@
 #include "services/common/kept_counts.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/substitute.h"
 
 namespace gridserve {
@@ -13,6 +15,19 @@ std::string KeyOf(const KeptCount& count, absl::string_view row) {
 }
 
 }  // namespace
+
+std::string PairKey(absl::string_view column_a, absl::string_view column_b) {
+  return absl::StrCat("NEW.", column_a, " || '/' || NEW.", column_b);
+}
+
+std::optional<std::pair<int64_t, int64_t>> ParsePairKey(absl::string_view key) {
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(key, absl::MaxSplits('/', 1));
+  std::pair<int64_t, int64_t> values;
+  if (!absl::SimpleAtoi(parts.first, &values.first) || !absl::SimpleAtoi(parts.second, &values.second)) {
+    return std::nullopt;
+  }
+  return values;
+}
 
 Migration KeptCountMigration(int version, const KeptCount& count) {
   // $0 name, $1 table, $2 key of NEW, $3 key of OLD, $4 key of a stored row r.

@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +35,11 @@ struct KeptCount {
   // counted under this value (as text), or not at all where it is NULL.
   std::string key;
 };
+
+// A key of two integer columns of the row, "<a>/<b>" (e.g. kind and state),
+// and its parts back from a counted key (nullopt if it is not such a key).
+std::string PairKey(absl::string_view column_a, absl::string_view column_b);
+std::optional<std::pair<int64_t, int64_t>> ParsePairKey(absl::string_view key);
 
 // The migration that starts keeping `count`: on SQLite its triggers, and the
 // counts of the rows already stored; nothing elsewhere.

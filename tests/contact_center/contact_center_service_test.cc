@@ -863,6 +863,10 @@ TEST_F(ContactCenterServiceTest, Cc5ComplaintRepliedExactlyAtDueIsMet) {
   EXPECT_EQ(replied.customer_case().slas(0).state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(SlaTotal("complaint_reply", "met"), 1);
   EXPECT_EQ(Breaches("CC-5", "repair"), 0);
+  parts_.on_gauge_refresh[0]();  // the case moved from open to replied
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "open"}}), 0);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "replied"}}),
+            1);
   reply.set_request_id("kr-2");
   EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);

@@ -195,6 +195,7 @@ TEST_F(CounterServiceTest, MetricsHaveThresholdBucketsAndZeroSeries) {
   // A wait of 12 minutes lands above the 600 s bucket and within the 900 s one.
   v1::IssueTicketResponse ticket;
   ASSERT_TRUE(Call(&v1::Counter::Stub::IssueTicket, IssueRequest("t1"), &ticket).ok());
+  ASSERT_TRUE(Call(&v1::Counter::Stub::IssueTicket, IssueRequest("t2"), &ticket).ok());  // still waiting at the end
   v1::OpenSessionRequest open;
   open.set_request_id("s1");
   open.set_hall_id("H1");
@@ -218,6 +219,7 @@ TEST_F(CounterServiceTest, MetricsHaveThresholdBucketsAndZeroSeries) {
   EXPECT_THAT(text, HasSubstr("gridserve_hall_ticket_wait_seconds_bucket{le=\"600\"} 0"));
   EXPECT_THAT(text, HasSubstr("gridserve_hall_ticket_wait_seconds_bucket{le=\"900\"} 1"));
   EXPECT_THAT(text, HasSubstr("gridserve_hall_counters{state=\"in_service\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gridserve_hall_tickets_waiting 1\n"));  // issued 2, called 1
   EXPECT_THAT(text, HasSubstr("gridserve_hall_escalations_total{reason=\"agitated_customer\"} 0"));
   EXPECT_THAT(text, HasSubstr("gridserve_hall_forms_total{filled_by_staff=\"true\",status=\"accepted\"} 0"));
 }

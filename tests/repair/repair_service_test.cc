@@ -298,6 +298,8 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   complete.mutable_completion_checklist()->mutable_items(1)->set_done(true);
   ASSERT_TRUE(Call(&v1::Repair::Stub::CompleteWorkOrder, complete, &completed).ok());
   EXPECT_EQ(completed.work_order().state(), v1::WORK_ORDER_STATE_COMPLETED);
+  service_->RefreshDomainGauges();  // a completed order is no longer open
+  EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 0"));
 
   v1::RecordVisitFeedbackRequest feedback;
   feedback.set_request_id("feedback-1");

@@ -52,7 +52,7 @@ absl::Duration ConstructionService::max_skew() const { return ToAbsl(context_.co
 void ConstructionService::RefreshGauges() {
   std::map<std::pair<int, int>, int64_t> counts;
   absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-    auto c = ProjectStore::CountByStageAndType(txn);
+    auto c = ProjectStore::CountByStageAndType(txn, context_.db.dialect());
     if (!c.ok()) return c.status();
     counts = *std::move(c);
     return absl::OkStatus();

@@ -15,8 +15,16 @@ const std::vector<Migration>& ConstructionMigrations() {
        "CREATE INDEX construction_projects_applied ON construction_projects (applied_at, project_id);"
        "CREATE INDEX construction_projects_stage ON construction_projects (stage, project_type);"
        "CREATE INDEX construction_projects_department ON construction_projects (department);"},
+      // The project gauge reads this instead of counting every project (kept_counts.h).
+      KeptCountMigration(2, ProjectsByStageAndType()),
   };
   return *kMigrations;
+}
+
+const KeptCount& ProjectsByStageAndType() {
+  static const auto* kCount =
+      new KeptCount{"construction_projects_by_stage_type", "construction_projects", PairKey("stage", "project_type")};
+  return *kCount;
 }
 
 }  // namespace gridserve::construction

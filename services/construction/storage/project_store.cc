@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/clock.h"
+#include "services/construction/storage/construction_schema.h"
 #include "services/construction/domain/effects.h"
 
 namespace gridserve::construction {
@@ -101,11 +102,16 @@ absl::StatusOr<std::vector<std::string>> ProjectStore::List(Transaction& txn, co
   return ids;
 }
 
-absl::StatusOr<std::map<std::pair<int, int>, int64_t>> ProjectStore::CountByStageAndType(Transaction& txn) {
-  auto rows = txn.Query("SELECT stage, project_type, COUNT(*) FROM construction_projects GROUP BY stage, project_type");
-  if (!rows.ok()) return rows.status();
+absl::StatusOr<std::map<std::pair<int, int>, int64_t>> ProjectStore::CountByStageAndType(Transaction& txn,
+                                                                                         absl::string_view dialect) {
+  auto kept = ReadKeptCount(txn, dialect, ProjectsByStageAndType());
+  if (!kept.ok()) return kept.status();
   std::map<std::pair<int, int>, int64_t> counts;
-  for (const Row& row : *rows) counts[{static_cast<int>(row.Int(0)), static_cast<int>(row.Int(1))}] = row.Int(2);
+  for (const auto& [key, n] : *kept) {
+    auto stage_type = ParsePairKey(key);
+    if (!stage_type) return absl::DataLossError(absl::StrCat("a kept project count has the key '", key, "'"));
+    counts[{static_cast<int>(stage_type->first), static_cast<int>(stage_type->second)}] = n;
+  }
   return counts;
 }
 

@@ -38,8 +38,9 @@ class ProjectStore {
   static absl::StatusOr<std::vector<std::string>> List(Transaction& txn, const Filter& filter, int64_t offset,
                                                        int limit);
 
-  // Projects by (stage, type), for the gauge.
-  static absl::StatusOr<std::map<std::pair<int, int>, int64_t>> CountByStageAndType(Transaction& txn);
+  // Projects by (stage, type), for the gauge; `dialect` is the database's (ReadKeptCount).
+  static absl::StatusOr<std::map<std::pair<int, int>, int64_t>> CountByStageAndType(Transaction& txn,
+                                                                                      absl::string_view dialect);
 };
 
 // Ends an SLA clock that no longer applies (project withdrawn) without

@@ -33,8 +33,15 @@ const std::vector<Migration>& ContactCenterMigrations() {
        " state INTEGER NOT NULL, red_line INTEGER NOT NULL, due_at INTEGER NOT NULL,"
        " received_at INTEGER NOT NULL, customer_case BLOB NOT NULL);"
        "CREATE INDEX cc_cases_due ON cc_cases (state, due_at);"},
+      // The case gauges read this instead of counting every case (kept_counts.h).
+      KeptCountMigration(5, CasesByKindAndState()),
   };
   return *kMigrations;
+}
+
+const KeptCount& CasesByKindAndState() {
+  static const auto* kCount = new KeptCount{"cc_cases_by_kind_state", "cc_cases", PairKey("kind", "state")};
+  return *kCount;
 }
 
 }  // namespace gridserve::contact_center

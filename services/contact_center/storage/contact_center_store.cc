@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/clock.h"
+#include "services/contact_center/storage/contact_center_schema.h"
 
 namespace gridserve::contact_center {
 namespace {
@@ -227,12 +228,14 @@ absl::StatusOr<Page<v1::CustomerCase>> ListCases(Transaction& txn, const v1::Lis
   return ListPage<v1::CustomerCase>(txn, "SELECT customer_case FROM cc_cases", where, "due_at, case_id", offset, limit);
 }
 
-absl::StatusOr<std::vector<CaseCount>> CountCases(Transaction& txn) {
-  auto rows = txn.Query("SELECT kind, state, COUNT(*) FROM cc_cases GROUP BY kind, state");
-  if (!rows.ok()) return rows.status();
+absl::StatusOr<std::vector<CaseCount>> CountCases(Transaction& txn, absl::string_view dialect) {
+  auto counts = ReadKeptCount(txn, dialect, CasesByKindAndState());
+  if (!counts.ok()) return counts.status();
   std::vector<CaseCount> out;
-  for (const Row& row : *rows) {
-    out.push_back({static_cast<v1::CaseKind>(row.Int(0)), static_cast<v1::CaseState>(row.Int(1)), row.Int(2)});
+  for (const auto& [key, n] : *counts) {
+    auto kind_state = ParsePairKey(key);
+    if (!kind_state) return absl::DataLossError(absl::StrCat("a kept case count has the key '", key, "'"));
+    out.push_back({static_cast<v1::CaseKind>(kind_state->first), static_cast<v1::CaseState>(kind_state->second), n});
   }
   return out;
 }

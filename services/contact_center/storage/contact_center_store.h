@@ -61,7 +61,8 @@ struct CaseCount {
   v1::CaseState state;
   int64_t count;
 };
-absl::StatusOr<std::vector<CaseCount>> CountCases(Transaction& txn);
+// `dialect`: the database's (ReadKeptCount).
+absl::StatusOr<std::vector<CaseCount>> CountCases(Transaction& txn, absl::string_view dialect);
 absl::StatusOr<std::vector<std::pair<v1::CaseKind, int64_t>>> CountOverdueCases(Transaction& txn, absl::Time now);
 
 

@@ -5,6 +5,7 @@
 #include "services/counter/app/counter_workflow.h"
 #include "services/counter/domain/closing_rules.h"
 #include "services/counter/domain/queue_rules.h"
+#include "services/counter/storage/counter_schema.h"
 
 namespace gridserve::counter {
 namespace {
@@ -223,10 +224,10 @@ absl::Status CounterWorkflow::BackgroundPass(Database& db, absl::Time now) {
       if (auto s = EvaluateFailure(store, txn, failure, now); !s.ok()) return s;
     }
     // Gauges.
-    auto waiting = store.CountWaiting("", std::nullopt);
-    auto overdue = store.CountWaiting("", now);
-    auto booked = store.CountInState("counter_appointments", v1::APPOINTMENT_STATE_BOOKED);
-    auto homes = store.CountInState("counter_home_services", v1::HOME_SERVICE_STATE_OPEN);
+    auto waiting = store.CountInState(TicketsByState(), v1::TICKET_STATE_WAITING, db.dialect());
+    auto overdue = store.CountWaiting("", now);  // the tickets past their wait limit, on the state index
+    auto booked = store.CountInState(AppointmentsByState(), v1::APPOINTMENT_STATE_BOOKED, db.dialect());
+    auto homes = store.CountInState(HomeServicesByState(), v1::HOME_SERVICE_STATE_OPEN, db.dialect());
     auto by_state = store.CountCountersByState();
     for (const absl::Status& s : {waiting.status(), overdue.status(), booked.status(), homes.status(),
                                   by_state.status()}) {

@@ -42,8 +42,27 @@ const std::vector<Migration>& CounterMigrations() {
       // Ticket numbers count the hall's tickets of the day: without this the
       // count read every ticket the hall ever issued.
       {2, "ticket numbering index", "CREATE INDEX counter_tickets_issued ON counter_tickets (hall_id, issued_at);"},
+      // The hall gauges read these instead of counting the tables (kept_counts.h).
+      KeptCountMigration(3, TicketsByState()),
+      KeptCountMigration(4, AppointmentsByState()),
+      KeptCountMigration(5, HomeServicesByState()),
   };
   return *kMigrations;
+}
+
+const KeptCount& TicketsByState() {
+  static const auto* kCount = new KeptCount{"counter_tickets_by_state", "counter_tickets", "NEW.state"};
+  return *kCount;
+}
+
+const KeptCount& AppointmentsByState() {
+  static const auto* kCount = new KeptCount{"counter_appointments_by_state", "counter_appointments", "NEW.state"};
+  return *kCount;
+}
+
+const KeptCount& HomeServicesByState() {
+  static const auto* kCount = new KeptCount{"counter_home_services_by_state", "counter_home_services", "NEW.state"};
+  return *kCount;
 }
 
 }  // namespace gridserve::counter

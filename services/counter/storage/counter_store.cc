@@ -363,11 +363,11 @@ absl::Status CounterStore::SaveHallClosing(const std::string& day, const v1::Clo
                  {"body", Blob{c.SerializeAsString()}}});
 }
 
-absl::StatusOr<int64_t> CounterStore::CountInState(const std::string& table, int state) {
-  auto rows = txn_.Query(absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE state = ?"),
-                         {static_cast<int64_t>(state)});
-  if (!rows.ok()) return rows.status();
-  return (*rows)[0].Int(0);
+absl::StatusOr<int64_t> CounterStore::CountInState(const KeptCount& count, int state, absl::string_view dialect) {
+  auto counts = ReadKeptCount(txn_, dialect, count);
+  if (!counts.ok()) return counts.status();
+  auto n = counts->find(absl::StrCat(state));
+  return n == counts->end() ? 0 : n->second;
 }
 
 }  // namespace gridserve::counter

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "gridserve/v1/counter.pb.h"
 #include "services/common/database.h"
+#include "services/common/kept_counts.h"
 
 namespace gridserve::counter {
 
@@ -92,8 +93,9 @@ class CounterStore {
                                                                         const std::string& day);
   absl::Status SaveHallClosing(const std::string& day, const v1::CloseHallResponse& closing);
 
-  // Rows of a table in a given state (gauges).
-  absl::StatusOr<int64_t> CountInState(const std::string& table, int state);
+  // Rows counted by `count` (one of counter_schema.h's, by state) in `state`,
+  // for the gauges; `dialect` is the database's (ReadKeptCount).
+  absl::StatusOr<int64_t> CountInState(const KeptCount& count, int state, absl::string_view dialect);
 
  private:
   Transaction& txn_;

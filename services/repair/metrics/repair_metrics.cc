@@ -77,7 +77,7 @@ absl::Status RepairMetrics::RefreshGauges(Database& db) {
   std::map<std::string, int64_t> open;
   std::map<v1::OutageKind, int64_t> active;
   absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
-    auto orders = WorkOrderStore::OpenByAreaClass(txn);
+    auto orders = WorkOrderStore::OpenByAreaClass(txn, db.dialect());
     if (!orders.ok()) return orders.status();
     for (const auto& [area, n] : *orders) open[area] = n;
     auto outages = OutageStore::ActiveByKind(txn);

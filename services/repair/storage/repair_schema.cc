@@ -1,5 +1,8 @@
 #include "services/repair/storage/repair_schema.h"
 
+#include "absl/strings/str_cat.h"
+#include "gridserve/v1/repair.pb.h"
+
 namespace gridserve::repair {
 
 const std::vector<Migration>& RepairMigrations() {
@@ -32,8 +35,17 @@ const std::vector<Migration>& RepairMigrations() {
        "CREATE TABLE repair_outage_locations ("
        " kind TEXT NOT NULL, code TEXT NOT NULL, outage_id TEXT NOT NULL, PRIMARY KEY (kind, code, outage_id));"
        "CREATE INDEX repair_outage_locations_outage ON repair_outage_locations (outage_id);"},
+      // The open-orders gauge reads this instead of counting open orders (kept_counts.h).
+      KeptCountMigration(3, OpenOrdersByAreaClass()),
   };
   return *kMigrations;
+}
+
+const KeptCount& OpenOrdersByAreaClass() {
+  static const auto* kCount = new KeptCount{
+      "repair_open_orders_by_area", "repair_work_orders",
+      absl::StrCat("CASE WHEN NEW.state <> ", v1::WORK_ORDER_STATE_COMPLETED, " THEN NEW.area_class END")};
+  return *kCount;
 }
 
 }  // namespace gridserve::repair

@@ -4,6 +4,7 @@
 #include "services/common/clock.h"
 #include "services/common/rpc_util.h"
 #include "services/repair/domain/effects.h"
+#include "services/repair/storage/repair_schema.h"
 
 namespace gridserve::repair {
 namespace {
@@ -128,13 +129,9 @@ absl::StatusOr<std::vector<OrderTimes>> WorkOrderStore::ArrivalTimes(Transaction
   return out;
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> WorkOrderStore::OpenByAreaClass(Transaction& txn) {
-  auto rows = txn.Query("SELECT area_class, COUNT(*) FROM repair_work_orders WHERE state <> ? GROUP BY area_class",
-                        {static_cast<int64_t>(v1::WORK_ORDER_STATE_COMPLETED)});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::pair<std::string, int64_t>> out;
-  for (const Row& row : *rows) out.emplace_back(row.Text(0), row.Int(1));
-  return out;
+absl::StatusOr<std::map<std::string, int64_t>> WorkOrderStore::OpenByAreaClass(Transaction& txn,
+                                                                               absl::string_view dialect) {
+  return ReadKeptCount(txn, dialect, OpenOrdersByAreaClass());
 }
 
 }  // namespace gridserve::repair

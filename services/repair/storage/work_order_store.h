@@ -1,6 +1,7 @@
 #ifndef GRIDSERVE_SERVICES_REPAIR_STORAGE_WORK_ORDER_STORE_H_
 #define GRIDSERVE_SERVICES_REPAIR_STORAGE_WORK_ORDER_STORE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,8 +44,8 @@ class WorkOrderStore {
   // RP-1 clock facts of the orders dispatched in [from, to), for statistics.
   static absl::StatusOr<std::vector<OrderTimes>> ArrivalTimes(Transaction& txn, absl::Time from, absl::Time to,
                                                               const std::string& department);
-  // Orders not completed, by area class (gauge).
-  static absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> OpenByAreaClass(Transaction& txn);
+  // Orders not completed, by area class (gauge); `dialect` is the database's (ReadKeptCount).
+  static absl::StatusOr<std::map<std::string, int64_t>> OpenByAreaClass(Transaction& txn, absl::string_view dialect);
 };
 
 }  // namespace gridserve::repair
