@@ -1,6 +1,5 @@
 #include "services/common/sla_clock.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -155,14 +154,18 @@ absl::StatusOr<int> SlaClock::Sweep(Database& db, int batch_size) {
     int in_batch = 0;
     absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
       in_batch = 0;
-      // Strictly before now: a goal reached exactly at the due time is on time.
-      auto rows = txn.Query(absl::StrCat("SELECT ", kTimerColumns, " FROM sla_timers"
-                                         " WHERE state = 'open' AND due_at < ? ORDER BY due_at LIMIT ?"),
-                            {ToMicros(clock_.Now()), static_cast<int64_t>(batch_size)});
-      if (!rows.ok()) return rows.status();
-      for (const Row& row : *rows) {
-        if (auto s = Expire(txn, TimerFromRow(row)); !s.ok()) return s;
-        ++in_batch;
+      // SLA by SLA on the (sla, due time) index, up to batch_size clocks in all.
+      for (const v1::SlaDefinition& sla : Catalogue().slas()) {
+        // Strictly before now: a goal reached exactly at the due time is on time.
+        auto rows = txn.Query(absl::StrCat("SELECT ", kTimerColumns, " FROM sla_timers"
+                                           " WHERE state = 'open' AND sla = ? AND due_at < ? ORDER BY due_at LIMIT ?"),
+                              {sla.name(), ToMicros(clock_.Now()), static_cast<int64_t>(batch_size - in_batch)});
+        if (!rows.ok()) return rows.status();
+        for (const Row& row : *rows) {
+          if (auto s = Expire(txn, TimerFromRow(row)); !s.ok()) return s;
+          ++in_batch;
+        }
+        if (in_batch == batch_size) break;
       }
       return absl::OkStatus();
     });
@@ -184,26 +187,19 @@ absl::Status SlaClock::RefreshGauges(Database& db, const std::string& service,
                                      const std::map<std::string, absl::Duration>& due_soon_windows) {
   std::map<std::string, std::pair<double, double>> figures;  // sla -> (open, due soon)
   const absl::Time now = clock_.Now();
-  absl::Duration widest = absl::ZeroDuration();
-  for (const auto& [sla, window] : due_soon_windows) widest = std::max(widest, window);
   absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
     auto open = ReadKeptCount(txn, db.dialect(), OpenClocks());
     if (!open.ok()) return open.status();
-    // Due soon: only the clocks within the widest window, through the due-time
-    // index — the cost follows what is about to fall due, not what is open.
-    auto due = txn.Query("SELECT sla, due_at FROM sla_timers WHERE state = 'open' AND due_at <= ?",
-                         {ToMicros(now + widest)});
-    if (!due.ok()) return due.status();
     for (const v1::SlaDefinition* sla : SlasOfService(service)) {
-      auto n = open->find(sla->name());
-      figures[sla->name()].first = n == open->end() ? 0 : static_cast<double>(n->second);
-    }
-    for (const Row& row : *due) {
-      auto figure = figures.find(row.Text(0));
-      if (figure == figures.end()) continue;  // another service's SLA
-      auto window = due_soon_windows.find(row.Text(0));
+      auto window = due_soon_windows.find(sla->name());
       const absl::Duration soon = window != due_soon_windows.end() ? window->second : absl::ZeroDuration();
-      if (FromMicros(row.Int(1)) <= now + soon) figure->second.second += 1;
+      // On the (sla, due time) index: the cost follows what falls due soon.
+      auto due = txn.Query("SELECT COUNT(*) FROM sla_timers WHERE state = 'open' AND sla = ? AND due_at <= ?",
+                           {sla->name(), ToMicros(now + soon)});
+      if (!due.ok()) return due.status();
+      auto n = open->find(sla->name());
+      figures[sla->name()] = {n == open->end() ? 0 : static_cast<double>(n->second),
+                              static_cast<double>((*due)[0].Int(0))};
     }
     return absl::OkStatus();
   });

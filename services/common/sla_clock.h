@@ -46,8 +46,8 @@ enum class SlaOutcome {
 };
 
 // SLA clocks kept in the sla_timers table. A clock breaches the moment its
-// due time passes: the sweep finds expired clocks through an index on the
-// due time (cost grows with what is due, not with what is stored) and
+// due time passes: the sweep finds each SLA's expired clocks through an index
+// on (SLA, due time) (cost grows with what is due, not with what is stored) and
 // records each expiry exactly once — the conditional update decides, so
 // several replicas on one database cannot double it.
 class SlaClock {
@@ -74,8 +74,8 @@ class SlaClock {
   absl::StatusOr<int> Sweep(Database& db, int batch_size = 500);
 
   // Refreshes gridserve_sla_open / _due_soon for the service's SLAs: reads the
-  // kept count of open clocks and the clocks due within the widest window, so
-  // its cost does not grow with how many clocks are open.
+  // kept count of open clocks and counts, per SLA, the clocks due within its
+  // window, so its cost does not grow with how many clocks are open.
   absl::Status RefreshGauges(Database& db, const std::string& service,
                              const std::map<std::string, absl::Duration>& due_soon_windows);
 

@@ -76,8 +76,11 @@ absl::StatusOr<std::vector<v1::WorkOrder>> WorkOrderStore::List(Transaction& txn
   std::string sql = "SELECT w.body FROM repair_work_orders w";
   std::vector<SqlValue> params;
   if (filter.due_before.has_value()) {
-    // Each order has at most one open RP-1 clock at a time (arrival, then restoration).
-    sql += " JOIN sla_timers t ON t.subject = w.subject AND t.state = 'open' AND t.due_at < ?";
+    // Each order has at most one open RP-1 clock at a time (arrival, then
+    // restoration). Naming the SLAs lets the (sla, due time) index find them.
+    sql += " JOIN sla_timers t ON t.subject = w.subject AND t.state = 'open' AND t.sla IN (?, ?) AND t.due_at < ?";
+    params.push_back(std::string(kArrivalSla));
+    params.push_back(std::string(kRestorationSla));
     params.push_back(ToMicros(*filter.due_before));
   }
   sql += " WHERE 1 = 1";
