@@ -1,7 +1,8 @@
 // Two replicas of a service on one PostgreSQL database, driven concurrently
 // (run through tests/postgres/with-postgres.sh): the same request id sent to
-// both makes one record, each SLA expiry is recorded once, and two replicas
-// replying to the same case do not both succeed (no lost update).
+// both makes one record, each SLA expiry is recorded once, two replicas
+// replying to the same case do not both succeed (no lost update), and many
+// breaches reported at once to two risk replicas are all ledgered.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gridserve/v1/contact_center.grpc.pb.h"
+#include "gridserve/v1/risk.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/suite_process.h"
 
@@ -134,6 +136,72 @@ TEST_F(ReplicasTest, ConcurrentRepliesToOneCaseDoNotBothSucceed) {
   EXPECT_NE(sa.ok(), sb.ok()) << sa.error_message() << " / " << sb.error_message();
   const grpc::Status& refused = sa.ok() ? sb : sa;
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
+}
+
+// Risk's ledger numbers its entries MAX+1 and each entry moves its department's
+// score rows: reports arriving together on two replicas, about one department,
+// must all be answered OK, each with its own sequence, none lost to conflicts.
+TEST(RiskReplicasTest, ManyBreachesReportedAtOnceAreAllLedgeredInOrder) {
+  const char* url = std::getenv("GRIDSERVE_TEST_POSTGRES_URL");
+  if (url == nullptr) GTEST_SKIP() << "GRIDSERVE_TEST_POSTGRES_URL is not set (run through with-postgres.sh)";
+  std::string out;
+  ASSERT_EQ(RunCommand(absl::StrCat("psql '", url, "' -qc 'DROP SCHEMA IF EXISTS gridserve_risk CASCADE'"), &out), 0)
+      << out;
+  const std::string dir = MakeWorkDir("risk_replicas");
+  std::vector<std::unique_ptr<ServiceProcess>> replicas;
+  std::vector<std::unique_ptr<v1::RiskMonitor::Stub>> stubs;
+  for (int i = 0; i < 2; ++i) {
+    replicas.push_back(
+        std::make_unique<ServiceProcess>("risk", dir, std::vector<std::string>{absl::StrCat("--database=", url)}));
+    ASSERT_TRUE(replicas.back()->Start()) << replicas.back()->Log();
+    stubs.push_back(v1::RiskMonitor::NewStub(
+        grpc::CreateChannel(replicas.back()->grpc_address(), grpc::InsecureChannelCredentials())));
+  }
+  constexpr int kWriters = 8;
+  constexpr int kEach = 25;
+  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  std::vector<std::future<std::vector<std::pair<grpc::Status, int64_t>>>> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.push_back(std::async(std::launch::async, [&, w] {
+      std::vector<std::pair<grpc::Status, int64_t>> results;
+      for (int i = 0; i < kEach; ++i) {
+        v1::ReportBreachRequest r;
+        r.set_request_id(absl::StrCat("breach-", run, "-", w, "-", i));
+        v1::Breach& b = *r.mutable_breach();
+        b.set_breach_id(r.request_id());
+        b.set_service("repair");
+        b.set_rule("RP-1");
+        b.set_department("repair");
+        b.set_subject(absl::StrCat("work_order/WO-", w, "-", i));
+        b.set_detail("late arrival");
+        b.set_mechanism(v1::MECHANISM_TIMER);
+        b.set_sla("repair_arrival");
+        *b.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        v1::ReportBreachResponse response;
+        grpc::Status status = stubs[w % 2]->ReportBreach(&context, r, &response);
+        results.emplace_back(status, response.entry().sequence());
+      }
+      return results;
+    }));
+  }
+  std::set<int64_t> sequences;
+  int failed = 0;
+  for (auto& writer : writers) {
+    for (const auto& [status, sequence] : writer.get()) {
+      if (!status.ok()) {
+        ++failed;
+        ADD_FAILURE() << status.error_code() << " " << status.error_message();
+        continue;
+      }
+      sequences.insert(sequence);
+    }
+  }
+  EXPECT_EQ(failed, 0);
+  ASSERT_EQ(sequences.size(), static_cast<size_t>(kWriters * kEach - failed));  // each its own sequence
+  EXPECT_EQ(*sequences.begin(), 1);
+  EXPECT_EQ(*sequences.rbegin(), kWriters * kEach);  // and no gaps
 }
 
 }  // namespace

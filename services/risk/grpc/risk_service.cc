@@ -58,6 +58,8 @@ absl::StatusOr<v1::ReportBreachResponse> RiskService::DoReportBreach(const v1::R
   CallAudit* audit = CallAudit::For(context_.db);  // the call's audit record joins its transaction, as in RunOnce
   v1::ReportBreachResponse response;
   absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+    // Breaches arrive from every service at once: wait for the ledger rather than conflict over it.
+    if (auto s = LockLedgerForAppend(txn, context_.db.dialect()); !s.ok()) return s;
     auto stored = FindStoredResponse(txn, kReportBreach, request.request_id(), fingerprint);
     if (!stored.ok()) return stored.status();
     auto ingested = ledger_->IngestBreach(txn, request.breach());

@@ -59,6 +59,12 @@ absl::StatusOr<ViewRecord> ViewFromRow(const Row& row) {
 
 }  // namespace
 
+absl::Status LockLedgerForAppend(Transaction& txn, absl::string_view dialect) {
+  if (dialect != "postgresql") return absl::OkStatus();
+  // SHARE ROW EXCLUSIVE conflicts with itself and with writes, not with reads.
+  return txn.ExecuteScript("LOCK TABLE ledger_entries IN SHARE ROW EXCLUSIVE MODE");
+}
+
 absl::Status AppendEntry(Transaction& txn, v1::LedgerEntry& entry) {
   auto next = txn.Query("SELECT COALESCE(MAX(sequence), 0) + 1 FROM ledger_entries");
   if (!next.ok()) return next.status();

@@ -24,6 +24,15 @@ namespace gridserve::risk {
 // ABORTED (retry); a breach_id already in the ledger is ALREADY_EXISTS.
 absl::Status AppendEntry(Transaction& txn, v1::LedgerEntry& entry);
 
+// Queues this transaction behind every other that appends to the ledger, as
+// its first statement. On PostgreSQL (repeatable read) each append reads
+// MAX(sequence) and moves its department's score rows, so concurrent appends
+// conflict and are redone, and with several writers on one department some
+// ran out of retries (ABORTED to the caller); a lock taken before the first
+// read makes the snapshot start after the previous append committed. SQLite
+// has one writer already: nothing to do. Must come before any other statement.
+absl::Status LockLedgerForAppend(Transaction& txn, absl::string_view dialect);
+
 absl::StatusOr<std::optional<v1::LedgerEntry>> FindEntry(Transaction& txn, const std::string& entry_id);
 absl::StatusOr<std::optional<v1::LedgerEntry>> FindEntryBySequence(Transaction& txn, int64_t sequence);
 absl::StatusOr<std::optional<v1::LedgerEntry>> FindBreachEntry(Transaction& txn, const std::string& breach_id);
