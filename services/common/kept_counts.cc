@@ -1,5 +1,7 @@
 #include "services/common/kept_counts.h"
 
+#include <optional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -8,6 +10,16 @@
 
 namespace gridserve {
 namespace {
+
+// The two parts of a PairKey, or nullopt.
+std::optional<std::pair<int64_t, int64_t>> ParsePairKey(absl::string_view key) {
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(key, absl::MaxSplits('/', 1));
+  std::pair<int64_t, int64_t> values;
+  if (!absl::SimpleAtoi(parts.first, &values.first) || !absl::SimpleAtoi(parts.second, &values.second)) {
+    return std::nullopt;
+  }
+  return values;
+}
 
 // The key of the row called `row` (NEW, OLD, or an alias in a query), as text.
 std::string KeyOf(const KeptCount& count, absl::string_view row) {
@@ -18,15 +30,6 @@ std::string KeyOf(const KeptCount& count, absl::string_view row) {
 
 std::string PairKey(absl::string_view column_a, absl::string_view column_b) {
   return absl::StrCat("NEW.", column_a, " || '/' || NEW.", column_b);
-}
-
-std::optional<std::pair<int64_t, int64_t>> ParsePairKey(absl::string_view key) {
-  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(key, absl::MaxSplits('/', 1));
-  std::pair<int64_t, int64_t> values;
-  if (!absl::SimpleAtoi(parts.first, &values.first) || !absl::SimpleAtoi(parts.second, &values.second)) {
-    return std::nullopt;
-  }
-  return values;
 }
 
 Migration KeptCountMigration(int version, const KeptCount& count) {
@@ -64,6 +67,20 @@ absl::StatusOr<std::map<std::string, int64_t>> ReadKeptCount(Transaction& txn, a
   std::map<std::string, int64_t> counts;
   for (const Row& row : *rows) counts[row.Text(0)] = row.Int(1);
   return counts;
+}
+
+absl::StatusOr<std::map<std::pair<int64_t, int64_t>, int64_t>> ReadKeptPairCount(Transaction& txn,
+                                                                                 absl::string_view dialect,
+                                                                                 const KeptCount& count) {
+  auto counts = ReadKeptCount(txn, dialect, count);
+  if (!counts.ok()) return counts.status();
+  std::map<std::pair<int64_t, int64_t>, int64_t> by_pair;
+  for (const auto& [key, n] : *counts) {
+    auto pair = ParsePairKey(key);
+    if (!pair) return absl::DataLossError(absl::StrCat("kept count ", count.name, " has the key '", key, "'"));
+    by_pair[*pair] = n;
+  }
+  return by_pair;
 }
 
 }  // namespace gridserve

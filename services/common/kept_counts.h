@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -36,10 +35,8 @@ struct KeptCount {
   std::string key;
 };
 
-// A key of two integer columns of the row, "<a>/<b>" (e.g. kind and state),
-// and its parts back from a counted key (nullopt if it is not such a key).
+// A key of two integer columns of the row, "<a>/<b>" (e.g. kind and state).
 std::string PairKey(absl::string_view column_a, absl::string_view column_b);
-std::optional<std::pair<int64_t, int64_t>> ParsePairKey(absl::string_view key);
 
 // The migration that starts keeping `count`: on SQLite its triggers, and the
 // counts of the rows already stored; nothing elsewhere.
@@ -49,6 +46,12 @@ Migration KeptCountMigration(int version, const KeptCount& count);
 // have all gone may read 0 or be missing.
 absl::StatusOr<std::map<std::string, int64_t>> ReadKeptCount(Transaction& txn, absl::string_view dialect,
                                                              const KeptCount& count);
+
+// ReadKeptCount of a count keyed by PairKey, by the key's two parts. DATA_LOSS
+// for a stored key that is not such a pair.
+absl::StatusOr<std::map<std::pair<int64_t, int64_t>, int64_t>> ReadKeptPairCount(Transaction& txn,
+                                                                                 absl::string_view dialect,
+                                                                                 const KeptCount& count);
 
 }  // namespace gridserve
 

@@ -104,13 +104,11 @@ absl::StatusOr<std::vector<std::string>> ProjectStore::List(Transaction& txn, co
 
 absl::StatusOr<std::map<std::pair<int, int>, int64_t>> ProjectStore::CountByStageAndType(Transaction& txn,
                                                                                          absl::string_view dialect) {
-  auto kept = ReadKeptCount(txn, dialect, ProjectsByStageAndType());
+  auto kept = ReadKeptPairCount(txn, dialect, ProjectsByStageAndType());
   if (!kept.ok()) return kept.status();
   std::map<std::pair<int, int>, int64_t> counts;
-  for (const auto& [key, n] : *kept) {
-    auto stage_type = ParsePairKey(key);
-    if (!stage_type) return absl::DataLossError(absl::StrCat("a kept project count has the key '", key, "'"));
-    counts[{static_cast<int>(stage_type->first), static_cast<int>(stage_type->second)}] = n;
+  for (const auto& [stage_type, n] : *kept) {
+    counts[{static_cast<int>(stage_type.first), static_cast<int>(stage_type.second)}] = n;
   }
   return counts;
 }

@@ -229,13 +229,11 @@ absl::StatusOr<Page<v1::CustomerCase>> ListCases(Transaction& txn, const v1::Lis
 }
 
 absl::StatusOr<std::vector<CaseCount>> CountCases(Transaction& txn, absl::string_view dialect) {
-  auto counts = ReadKeptCount(txn, dialect, CasesByKindAndState());
+  auto counts = ReadKeptPairCount(txn, dialect, CasesByKindAndState());
   if (!counts.ok()) return counts.status();
   std::vector<CaseCount> out;
-  for (const auto& [key, n] : *counts) {
-    auto kind_state = ParsePairKey(key);
-    if (!kind_state) return absl::DataLossError(absl::StrCat("a kept case count has the key '", key, "'"));
-    out.push_back({static_cast<v1::CaseKind>(kind_state->first), static_cast<v1::CaseState>(kind_state->second), n});
+  for (const auto& [kind_state, n] : *counts) {
+    out.push_back({static_cast<v1::CaseKind>(kind_state.first), static_cast<v1::CaseState>(kind_state.second), n});
   }
   return out;
 }
