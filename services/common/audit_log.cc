@@ -93,7 +93,7 @@ absl::StatusOr<v1::ListAuditRecordsResponse> AuditLog::List(const v1::ListAuditR
   sql += absl::StrCat(" ORDER BY sequence DESC LIMIT ", page_size + 1);
 
   v1::ListAuditRecordsResponse response;
-  absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = db_.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto rows = txn.Query(sql, params);
     if (!rows.ok()) return rows.status();
     for (size_t i = 0; i < rows->size() && static_cast<int>(i) < page_size; ++i) {

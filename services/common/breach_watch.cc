@@ -13,7 +13,7 @@ grpc::ServerWriteReactor<v1::BreachEvent>* WatchBreachEvents(Database& db, Breac
     return new RefusedStream<v1::BreachEvent>(InvalidField("after_sequence", "must not be negative"));
   }
   auto fetch = [&db, &breaches, rule](int64_t after, int limit) {
-    return InTransactionResult<std::vector<v1::BreachEvent>>(
+    return InReadTransactionResult<std::vector<v1::BreachEvent>>(
         db, [&](Transaction& txn) { return breaches.ListEvents(txn, after, rule, limit); });
   };
   return new WatchStream<v1::BreachEvent>(

@@ -67,23 +67,42 @@ class Database {
   // otherwise (and returns its status). Conflicts with concurrent writers are
   // retried by the backend.
   virtual absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+  // Runs `body` as a read: one consistent view of the data, and no writes (a
+  // statement that would write fails with FAILED_PRECONDITION). Why a path of
+  // its own: a read has nothing to commit, so it skips what a write pays for
+  // (SQLite: the group-commit queue and a savepoint; PostgreSQL: conflicts).
+  virtual absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
   // "sqlite" or "postgresql".
   virtual absl::string_view dialect() const = 0;
 };
 
-// Runs `body` in a transaction and returns what it produced (reads that
-// build a value): an error from `body` rolls back and is returned.
+namespace database_internal {
 template <typename T>
-absl::StatusOr<T> InTransactionResult(Database& db, absl::FunctionRef<absl::StatusOr<T>(Transaction&)> body) {
+absl::StatusOr<T> Produce(Database& db, bool read_only, absl::FunctionRef<absl::StatusOr<T>(Transaction&)> body) {
   T result;
-  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+  const auto run = [&](Transaction& txn) -> absl::Status {
     auto produced = body(txn);
     if (!produced.ok()) return produced.status();
     result = *std::move(produced);
     return absl::OkStatus();
-  });
+  };
+  absl::Status status = read_only ? db.InReadTransaction(run) : db.InTransaction(run);
   if (!status.ok()) return status;
   return result;
+}
+}  // namespace database_internal
+
+// Runs `body` in a transaction and returns what it produced: an error from
+// `body` rolls back and is returned.
+template <typename T>
+absl::StatusOr<T> InTransactionResult(Database& db, absl::FunctionRef<absl::StatusOr<T>(Transaction&)> body) {
+  return database_internal::Produce<T>(db, /*read_only=*/false, body);
+}
+
+// The same for a read (Database::InReadTransaction): `body` must not write.
+template <typename T>
+absl::StatusOr<T> InReadTransactionResult(Database& db, absl::FunctionRef<absl::StatusOr<T>(Transaction&)> body) {
+  return database_internal::Produce<T>(db, /*read_only=*/true, body);
 }
 
 // Opens a database from a URL: sqlite:///abs/path.db, sqlite://relative.db,

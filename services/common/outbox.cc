@@ -97,7 +97,7 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
 
 absl::StatusOr<std::map<std::string, int64_t>> OutboxRelay::PendingByTopic() {
   std::map<std::string, int64_t> pending;
-  absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = db_.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto rows = txn.Query("SELECT topic, COUNT(*) FROM outbox WHERE delivered_at IS NULL GROUP BY topic");
     if (!rows.ok()) return rows.status();
     for (const Row& row : *rows) pending[row.Text(0)] = row.Int(1);

@@ -62,6 +62,7 @@ absl::Status PgError(PGresult* result, PGconn* conn, absl::string_view what) {
   if (code == "23505") return absl::AlreadyExistsError(message);                  // unique_violation
   if (code == "40001" || code == "40P01") return absl::AbortedError(message);     // serialization / deadlock
   if (absl::StartsWith(code, "23")) return absl::FailedPreconditionError(message);
+  if (code == "25006") return absl::FailedPreconditionError(message);              // read_only_sql_transaction
   if (absl::StartsWith(code, "08") || PQstatus(conn) != CONNECTION_OK) return absl::UnavailableError(message);
   return absl::InternalError(message);
 }
@@ -207,6 +208,24 @@ class PostgresDatabase final : public Database {
   }
 
   absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    return Run("BEGIN ISOLATION LEVEL REPEATABLE READ", body);
+  }
+  // PostgreSQL refuses a write in it (SQLSTATE 25006, FAILED_PRECONDITION).
+  absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    return Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body);
+  }
+
+  absl::string_view dialect() const override { return "postgresql"; }
+
+  static constexpr int kMaxAttempts = 8;
+  // Uniform in [0, 2^attempt) milliseconds: at most ~0.25 s over all attempts.
+  static absl::Duration RetryPause(int attempt) {
+    thread_local absl::BitGen gen;
+    return absl::Microseconds(absl::Uniform<int64_t>(gen, 0, int64_t{1000} << attempt));
+  }
+
+ private:
+  absl::Status Run(const char* begin, absl::FunctionRef<absl::Status(Transaction&)> body) {
     PGconn* conn = Acquire();
     absl::Status status;
     std::vector<std::function<void()>> after_commit;
@@ -217,7 +236,7 @@ class PostgresDatabase final : public Database {
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       if (attempt > 0) absl::SleepFor(RetryPause(attempt));
       PostgresTransaction txn(conn);
-      status = txn.ExecuteScript("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      status = txn.ExecuteScript(begin);
       if (status.ok()) status = body(txn);
       if (status.ok()) status = txn.ExecuteScript("COMMIT");
       if (status.ok()) {
@@ -234,16 +253,6 @@ class PostgresDatabase final : public Database {
     return absl::OkStatus();
   }
 
-  absl::string_view dialect() const override { return "postgresql"; }
-
-  static constexpr int kMaxAttempts = 8;
-  // Uniform in [0, 2^attempt) milliseconds: at most ~0.25 s over all attempts.
-  static absl::Duration RetryPause(int attempt) {
-    thread_local absl::BitGen gen;
-    return absl::Microseconds(absl::Uniform<int64_t>(gen, 0, int64_t{1000} << attempt));
-  }
-
- private:
   PGconn* Acquire() {
     absl::MutexLock lock(&mu_);
     auto available = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !idle_.empty(); };

@@ -187,7 +187,7 @@ absl::Status SlaClock::RefreshGauges(Database& db, const std::string& service,
                                      const std::map<std::string, absl::Duration>& due_soon_windows) {
   std::map<std::string, std::pair<double, double>> figures;  // sla -> (open, due soon)
   const absl::Time now = clock_.Now();
-  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto open = ReadKeptCount(txn, db.dialect(), OpenClocks());
     if (!open.ok()) return open.status();
     for (const v1::SlaDefinition* sla : SlasOfService(service)) {

@@ -45,6 +45,7 @@ class SqliteDatabase final : public Database {
   }
 
   absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
+  absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
   absl::string_view dialect() const override { return "sqlite"; }
 
   // A prepared statement from the cache (statements are reused: parsing
@@ -81,7 +82,8 @@ class SqliteDatabase final : public Database {
 
 class SqliteTransaction final : public Transaction {
  public:
-  explicit SqliteTransaction(SqliteDatabase& db) : db_(db) {}
+  enum class Mode { kReadWrite, kReadOnly };
+  explicit SqliteTransaction(SqliteDatabase& db, Mode mode = Mode::kReadWrite) : db_(db), mode_(mode) {}
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<SqlValue>& params) override {
     auto stmt = Run(sql, params, nullptr);
@@ -104,6 +106,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::Status ExecuteScript(absl::string_view sql) override {
+    if (mode_ == Mode::kReadOnly) return absl::FailedPreconditionError("a script cannot run in a read transaction");
     char* error = nullptr;
     int rc = sqlite3_exec(db_.handle(), std::string(sql).c_str(), nullptr, nullptr, &error);
     if (rc != SQLITE_OK) {
@@ -120,6 +123,10 @@ class SqliteTransaction final : public Transaction {
     auto prepared = db_.Prepare(sql);
     if (!prepared.ok()) return prepared.status();
     sqlite3_stmt* stmt = *prepared;
+    if (mode_ == Mode::kReadOnly && !sqlite3_stmt_readonly(stmt)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("a read transaction cannot write: \"", sql.substr(0, 60), "\""));
+    }
     for (size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i + 1);
       int rc = SQLITE_OK;
@@ -176,6 +183,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   SqliteDatabase& db_;
+  const Mode mode_;
 };
 
 // Group commit. Every caller queues its body and waits until either its body
@@ -207,6 +215,29 @@ absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transa
   }
   if (!me.status.ok()) return me.status;
   for (auto& fn : me.after_commit) fn();
+  return absl::OkStatus();
+}
+
+// A read joins no batch: it takes the connection once the batch holding it
+// (if any) is done, and reads between BEGIN and COMMIT so its statements see
+// one state (another process may write in locking_mode=normal). It has
+// nothing to commit: no savepoint, no fsync.
+absl::Status SqliteDatabase::InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
+  absl::Status status;
+  std::vector<std::function<void()>> after_commit;
+  {
+    absl::MutexLock lock(&mu_);
+    SqliteTransaction txn(*this, SqliteTransaction::Mode::kReadOnly);
+    if (absl::Status begun = txn.Control("BEGIN"); !begun.ok()) return absl::UnavailableError(begun.message());
+    status = body(txn);
+    if (status.ok()) {
+      status = txn.Control("COMMIT");
+      after_commit = txn.TakeAfterCommit();
+    }
+    if (!status.ok()) (void)txn.Control("ROLLBACK");
+  }
+  if (!status.ok()) return status;
+  for (auto& fn : after_commit) fn();
   return absl::OkStatus();
 }
 

@@ -107,6 +107,56 @@ TEST_P(StorageConformanceTest, RollbackDiscardsWorkAndAfterCommitHooks) {
   EXPECT_TRUE(hook_ran);
 }
 
+// A read transaction sees one state for all its statements (a replica's
+// commit in between stays invisible to it), refuses to write, and changes nothing.
+TEST_P(StorageConformanceTest, ReadTransactionsSeeOneStateAndNeverWrite) {
+  const auto count_outbox = [](Transaction& txn) -> absl::StatusOr<int64_t> {
+    auto rows = txn.Query("SELECT COUNT(*) FROM outbox");
+    if (!rows.ok()) return rows.status();
+    return (*rows)[0].Int(0);
+  };
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return EnqueueOutbox(txn, clock_.Now(), "m-1", kTopicRiskBreach, "x");
+                 }).ok());
+  auto replica = Open();
+  ASSERT_NE(replica, nullptr);
+
+  std::vector<int64_t> seen;
+  bool hook_ran = false;
+  absl::Status read = db_->InReadTransaction([&](Transaction& txn) -> absl::Status {
+    txn.AfterCommit([&] { hook_ran = true; });
+    auto before = count_outbox(txn);
+    if (!before.ok()) return before.status();
+    seen.push_back(*before);
+    absl::Status written = replica->InTransaction([&](Transaction& other) {
+      return EnqueueOutbox(other, clock_.Now(), "m-2", kTopicRiskBreach, "y");
+    });
+    if (!written.ok()) return written;
+    auto after = count_outbox(txn);
+    if (!after.ok()) return after.status();
+    seen.push_back(*after);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(read.ok()) << read;
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 1}));
+  EXPECT_TRUE(hook_ran);
+  EXPECT_EQ(*InReadTransactionResult<int64_t>(*db_, count_outbox), 2);  // the next read sees the replica's row
+
+  hook_ran = false;
+  absl::Status refused = db_->InReadTransaction([&](Transaction& txn) -> absl::Status {
+    txn.AfterCommit([&] { hook_ran = true; });
+    return EnqueueOutbox(txn, clock_.Now(), "m-3", kTopicRiskBreach, "z");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_FALSE(hook_ran);
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 2);
+  // The connection is usable afterwards, for reads and writes.
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return EnqueueOutbox(txn, clock_.Now(), "m-4", kTopicRiskBreach, "w");
+                 }).ok());
+  EXPECT_EQ(*InReadTransactionResult<int64_t>(*db_, count_outbox), 3);
+}
+
 TEST_P(StorageConformanceTest, MigrationsApplyOnce) {
   auto other = Open();
   ASSERT_TRUE(ApplyMigrations(*other, clock_, "platform", PlatformMigrations()).ok());

@@ -51,7 +51,7 @@ absl::Duration ConstructionService::max_skew() const { return ToAbsl(context_.co
 
 void ConstructionService::RefreshGauges() {
   std::map<std::pair<int, int>, int64_t> counts;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto c = ProjectStore::CountByStageAndType(txn, context_.db.dialect());
     if (!c.ok()) return c.status();
     counts = *std::move(c);
@@ -566,7 +566,7 @@ grpc::ServerUnaryReactor* ConstructionService::GetProject(Ctx* ctx, const v1::Ge
     RequireText(v, "project_id", req->project_id(), 128);
     if (!v.empty()) return v.status();
     v1::GetProjectResponse response;
-    absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+    absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
       auto project = ProjectStore::Load(txn, req->project_id());
       if (!project.ok()) return project.status();
       auto view = ProjectView(txn, context_, *std::move(project));
@@ -601,7 +601,7 @@ grpc::ServerUnaryReactor* ConstructionService::ListProjects(Ctx* ctx, const v1::
     if (req->time_range().has_end()) filter.applied_until = FromProto(req->time_range().end());
     filter.open_damage_only = req->open_damage_only();
     v1::ListProjectsResponse response;
-    absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+    absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
       // One more than the page tells whether another page follows.
       auto ids = ProjectStore::List(txn, filter, offset, page_size + 1);
       if (!ids.ok()) return ids.status();

@@ -165,7 +165,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetCall(grpc::CallbackServerCont
 
 absl::StatusOr<v1::GetCallResponse> ContactCenterService::DoGetCall(const v1::GetCallRequest& request) {
   v1::GetCallResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto call = FindCall(txn, request.call_id());
     if (!call.ok()) return call.status();
     if (!call->has_value()) return absl::NotFoundError(absl::StrCat("call ", request.call_id(), " not found"));
@@ -190,7 +190,7 @@ absl::StatusOr<v1::ListCallsResponse> ContactCenterService::DoListCalls(const v1
   CheckTimeRange(v, request.time_range());
   if (!v.empty()) return v.status();
   v1::ListCallsResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto page = contact_center::ListCalls(txn, request, offset, limit);
     if (!page.ok()) return page.status();
     for (v1::Call& call : page->items) {

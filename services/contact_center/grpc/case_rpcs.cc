@@ -132,7 +132,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetCase(grpc::CallbackServerCont
 
 absl::StatusOr<v1::GetCaseResponse> ContactCenterService::DoGetCase(const v1::GetCaseRequest& request) {
   v1::GetCaseResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = FindCase(txn, request.case_id());
     if (!found.ok()) return found.status();
     if (!found->has_value()) return absl::NotFoundError(absl::StrCat("case ", request.case_id(), " not found"));
@@ -157,7 +157,7 @@ absl::StatusOr<v1::ListCasesResponse> ContactCenterService::DoListCases(const v1
   CheckTimeRange(v, request.time_range());
   if (!v.empty()) return v.status();
   v1::ListCasesResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto page = contact_center::ListCases(txn, request, offset, limit);
     if (!page.ok()) return page.status();
     for (v1::CustomerCase& c : page->items) {

@@ -111,7 +111,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetConsultation(grpc::CallbackSe
 absl::StatusOr<v1::GetConsultationResponse> ContactCenterService::DoGetConsultation(
     const v1::GetConsultationRequest& request) {
   v1::GetConsultationResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = FindConsultation(txn, request.consultation_id());
     if (!found.ok()) return found.status();
     if (!found->has_value()) {
@@ -139,7 +139,7 @@ absl::StatusOr<v1::ListConsultationsResponse> ContactCenterService::DoListConsul
   CheckTimeRange(v, request.time_range());
   if (!v.empty()) return v.status();
   v1::ListConsultationsResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto page = contact_center::ListConsultations(txn, request, offset, limit);
     if (!page.ok()) return page.status();
     for (v1::Consultation& c : page->items) {

@@ -139,7 +139,7 @@ void ContactCenterService::RefreshGauges() {
   std::vector<CaseCount> counts;
   std::vector<std::pair<v1::CaseKind, int64_t>> overdue;
   const absl::Time now = context_.clock.Now();
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto c = CountCases(txn, context_.db.dialect());
     if (!c.ok()) return c.status();
     counts = *std::move(c);

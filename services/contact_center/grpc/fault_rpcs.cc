@@ -92,7 +92,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetFaultReport(grpc::CallbackSer
 absl::StatusOr<v1::GetFaultReportResponse> ContactCenterService::DoGetFaultReport(
     const v1::GetFaultReportRequest& request) {
   v1::GetFaultReportResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = FindFaultReport(txn, request.fault_report_id());
     if (!found.ok()) return found.status();
     if (!found->has_value()) {
@@ -120,7 +120,7 @@ absl::StatusOr<v1::ListFaultReportsResponse> ContactCenterService::DoListFaultRe
   CheckTimeRange(v, request.time_range());
   if (!v.empty()) return v.status();
   v1::ListFaultReportsResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto page = contact_center::ListFaultReports(txn, request, offset, limit);
     if (!page.ok()) return page.status();
     for (v1::FaultReport& report : page->items) {

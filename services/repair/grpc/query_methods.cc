@@ -48,7 +48,7 @@ grpc::ServerUnaryReactor* RepairService::GetWorkOrder(grpc::CallbackServerContex
                                                       const v1::GetWorkOrderRequest* req,
                                                       v1::GetWorkOrderResponse* resp) {
   v1::GetWorkOrderResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = WorkOrderStore::Find(txn, req->work_order_id());
     if (!found.ok()) return found.status();
     if (!found->has_value()) return absl::NotFoundError(absl::StrCat("work order ", req->work_order_id(), " not found"));
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* RepairService::ListWorkOrders(grpc::CallbackServerCont
   filter.limit = page_size + 1;  // one more tells whether a next page exists
   if (!v.empty()) return Reply<v1::ListWorkOrdersResponse>(ctx, resp, v.status());
   v1::ListWorkOrdersResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto orders = WorkOrderStore::List(txn, filter);
     if (!orders.ok()) return orders.status();
     for (int i = 0; i < static_cast<int>(orders->size()) && i < page_size; ++i) {
@@ -114,7 +114,7 @@ grpc::ServerUnaryReactor* RepairService::GetArrivalStatistics(grpc::CallbackServ
   auto buckets = MakeBuckets(context_.calendar, from, to, req->granularity());
   if (!buckets.ok()) return Reply<v1::GetArrivalStatisticsResponse>(ctx, resp, buckets.status());
   std::vector<OrderTimes> times;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto rows = WorkOrderStore::ArrivalTimes(txn, from, to, req->department());
     if (!rows.ok()) return rows.status();
     times = *std::move(rows);
@@ -131,7 +131,7 @@ grpc::ServerUnaryReactor* RepairService::GetArrivalStatistics(grpc::CallbackServ
 grpc::ServerUnaryReactor* RepairService::GetOutage(grpc::CallbackServerContext* ctx, const v1::GetOutageRequest* req,
                                                    v1::GetOutageResponse* resp) {
   v1::GetOutageResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = OutageStore::Find(txn, req->outage_id());
     if (!found.ok()) return found.status();
     if (!found->has_value()) return absl::NotFoundError(absl::StrCat("outage ", req->outage_id(), " not found"));
@@ -162,7 +162,7 @@ grpc::ServerUnaryReactor* RepairService::ListOutages(grpc::CallbackServerContext
   filter.limit = page_size + 1;
   if (!v.empty()) return Reply<v1::ListOutagesResponse>(ctx, resp, v.status());
   v1::ListOutagesResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto outages = OutageStore::List(txn, filter);
     if (!outages.ok()) return outages.status();
     for (int i = 0; i < static_cast<int>(outages->size()) && i < page_size; ++i) {
@@ -189,7 +189,7 @@ grpc::ServerUnaryReactor* RepairService::LookupOutage(grpc::CallbackServerContex
       req->has_at() && CheckPlannedTime(v, req->at(), true, "at") ? FromProto(req->at()) : Now();
   if (!v.empty()) return Reply<v1::RepairLookupOutageResponse>(ctx, resp, v.status());
   std::vector<v1::Outage> candidates;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto rows = OutageStore::CoveringCandidates(txn, req->location().feeder_id(), req->location().area_code(), at);
     if (!rows.ok()) return rows.status();
     candidates = *std::move(rows);

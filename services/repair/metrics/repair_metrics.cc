@@ -76,7 +76,7 @@ void RepairMetrics::ObserveRestoration(const std::string& area_class, absl::Dura
 absl::Status RepairMetrics::RefreshGauges(Database& db) {
   std::map<std::string, int64_t> open;
   std::map<v1::OutageKind, int64_t> active;
-  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto orders = WorkOrderStore::OpenByAreaClass(txn, db.dialect());
     if (!orders.ok()) return orders.status();
     for (const auto& [area, n] : *orders) open[area] = n;

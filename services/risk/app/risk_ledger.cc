@@ -303,7 +303,7 @@ absl::Status RiskLedger::RefreshGauges(Database& db) {
   if (auto aged = ReevaluateAged(db, clock_.Now()); !aged.ok()) return aged.status();
   std::vector<std::pair<std::string, v1::RiskLevel>> levels;
   std::map<std::string, int64_t> open;
-  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status status = db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto l = DepartmentLevels(txn);
     if (!l.ok()) return l.status();
     levels = *std::move(l);

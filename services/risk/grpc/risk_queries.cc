@@ -22,7 +22,7 @@ grpc::ServerUnaryReactor* RiskService::GetRedLineReport(grpc::CallbackServerCont
                  absl::StatusOr<v1::GetRedLineReportResponse>(InvalidField("report_id", "is required")));
   }
   v1::GetRedLineReportResponse out;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto report = ledger_->LoadReport(txn, request->report_id());
     if (!report.ok()) return report.status();
     *out.mutable_report() = *std::move(report);
@@ -50,7 +50,7 @@ absl::StatusOr<v1::ListRedLineReportsResponse> RiskService::DoListRedLineReports
   }
   if (!v.empty()) return v.status();
   v1::ListRedLineReportsResponse out;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     out.Clear();
     auto views = ListReports(txn, q, offset, limit + 1);
     if (!views.ok()) return views.status();
@@ -78,7 +78,7 @@ absl::StatusOr<v1::GetLedgerEntryResponse> RiskService::DoGetLedgerEntry(const v
                           {"sequence", "either entry_id or a positive sequence is required"}});
   }
   v1::GetLedgerEntryResponse out;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     out.Clear();
     auto entry = request.entry_id().empty() ? FindEntryBySequence(txn, request.sequence())
                                             : FindEntry(txn, request.entry_id());
@@ -129,7 +129,7 @@ absl::StatusOr<v1::ListLedgerEntriesResponse> RiskService::DoListLedgerEntries(
   q.include_voided = request.include_voided();
   if (!v.empty()) return v.status();
   v1::ListLedgerEntriesResponse out;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     out.Clear();
     auto entries = ListEntries(txn, q, offset, limit + 1);
     if (!entries.ok()) return entries.status();
@@ -156,7 +156,7 @@ absl::StatusOr<v1::GetStatisticsResponse> RiskService::DoGetStatistics(const v1:
   const Range period = CheckRange(v, "period", request.period(), /*required=*/true);
   if (!v.empty()) return v.status();
   std::vector<StatisticsRow> rows;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto r = StatisticsRows(txn, *period.start, *period.end);
     if (!r.ok()) return r.status();
     rows = *std::move(r);
@@ -188,7 +188,7 @@ absl::StatusOr<v1::GetRiskScoresResponse> RiskService::DoGetRiskScores(const v1:
   const bool include_staff = request.include_staff() || !request.staff_id().empty();
   const absl::Time now = context_.clock.Now();
   std::vector<v1::RiskScore> scores;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     scores.clear();
     // Every configured department, every department or staff member with
     // entries in the window, and every one still above green.
@@ -272,7 +272,7 @@ absl::StatusOr<v1::ListWarningsResponse> RiskService::DoListWarnings(const v1::L
   q.end = range.end;
   if (!v.empty()) return v.status();
   v1::ListWarningsResponse out;
-  absl::Status s = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+  absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     out.Clear();
     auto warnings = risk::ListWarnings(txn, q, offset, limit + 1);
     if (!warnings.ok()) return warnings.status();

@@ -224,7 +224,7 @@ grpc::ServerWriteReactor<v1::LedgerEntry>* RiskService::WatchLedger(grpc::Callba
   }
   auto fetch = [this, service = request->service(), rule = request->rule(), kind = request->kind()](
                    int64_t after, int limit) {
-    return InTransactionResult<std::vector<v1::LedgerEntry>>(
+    return InReadTransactionResult<std::vector<v1::LedgerEntry>>(
         context_.db, [&](Transaction& txn) { return EntriesAfter(txn, after, service, rule, kind, limit); });
   };
   return new WatchStream<v1::LedgerEntry>(
@@ -239,7 +239,7 @@ grpc::ServerWriteReactor<v1::Warning>* RiskService::WatchWarnings(grpc::Callback
   }
   auto fetch = [this, department = request->department(), scope = request->scope()](
                    int64_t after, int limit) {
-    return InTransactionResult<std::vector<v1::Warning>>(
+    return InReadTransactionResult<std::vector<v1::Warning>>(
         context_.db, [&](Transaction& txn) { return WarningsAfter(txn, after, department, scope, limit); });
   };
   return new WatchStream<v1::Warning>(
