@@ -4,11 +4,13 @@
 //     ledger write (risk),
 //   * business-calendar arithmetic (every working-day deadline),
 //   * the SLA expiry sweep with many open clocks of which few are due — its
-//     cost must follow what is due, not what is stored.
+//     cost must follow what is due, not what is stored,
+//   * a structured log line (every recorded breach writes one).
 #include <benchmark/benchmark.h>
 
 #include "services/common/business_calendar.h"
 #include "services/common/config.h"
+#include "services/common/log.h"
 #include "services/common/migrations.h"
 #include "services/common/sla_clock.h"
 #include "services/contact_center/domain/call_rules.h"
@@ -103,6 +105,17 @@ void BM_SlaSweep(benchmark::State& state) {
   state.counters["stored"] = static_cast<double>(stored);
 }
 BENCHMARK(BM_SlaSweep)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond)->Iterations(20);
+
+// The line BreachRecorder logs for each breach (a sweep expiring a backlog of
+// clocks writes one per clock).
+void BM_LogLine(benchmark::State& state) {
+  SetLogService("counter");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        FormatLogLine("info", "breach_recorded", {{"rule", "CT-4"}, {"breach_id", "BR-0643a1f3c2b40e9d51c7"}}));
+  }
+}
+BENCHMARK(BM_LogLine);
 
 }  // namespace
 }  // namespace gridserve
