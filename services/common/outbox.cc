@@ -98,13 +98,21 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
 absl::StatusOr<std::map<std::string, int64_t>> OutboxRelay::PendingByTopic() {
   std::map<std::string, int64_t> pending;
   absl::Status status = db_.InReadTransaction([&](Transaction& txn) -> absl::Status {
-    auto rows = txn.Query("SELECT topic, COUNT(*) FROM outbox WHERE delivered_at IS NULL GROUP BY topic");
-    if (!rows.ok()) return rows.status();
-    for (const Row& row : *rows) pending[row.Text(0)] = row.Int(1);
+    auto counts = ReadKeptCount(txn, db_.dialect(), PendingCount());
+    if (!counts.ok()) return counts.status();
+    for (const auto& [topic, n] : *counts) {
+      if (n > 0) pending[topic] = n;  // a topic whose messages have all gone may read 0
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return pending;
+}
+
+const KeptCount& OutboxRelay::PendingCount() {
+  static const auto* kCount =
+      new KeptCount{"outbox_pending", "outbox", "CASE WHEN NEW.delivered_at IS NULL THEN NEW.topic END"};
+  return *kCount;
 }
 
 std::map<std::string, OutboxRelay::Counts> OutboxRelay::counts() const {

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "services/common/clock.h"
 #include "services/common/database.h"
+#include "services/common/kept_counts.h"
 
 namespace gridserve {
 
@@ -60,8 +61,11 @@ class OutboxRelay {
   // result. Returns how many were delivered.
   absl::StatusOr<int> DeliverDue();
 
-  // Messages not yet delivered, by topic.
+  // Messages not yet delivered, by topic (read from PendingCount: a peer
+  // down for long leaves a backlog that the gauge refresh must not count).
   absl::StatusOr<std::map<std::string, int64_t>> PendingByTopic();
+  // Undelivered messages by topic, kept by the database (platform migration 8).
+  static const KeptCount& PendingCount();
 
   // Totals since start, by topic: delivered and failed attempts.
   struct Counts {
