@@ -1,6 +1,7 @@
 #include "services/common/outbox.h"
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,7 @@ absl::Duration OutboxRelay::BackoffAfter(int attempts) const {
 absl::StatusOr<int> OutboxRelay::DeliverDue() {
   const absl::Time now = clock_.Now();
   std::vector<OutboxMessage> claimed;
+  const int64_t lease_until = ToMicros(now + options_.claim_lease);
   absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
     auto rows = txn.Query(
         "SELECT message_id, topic, payload, attempts, created_at, next_attempt_at FROM outbox"
@@ -51,7 +53,7 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
       auto claimed_rows = txn.Execute(
           "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1"
           " WHERE message_id = ? AND delivered_at IS NULL AND next_attempt_at = ?",
-          {ToMicros(now + options_.claim_lease), row.Text(0), row.Int(5)});
+          {lease_until, row.Text(0), row.Int(5)});
       if (!claimed_rows.ok()) return claimed_rows.status();
       if (*claimed_rows != 1) continue;
       claimed.push_back({row.Text(0), row.Text(1), row.Text(2), static_cast<int>(row.Int(3)) + 1,
@@ -62,7 +64,18 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
   if (!status.ok()) return status;
 
   int delivered = 0;
+  // A peer that does not answer (UNAVAILABLE, DEADLINE_EXCEEDED) is not
+  // called again in this pass: its topic's other messages wait as long as the
+  // one that failed, their claim undone and no attempt counted. Why: with a
+  // peer stopped, each pass cost one failing call, one write and one log line
+  // per pending message — up to batch_size × the peer deadline per pass.
+  std::map<std::string, absl::Time> unreachable_until;  // topic -> when its failed message is retried
+  std::vector<const OutboxMessage*> held_back;
   for (const OutboxMessage& message : claimed) {
+    if (unreachable_until.count(message.topic) > 0) {
+      held_back.push_back(&message);
+      continue;
+    }
     auto handler = handlers_.find(message.topic);
     absl::Status result = handler == handlers_.end()
                               ? absl::FailedPreconditionError(absl::StrCat("no handler for topic ", message.topic))
@@ -80,6 +93,9 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
           .status();
     });
     if (!recorded.ok()) return recorded;
+    if (absl::IsUnavailable(result) || absl::IsDeadlineExceeded(result)) {
+      unreachable_until[message.topic] = done + BackoffAfter(message.attempts);
+    }
     absl::MutexLock lock(&mu_);
     if (result.ok()) {
       ++delivered;
@@ -92,6 +108,18 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
                                             {"code", absl::StatusCodeToString(result.code())}});
     }
   }
+  if (held_back.empty()) return delivered;
+  absl::Status released = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+    for (const OutboxMessage* message : held_back) {
+      auto s = txn.Execute(
+          "UPDATE outbox SET next_attempt_at = ?, attempts = attempts - 1"
+          " WHERE message_id = ? AND delivered_at IS NULL AND next_attempt_at = ?",
+          {ToMicros(unreachable_until[message->topic]), message->message_id, lease_until});
+      if (!s.ok()) return s.status();
+    }
+    return absl::OkStatus();
+  });
+  if (!released.ok()) return released;
   return delivered;
 }
 

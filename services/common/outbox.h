@@ -58,7 +58,9 @@ class OutboxRelay {
   void RegisterHandler(const std::string& topic, Handler handler);
 
   // One pass: claims every message due now, delivers each, records the
-  // result. Returns how many were delivered.
+  // result. Returns how many were delivered. Once a topic's peer does not
+  // answer (UNAVAILABLE, DEADLINE_EXCEEDED), the topic's other messages are
+  // not tried in this pass: they wait as long as the failed one.
   absl::StatusOr<int> DeliverDue();
 
   // Messages not yet delivered, by topic (read from PendingCount: a peer

@@ -59,18 +59,22 @@ TEST(OutboxTest, PeerFailsThenRecoversNothingLostNothingTwice) {
   relay.RegisterHandler(kTopicRiskBreach, peer.handler());
   for (const char* id : {"b-1", "b-2", "b-3"}) Enqueue(*db, clock, id);
 
+  // The peer does not answer: one call per pass, and the topic's other
+  // messages wait with the failed one (no call, no attempt counted for them).
   EXPECT_EQ(*relay.DeliverDue(), 0);
-  EXPECT_EQ(peer.calls, 3);
+  EXPECT_EQ(peer.calls, 1);
   // Backing off: nothing is retried before the delay.
   EXPECT_EQ(*relay.DeliverDue(), 0);
-  EXPECT_EQ(peer.calls, 3);
+  EXPECT_EQ(peer.calls, 1);
   clock.Advance(absl::Seconds(1));
   EXPECT_EQ(*relay.DeliverDue(), 0);
-  EXPECT_EQ(peer.calls, 6);
+  EXPECT_EQ(peer.calls, 2);
   // Second failure doubles the delay: 1 s later is still too early.
   clock.Advance(absl::Seconds(1));
   EXPECT_EQ(*relay.DeliverDue(), 0);
-  EXPECT_EQ(peer.calls, 6);
+  EXPECT_EQ(peer.calls, 2);
+  EXPECT_EQ(relay.PendingByTopic()->at(kTopicRiskBreach), 3);
+  EXPECT_EQ(CountRows(*db, "SELECT SUM(attempts) FROM outbox"), 2);  // only the calls made count
 
   peer.down = false;
   clock.Advance(absl::Seconds(1));
@@ -79,8 +83,40 @@ TEST(OutboxTest, PeerFailsThenRecoversNothingLostNothingTwice) {
   EXPECT_EQ(*relay.DeliverDue(), 0);  // delivered messages are never sent again
   EXPECT_EQ(peer.received, (std::map<std::string, int>{{"b-1", 1}, {"b-2", 1}, {"b-3", 1}}));
   EXPECT_EQ(relay.counts()[kTopicRiskBreach].delivered, 3);
-  EXPECT_EQ(relay.counts()[kTopicRiskBreach].failed_attempts, 6);
+  EXPECT_EQ(relay.counts()[kTopicRiskBreach].failed_attempts, 2);
   EXPECT_TRUE(relay.PendingByTopic()->empty());
+}
+
+// Only a peer that does not answer holds its topic back: a message the peer
+// refuses (any other error) fails alone, and other topics go on.
+TEST(OutboxTest, AnUnansweringPeerHoldsBackOnlyItsOwnTopic) {
+  FakeClock clock(kStart);
+  auto db = OpenPlatformDb(clock);
+  OutboxRelay relay(*db, clock, OutboxOptions{});
+  FlakyPeer risk;
+  int refused = 0;
+  std::map<std::string, int> dispatched;
+  relay.RegisterHandler(kTopicRiskBreach, risk.handler());
+  relay.RegisterHandler(kTopicRepairDispatch, [&](const OutboxMessage& m) -> absl::Status {
+    if (m.message_id == "d-bad") {
+      ++refused;
+      return absl::InvalidArgumentError("refused");
+    }
+    ++dispatched[m.message_id];
+    return absl::OkStatus();
+  });
+  for (const char* id : {"b-1", "b-2", "b-3", "b-4"}) Enqueue(*db, clock, id);
+  for (const char* id : {"d-bad", "d-1", "d-2"}) {
+    ASSERT_TRUE(db->InTransaction([&](Transaction& txn) {
+                    return EnqueueOutbox(txn, clock.Now(), id, kTopicRepairDispatch, "x");
+                  }).ok());
+  }
+  EXPECT_EQ(*relay.DeliverDue(), 2);
+  EXPECT_EQ(risk.calls, 1);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(dispatched, (std::map<std::string, int>{{"d-1", 1}, {"d-2", 1}}));
+  EXPECT_EQ(relay.PendingByTopic()->at(kTopicRiskBreach), 4);
+  EXPECT_EQ(relay.PendingByTopic()->at(kTopicRepairDispatch), 1);
 }
 
 TEST(OutboxTest, BackoffIsCapped) {
