@@ -173,7 +173,9 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   // Background loops.
   const auto due_soon = DueSoonWindows(*config);
   PeriodicTask sweep("sla_sweep", ToAbsl(platform.sla_sweep_interval()), [&] {
-    auto expired = sla.Sweep(**db);
+    // A pass of at most a second: a backlog goes on in the next pass, and a
+    // stopping service waits for no more than that.
+    auto expired = sla.Sweep(**db, /*batch_size=*/100, /*max_pass=*/absl::Seconds(1));
     if (!expired.ok()) LogError("sla_sweep_failed", {{"error", std::string(expired.status().message())}});
   });
   std::map<std::string, OutboxRelay::Counts> reported_counts;

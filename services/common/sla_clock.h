@@ -70,8 +70,16 @@ class SlaClock {
   absl::Status AppendState(Transaction& txn, const std::string& sla, const std::string& subject,
                            google::protobuf::RepeatedPtrField<v1::SlaState>* out);
 
-  // Records every clock whose due time is before now; returns how many.
-  absl::StatusOr<int> Sweep(Database& db, int batch_size = 500);
+  // Records every clock whose due time is before now, or as many as one pass
+  // of `max_pass` allows; returns how many. batch_size clocks per transaction:
+  // each holds the service's connection while it runs (~0.1 ms a clock), so a
+  // backlog (1 M clocks overdue after an outage) is expired in steps of
+  // ~10 ms, each followed by as long a pause in which calls have the
+  // connection, and a pass ends after max_pass (the next one continues), so
+  // a service stopping mid-backlog drains in time. Before: 500 at a time
+  // without pauses until done, and reads waited 49 ms at the median meanwhile.
+  absl::StatusOr<int> Sweep(Database& db, int batch_size = 100,
+                            absl::Duration max_pass = absl::InfiniteDuration());
 
   // Refreshes gridserve_sla_open / _due_soon for the service's SLAs: reads the
   // kept count of open clocks and counts, per SLA, the clocks due within its

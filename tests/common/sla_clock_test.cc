@@ -123,6 +123,19 @@ TEST_F(SlaClockTest, ALateCloseBeforeTheSweepStillBreachesOnce) {
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 1);
 }
 
+// A pass ends once its time is spent (here: none, so after one batch); the
+// next pass goes on where it stopped, and nothing is recorded twice.
+TEST_F(SlaClockTest, ABacklogIsExpiredOverSeveralPasses) {
+  for (int i = 0; i < 5; ++i) StartComplaint("late-" + std::to_string(i), absl::Minutes(5));
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(*sla_.Sweep(*db_, /*batch_size=*/2, /*max_pass=*/absl::ZeroDuration()), 2);
+  EXPECT_EQ(*sla_.Sweep(*db_, 2, absl::ZeroDuration()), 2);
+  EXPECT_EQ(*sla_.Sweep(*db_, 2, absl::ZeroDuration()), 1);
+  EXPECT_EQ(*sla_.Sweep(*db_, 2, absl::ZeroDuration()), 0);
+  EXPECT_EQ(Sla("breached"), 5);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 5);
+}
+
 TEST_F(SlaClockTest, SweepCostFollowsWhatIsDue) {
   for (int i = 0; i < 1200; ++i) StartComplaint("far-" + std::to_string(i), absl::Hours(240));
   for (int i = 0; i < 3; ++i) StartComplaint("near-" + std::to_string(i), absl::Minutes(5));
