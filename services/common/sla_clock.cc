@@ -177,10 +177,10 @@ absl::StatusOr<int> SlaClock::Sweep(Database& db, int batch_size, absl::Duration
     if (!status.ok()) return status;
     expired += in_batch;
     if (in_batch < batch_size) return expired;
+    if (absl::Now() - pass_started >= max_pass) return expired;  // the next pass goes on
     // A backlog: leave the connection to calls for as long as this batch held
     // it, so the sweep takes at most half of it and calls keep being answered.
     absl::SleepFor(absl::Now() - batch_started);
-    if (absl::Now() - pass_started >= max_pass) return expired;
   }
 }
 

@@ -30,23 +30,17 @@ void CounterService::RunBackgroundPass() {
                                                  return workflow_.Method(txn, *req);                            \
                                                }));                                                             \
   }
-// A read: a read transaction, no request id.
-#define GRIDSERVE_COUNTER_READ(Method)                                                                          \
+// A read, no request id: `Run` is InReadTransactionResult, or
+// InTransactionResult for a read that first brings the failure's CT-7 clocks
+// up to date (running it twice changes nothing more).
+#define GRIDSERVE_COUNTER_READ_IN(Method, Run)                                                                  \
   grpc::ServerUnaryReactor* CounterService::Method(grpc::CallbackServerContext* ctx, const v1::Method##Request* req, \
                                                    v1::Method##Response* resp) {                                \
-    return Reply(ctx, resp, InReadTransactionResult<v1::Method##Response>(context_.db, [&](Transaction& txn) {  \
+    return Reply(ctx, resp, Run<v1::Method##Response>(context_.db, [&](Transaction& txn) {                      \
                    return workflow_.Method(txn, *req);                                                          \
                  }));                                                                                           \
   }
-// A read that first brings the failure's CT-7 clocks up to date: a write
-// transaction, still no request id (running it twice changes nothing more).
-#define GRIDSERVE_COUNTER_UPDATING_READ(Method)                                                                 \
-  grpc::ServerUnaryReactor* CounterService::Method(grpc::CallbackServerContext* ctx, const v1::Method##Request* req, \
-                                                   v1::Method##Response* resp) {                                \
-    return Reply(ctx, resp, InTransactionResult<v1::Method##Response>(context_.db, [&](Transaction& txn) {      \
-                   return workflow_.Method(txn, *req);                                                          \
-                 }));                                                                                           \
-  }
+#define GRIDSERVE_COUNTER_READ(Method) GRIDSERVE_COUNTER_READ_IN(Method, InReadTransactionResult)
 
 GRIDSERVE_COUNTER_WRITE(IssueTicket)
 GRIDSERVE_COUNTER_WRITE(CallTicket)
@@ -59,7 +53,7 @@ GRIDSERVE_COUNTER_WRITE(EndVisit)
 GRIDSERVE_COUNTER_WRITE(SubmitApplicationForm)
 GRIDSERVE_COUNTER_WRITE(OpenSystemFailure)
 GRIDSERVE_COUNTER_WRITE(CloseSystemFailure)
-GRIDSERVE_COUNTER_UPDATING_READ(GetSystemFailure)
+GRIDSERVE_COUNTER_READ_IN(GetSystemFailure, InTransactionResult)
 GRIDSERVE_COUNTER_WRITE(ConvertVisitToAppointment)
 GRIDSERVE_COUNTER_WRITE(KeepAppointment)
 GRIDSERVE_COUNTER_READ(GetAppointment)
@@ -80,7 +74,7 @@ GRIDSERVE_COUNTER_READ(ListVisits)
 
 #undef GRIDSERVE_COUNTER_WRITE
 #undef GRIDSERVE_COUNTER_READ
-#undef GRIDSERVE_COUNTER_UPDATING_READ
+#undef GRIDSERVE_COUNTER_READ_IN
 
 grpc::ServerWriteReactor<v1::BreachEvent>* CounterService::WatchBreaches(grpc::CallbackServerContext* ctx,
                                                                         const v1::CounterWatchBreachesRequest* req) {
