@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "gridserve/v1/method_options.pb.h"
+#include "services/common/database.h"
 #include "services/common/service_wrapper.h"
 
 namespace gridserve {
@@ -64,6 +66,22 @@ class PassThroughHandler final : public MethodHandler {
  public:
   explicit PassThroughHandler(MethodHandler* inner) : inner_(inner) {}
   void RunHandler(const HandlerParameter& param) override { inner_->RunHandler(param); }
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
+    return inner_->Deserialize(call, req, status, handler_data);
+  }
+
+ private:
+  MethodHandler* inner_;
+};
+
+// A store read runs where gRPC called it, refused any write (StoreReadScope).
+class StoreReadHandler final : public MethodHandler {
+ public:
+  explicit StoreReadHandler(MethodHandler* inner) : inner_(inner) {}
+  void RunHandler(const HandlerParameter& param) override {
+    StoreReadScope scope;
+    inner_->RunHandler(param);
+  }
   void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
     return inner_->Deserialize(call, req, status, handler_data);
   }
@@ -137,12 +155,17 @@ CallExecutor::~CallExecutor() {
   for (std::thread& t : workers_) t.join();
 }
 
-grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& full_service_name) {
+grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& full_service_name,
+                                     bool store_reads_inline) {
   auto wrapped = WrapService(inner, full_service_name,
-                             [this](MethodHandler* handler, const google::protobuf::MethodDescriptor& method)
+                             [this, store_reads_inline](MethodHandler* handler,
+                                                        const google::protobuf::MethodDescriptor& method)
                                  -> MethodHandler* {
                                if (method.client_streaming() || method.server_streaming()) {
                                  return new PassThroughHandler(handler);
+                               }
+                               if (store_reads_inline && method.options().GetExtension(v1::store_read)) {
+                                 return new StoreReadHandler(handler);
                                }
                                return new OffloadHandler(handler, this);
                              });

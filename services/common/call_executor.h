@@ -28,6 +28,11 @@ struct CallExecutorOptions {
 // fsync); on gRPC's few callback threads that capped how many writers could
 // share one commit, and a slow disk stalled every call, reads included.
 //
+// Store reads are the exception when the store's reads never wait (SQLite's
+// readers beside the writer): a method marked gridserve.v1.store_read runs
+// on the gRPC thread that received it, inside a StoreReadScope (a write
+// there is refused). It would spend longer waiting for a worker than reading.
+//
 // Overload: at most `max_queued` calls wait for a worker; one more is refused
 // at once with RESOURCE_EXHAUSTED (shed, never buffered without bound). A
 // call whose deadline passed while it waited is answered DEADLINE_EXCEEDED
@@ -49,7 +54,8 @@ class CallExecutor {
 
   // The service to register instead of `inner` (which must outlive it).
   // Returns `inner` itself for a name that is not a generated service.
-  grpc::Service* Offload(grpc::Service* inner, const std::string& full_service_name);
+  // `store_reads_inline`: run store_read methods on gRPC's threads.
+  grpc::Service* Offload(grpc::Service* inner, const std::string& full_service_name, bool store_reads_inline);
 
   // Queues `work` for a worker; false (nothing queued) when the queue is full.
   bool TrySubmit(std::function<void()> work);

@@ -30,6 +30,18 @@ const std::string& Row::Text(int i) const {
   return kEmpty;
 }
 
+namespace {
+thread_local bool in_store_read = false;
+}  // namespace
+
+StoreReadScope::StoreReadScope() : previous_(in_store_read) { in_store_read = true; }
+StoreReadScope::~StoreReadScope() { in_store_read = previous_; }
+bool StoreReadScope::Active() { return in_store_read; }
+absl::Status StoreReadScope::RefusedWrite() {
+  return absl::FailedPreconditionError(
+      "a method declared a store read (gridserve.v1.store_read) cannot start a write transaction");
+}
+
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& schema) {
   if (url == "sqlite::memory:") return OpenSqliteDatabase(":memory:");
   constexpr absl::string_view kSqlite = "sqlite://";

@@ -74,6 +74,29 @@ class Database {
   virtual absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
   // "sqlite" or "postgresql".
   virtual absl::string_view dialect() const = 0;
+  // Whether a read transaction runs without waiting on the network or on a
+  // commit's fsync (SQLite: readers beside the writer), so that a store read
+  // may run on one of gRPC's own threads (see CallExecutor).
+  virtual bool ReadsNeverWait() const { return false; }
+};
+
+// Marks the thread as running a call declared a store read (the method
+// option gridserve.v1.store_read) on one of gRPC's threads: while the scope
+// lives, InTransaction refuses with FAILED_PRECONDITION instead of running —
+// a write there would hold gRPC's thread while its commit waits for the disk.
+class StoreReadScope {
+ public:
+  StoreReadScope();
+  ~StoreReadScope();
+  StoreReadScope(const StoreReadScope&) = delete;
+  StoreReadScope& operator=(const StoreReadScope&) = delete;
+
+  static bool Active();
+  // What InTransaction returns inside the scope.
+  static absl::Status RefusedWrite();
+
+ private:
+  bool previous_;
 };
 
 namespace database_internal {

@@ -208,6 +208,7 @@ class PostgresDatabase final : public Database {
   }
 
   absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    if (StoreReadScope::Active()) return StoreReadScope::RefusedWrite();
     return Run("BEGIN ISOLATION LEVEL REPEATABLE READ", body);
   }
   // PostgreSQL refuses a write in it (SQLSTATE 25006, FAILED_PRECONDITION).

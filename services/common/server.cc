@@ -143,10 +143,11 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   int grpc_port = 0;
   builder.AddListeningPort(listen, (*security)->server_credentials(), &grpc_port);
   // Unary calls run on the executor's workers (declared before the server:
-  // it outlives the server's Shutdown, which waits for queued calls).
+  // it outlives the server's Shutdown, which waits for queued calls), store
+  // reads on gRPC's threads when the store's reads never wait.
   CallExecutor executor(CallExecutorOptions{platform.call_threads(), platform.max_queued_calls()});
   builder.RegisterService(executor.Offload((*security)->Protect(parts->service.get(), spec.grpc_service),
-                                           spec.grpc_service));
+                                           spec.grpc_service, /*store_reads_inline=*/(*db)->ReadsNeverWait()));
   builder.RegisterService((*security)->audit_service());
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse floods of bytes early
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;

@@ -2,6 +2,12 @@
 #include "services/common/sqlite_database.h"
 
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -26,31 +32,21 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   }
 }
 
-class SqliteTransaction;
-
-// A caller's transaction waiting in the group-commit queue.
-struct PendingTransaction {
-  absl::FunctionRef<absl::Status(Transaction&)> body;
-  absl::Status status;
-  std::vector<std::function<void()>> after_commit;
-  bool done = false;  // guarded by the database's queue_mu_
-};
-
-class SqliteDatabase final : public Database {
+// One SQLite connection and its prepared statements, used by one thread at a
+// time (whoever holds the writer's mutex, or has leased the reader).
+class SqliteConnection {
  public:
-  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
-  ~SqliteDatabase() override {
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
   }
-
-  absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
-  absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
-  absl::string_view dialect() const override { return "sqlite"; }
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   // A prepared statement from the cache (statements are reused: parsing
   // costs more than most of our queries).
-  absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql) {
     auto it = statements_.find(sql);
     if (it != statements_.end()) {
       sqlite3_reset(it->second);
@@ -65,25 +61,25 @@ class SqliteDatabase final : public Database {
     return stmt;
   }
 
-  sqlite3* handle() { return db_; }
-  // Held by whoever runs a batch: the connection is used by one thread at a time.
-  absl::Mutex mu_;
+  sqlite3* handle() const { return db_; }
 
  private:
-  void RunQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void MarkDone(const std::vector<PendingTransaction*>& batch);
-
-  absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
-  std::vector<PendingTransaction*> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool leading_ ABSL_GUARDED_BY(queue_mu_) = false;  // a caller is running a batch
   sqlite3* db_;
-  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// A caller's transaction waiting in the group-commit queue.
+struct PendingTransaction {
+  absl::FunctionRef<absl::Status(Transaction&)> body;
+  absl::Status status;
+  std::vector<std::function<void()>> after_commit;
+  bool done = false;  // guarded by the database's queue_mu_
 };
 
 class SqliteTransaction final : public Transaction {
  public:
   enum class Mode { kReadWrite, kReadOnly };
-  explicit SqliteTransaction(SqliteDatabase& db, Mode mode = Mode::kReadWrite) : db_(db), mode_(mode) {}
+  explicit SqliteTransaction(SqliteConnection& conn, Mode mode = Mode::kReadWrite) : db_(conn), mode_(mode) {}
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<SqlValue>& params) override {
     auto stmt = Run(sql, params, nullptr);
@@ -118,8 +114,7 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
-  absl::StatusOr<bool> Run(absl::string_view sql, const std::vector<SqlValue>& params, std::vector<Row>* rows)
-      ABSL_NO_THREAD_SAFETY_ANALYSIS /* the caller holds db_.mu_ for the whole transaction */ {
+  absl::StatusOr<bool> Run(absl::string_view sql, const std::vector<SqlValue>& params, std::vector<Row>* rows) {
     auto prepared = db_.Prepare(sql);
     if (!prepared.ok()) return prepared.status();
     sqlite3_stmt* stmt = *prepared;
@@ -182,9 +177,69 @@ class SqliteTransaction final : public Transaction {
     return true;
   }
 
-  SqliteDatabase& db_;
+  SqliteConnection& db_;
   const Mode mode_;
 };
+
+// The file's owner: one writer connection behind a group-commit queue, and
+// reader connections beside it. In WAL mode a reader sees the last commit
+// without waiting for the writer, so a read never queues behind a batch's
+// fsync (what lets store reads run on gRPC's own threads, see CallExecutor).
+// An in-memory database has no readers (a second connection would be another,
+// empty database): its reads take the writer between batches.
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::unique_ptr<SqliteConnection> writer, std::string path, SqliteOptions options, int lock_fd)
+      : path_(std::move(path)), options_(options), lock_fd_(lock_fd), writer_(std::move(writer)) {}
+  ~SqliteDatabase() override {
+    idle_readers_.clear();
+    writer_.reset();
+    // Last: closing any descriptor of the file drops the process's POSIX
+    // locks on it, SQLite's included.
+    if (lock_fd_ >= 0) close(lock_fd_);
+  }
+
+  absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
+  absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
+  absl::string_view dialect() const override { return "sqlite"; }
+  bool ReadsNeverWait() const override { return true; }
+
+ private:
+  bool has_readers() const { return !path_.empty(); }
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> LeaseReader();
+  void ReturnReader(std::unique_ptr<SqliteConnection> reader);
+  void RunQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkDone(const std::vector<PendingTransaction*>& batch);
+
+  const std::string path_;  // empty: in memory, no reader connections
+  const SqliteOptions options_;
+  const int lock_fd_;  // holds the file's flock, -1 in memory
+
+  // Held by whoever runs a batch: the writer is used by one thread at a time.
+  absl::Mutex mu_;
+  std::unique_ptr<SqliteConnection> writer_ ABSL_PT_GUARDED_BY(mu_);
+
+  absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::vector<PendingTransaction*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leading_ ABSL_GUARDED_BY(queue_mu_) = false;  // a caller is running a batch
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+};
+
+// BEGIN, `body`, COMMIT on `conn`, refusing any statement that would write.
+absl::Status RunRead(SqliteConnection& conn, absl::FunctionRef<absl::Status(Transaction&)> body,
+                     std::vector<std::function<void()>>& after_commit) {
+  SqliteTransaction txn(conn, SqliteTransaction::Mode::kReadOnly);
+  if (absl::Status begun = txn.Control("BEGIN"); !begun.ok()) return absl::UnavailableError(begun.message());
+  absl::Status status = body(txn);
+  if (status.ok()) {
+    status = txn.Control("COMMIT");
+    after_commit = txn.TakeAfterCommit();
+  }
+  if (!status.ok()) (void)txn.Control("ROLLBACK");
+  return status;
+}
 
 // Group commit. Every caller queues its body and waits until either its body
 // has been committed by someone else or nobody is leading; then it leads: it
@@ -195,6 +250,7 @@ class SqliteTransaction final : public Transaction {
 // woken only when their own body is done (absl::Condition), not one after the
 // other to find out: that hand-off chain used to cost more than the commit.
 absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
+  if (StoreReadScope::Active()) return StoreReadScope::RefusedWrite();
   PendingTransaction me{body, absl::OkStatus(), {}, false};
   bool lead = false;
   {
@@ -218,27 +274,55 @@ absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transa
   return absl::OkStatus();
 }
 
-// A read joins no batch: it takes the connection once the batch holding it
-// (if any) is done, and reads between BEGIN and COMMIT so its statements see
-// one state (another process may write in locking_mode=normal). It has
-// nothing to commit: no savepoint, no fsync.
+// A read joins no batch and has nothing to commit: no savepoint, no fsync.
+// It reads between BEGIN and COMMIT so its statements see one state.
 absl::Status SqliteDatabase::InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
   absl::Status status;
   std::vector<std::function<void()>> after_commit;
-  {
+  if (has_readers()) {
+    auto reader = LeaseReader();
+    if (!reader.ok()) return reader.status();
+    status = RunRead(**reader, body, after_commit);
+    ReturnReader(*std::move(reader));
+  } else {
     absl::MutexLock lock(&mu_);
-    SqliteTransaction txn(*this, SqliteTransaction::Mode::kReadOnly);
-    if (absl::Status begun = txn.Control("BEGIN"); !begun.ok()) return absl::UnavailableError(begun.message());
-    status = body(txn);
-    if (status.ok()) {
-      status = txn.Control("COMMIT");
-      after_commit = txn.TakeAfterCommit();
-    }
-    if (!status.ok()) (void)txn.Control("ROLLBACK");
+    status = RunRead(*writer_, body, after_commit);
   }
   if (!status.ok()) return status;
   for (auto& fn : after_commit) fn();
   return absl::OkStatus();
+}
+
+// An idle reader, or a new one: as many as there are concurrent reads.
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteDatabase::LeaseReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<SqliteConnection> reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader;
+    }
+  }
+  sqlite3* handle = nullptr;
+  const int rc = sqlite3_open_v2(path_.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto reader = std::make_unique<SqliteConnection>(handle);  // closes the handle on every path
+  if (rc != SQLITE_OK) return SqliteError(handle, rc, absl::StrCat("open a reader of ", path_));
+  sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
+  // query_only: a second guard besides the read transaction's own check.
+  for (const char* sql : {"PRAGMA query_only=1", "PRAGMA temp_store=MEMORY"}) {
+    if (int failed = sqlite3_exec(handle, sql, nullptr, nullptr, nullptr); failed != SQLITE_OK) {
+      return SqliteError(handle, failed, absl::StrCat(sql, " on a reader of ", path_));
+    }
+  }
+  return reader;
+}
+
+// Keeps a few idle readers (each has its own page and statement caches) and
+// closes the rest: a burst of concurrent reads does not stay resident.
+void SqliteDatabase::ReturnReader(std::unique_ptr<SqliteConnection> reader) {
+  constexpr size_t kMaxIdleReaders = 4;
+  absl::MutexLock lock(&readers_mu_);
+  if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(reader));
 }
 
 void SqliteDatabase::RunQueued() {
@@ -247,7 +331,7 @@ void SqliteDatabase::RunQueued() {
     absl::MutexLock lock(&queue_mu_);
     batch.swap(queue_);
   }
-  SqliteTransaction control(*this);
+  SqliteTransaction control(*writer_);
   absl::Status begun = control.Control("BEGIN IMMEDIATE");
   if (!begun.ok()) {
     for (PendingTransaction* p : batch) p->status = absl::UnavailableError(begun.message());
@@ -255,7 +339,7 @@ void SqliteDatabase::RunQueued() {
     return;
   }
   for (PendingTransaction* p : batch) {
-    SqliteTransaction txn(*this);
+    SqliteTransaction txn(*writer_);
     p->status = txn.Control("SAVEPOINT gridserve_body");
     if (p->status.ok()) p->status = p->body(txn);
     if (p->status.ok()) {
@@ -284,42 +368,69 @@ void SqliteDatabase::MarkDone(const std::vector<PendingTransaction*>& batch) {
 
 }  // namespace
 
+namespace {
+
+absl::Status InUse(const std::string& path, absl::string_view detail) {
+  return absl::UnavailableError(absl::StrCat(
+      "SQLite database ", path, " is in use by another process (", detail,
+      "); one process owns a SQLite file: stop the other one, or use PostgreSQL for several replicas"));
+}
+
+// Who may open the file: the owner holds an exclusive flock for as long as it
+// is open, so a second service on the same file is refused at start-up, not
+// on its first write; connections sharing the file (locking_mode=normal)
+// hold a shared one. flock, not SQLite's own locks: those are per
+// transaction, since the readers beside the writer need the file unlocked.
+absl::StatusOr<int> LockFile(const std::string& path, bool exclusive) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ", strerror(errno)));
+  if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+    const int error = errno;
+    close(fd);
+    if (error == EWOULDBLOCK) return InUse(path, exclusive ? "it is locked" : "another process owns it");
+    return absl::UnavailableError(absl::StrCat("cannot lock SQLite database ", path, ": ", strerror(error)));
+  }
+  return fd;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path, SqliteOptions options) {
   // Once per process, before SQLite initialises: no global memory statistics
   // (a global mutex and counters on every allocation; we never read them).
   static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)configured;
+  const bool in_memory = path == ":memory:";
+  int lock_fd = -1;
+  if (!in_memory) {
+    auto locked = LockFile(path, options.exclusive);
+    if (!locked.ok()) return locked.status();
+    lock_fd = *locked;
+  }
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // From here the database owns the handle and the lock (released on return
+  // of an error).
+  auto db = std::make_unique<SqliteDatabase>(std::make_unique<SqliteConnection>(handle), in_memory ? "" : path,
+                                             options, lock_fd);
   if (rc != SQLITE_OK) {
-    std::string message = handle ? sqlite3_errmsg(handle) : "out of memory";
-    sqlite3_close(handle);
-    return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ", message));
+    return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ",
+                                               handle ? sqlite3_errmsg(handle) : "out of memory"));
   }
-  auto db = std::make_unique<SqliteDatabase>(handle);
   sqlite3_busy_timeout(handle, options.busy_timeout_ms);
-  // WAL: readers never block the writer; synchronous=FULL keeps every
-  // acknowledged commit on disk across a power cut. The locking mode must be
-  // set before WAL is entered (the WAL index then lives in this process's
-  // memory, not in a shared -shm file). temp_store=MEMORY keeps the savepoint
-  // journal of a group commit in memory: it grows with the batch, and spilled
-  // to a temporary file it was most of the write calls (pwrite) of a batch.
-  const char* locking = options.exclusive ? "PRAGMA locking_mode=EXCLUSIVE" : "PRAGMA locking_mode=NORMAL";
-  // In exclusive mode, BEGIN IMMEDIATE takes the file now: one that another
-  // connection holds is an error at start-up (after the busy timeout), not on
-  // the first request.
-  const char* take_lock = options.exclusive ? "BEGIN IMMEDIATE; COMMIT" : "SELECT 1";
-  for (const char* sql : {locking, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY", take_lock}) {
+  // WAL: readers never block the writer, nor the writer them; synchronous=FULL
+  // keeps every acknowledged commit on disk across a power cut.
+  // temp_store=MEMORY keeps the savepoint journal of a group commit in memory:
+  // it grows with the batch, and spilled to a temporary file it was most of
+  // the write calls (pwrite) of a batch.
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                          "PRAGMA temp_store=MEMORY"}) {
     char* error = nullptr;
     if (sqlite3_exec(handle, sql, nullptr, nullptr, &error) != SQLITE_OK) {
       std::string message = error ? error : "unknown";
       sqlite3_free(error);
-      if ((sqlite3_extended_errcode(handle) & 0xff) == SQLITE_BUSY) {
-        return absl::UnavailableError(absl::StrCat(
-            "SQLite database ", path, " is in use by another process (", message,
-            "); one process owns a SQLite file: stop the other one, or use PostgreSQL for several replicas"));
-      }
+      if ((sqlite3_extended_errcode(handle) & 0xff) == SQLITE_BUSY) return InUse(path, message);
       return absl::UnavailableError(absl::StrCat(sql, " failed on ", path, ": ", message));
     }
   }

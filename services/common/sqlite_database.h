@@ -9,15 +9,17 @@
 
 namespace gridserve {
 
-// The embedded default: one SQLite file per service, WAL journal, one
-// connection serialised by a mutex (SQLite has a single writer anyway).
+// The embedded default: one SQLite file per service, WAL journal. Writes go
+// through one connection, serialised by a mutex and shared by concurrent
+// writers (group commit); reads run on reader connections beside it and never
+// wait for a commit (an in-memory database reads on the writer between
+// batches).
 //
-// By default the connection holds the file exclusively for as long as it is
-// open (PRAGMA locking_mode=EXCLUSIVE): no file lock is taken and released per
-// transaction (those fcntl calls were ~5% of a read's CPU), and a second
-// process on the same file is refused at open instead of silently sharing
-// it. `exclusive = false` (URL parameter ?locking_mode=normal) lets several
-// connections share the file: tools, and tests simulating two replicas.
+// By default the process holds the file exclusively (an flock for as long as
+// it is open): a second service on the same file is refused at open instead
+// of silently sharing it. `exclusive = false` (URL parameter
+// ?locking_mode=normal) lets several processes share the file: tools, and
+// tests simulating two replicas.
 struct SqliteOptions {
   bool exclusive = true;
   // How long a statement waits for a lock another connection holds.

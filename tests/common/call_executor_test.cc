@@ -1,6 +1,7 @@
 // The worker pool that runs unary calls (services/common/call_executor.h):
 // calls run off gRPC's threads, a full queue sheds new calls at once with
-// RESOURCE_EXHAUSTED, a call whose deadline passed in the queue never runs.
+// RESOURCE_EXHAUSTED, a call whose deadline passed in the queue never runs;
+// store reads (gridserve.v1.store_read) run on gRPC's threads when asked to.
 #include "services/common/call_executor.h"
 
 #include <atomic>
@@ -13,17 +14,49 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/synchronization/notification.h"
+#include "gridserve/v1/audit.pb.h"
+#include "gridserve/v1/construction.pb.h"
+#include "gridserve/v1/contact_center.pb.h"
+#include "gridserve/v1/counter.pb.h"
+#include "gridserve/v1/method_options.pb.h"
 #include "gridserve/v1/repair.grpc.pb.h"
+#include "gridserve/v1/risk.pb.h"
+#include "services/common/auth_policy.h"
+#include "services/common/database.h"
 #include "gtest/gtest.h"
 
 namespace gridserve {
 namespace {
 
-// GetWorkOrder blocks until released, counting the calls it started and ended.
+// GetWorkOrder and CreateWorkOrder block until released, counting the calls
+// they started and ended; ListWorkOrders (a store read) answers at once,
+// noting whether it ran as one (StoreReadScope) and whether a write would
+// have been refused there.
 class BlockingRepair final : public v1::Repair::CallbackService {
  public:
+  grpc::ServerUnaryReactor* CreateWorkOrder(grpc::CallbackServerContext* context, const v1::CreateWorkOrderRequest*,
+                                            v1::CreateWorkOrderResponse*) override {
+    return Block(context);
+  }
+  grpc::ServerUnaryReactor* ListWorkOrders(grpc::CallbackServerContext* context, const v1::ListWorkOrdersRequest*,
+                                           v1::ListWorkOrdersResponse*) override {
+    list_ran_as_store_read = StoreReadScope::Active();
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
   grpc::ServerUnaryReactor* GetWorkOrder(grpc::CallbackServerContext* context, const v1::GetWorkOrderRequest*,
                                          v1::GetWorkOrderResponse*) override {
+    return Block(context);
+  }
+
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+  std::atomic<bool> list_ran_as_store_read{false};
+  absl::Notification release;
+
+ private:
+  grpc::ServerUnaryReactor* Block(grpc::CallbackServerContext* context) {
     ++started;
     release.WaitForNotification();
     ++finished;
@@ -31,20 +64,16 @@ class BlockingRepair final : public v1::Repair::CallbackService {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
-
-  std::atomic<int> started{0};
-  std::atomic<int> finished{0};
-  absl::Notification release;
 };
 
 class CallExecutorTest : public ::testing::Test {
  protected:
-  void Start(CallExecutorOptions options) {
+  void Start(CallExecutorOptions options, bool store_reads_inline = false) {
     executor_ = std::make_unique<CallExecutor>(options);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(executor_->Offload(&service_, "gridserve.v1.Repair"));
+    builder.RegisterService(executor_->Offload(&service_, "gridserve.v1.Repair", store_reads_inline));
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(executor_->MakeInterceptorFactory());
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -74,6 +103,35 @@ class CallExecutorTest : public ::testing::Test {
     stub_->async()->GetWorkOrder(&state->context, &state->request, &state->response,
                                  [state](grpc::Status s) { state->done.set_value(std::move(s)); });
     return future;
+  }
+
+  // The same for a write (CreateWorkOrder, blocks) and a store read (ListWorkOrders).
+  template <typename Request, typename Response, typename Start>
+  std::future<grpc::Status> AsyncCall(Start start) {
+    struct State {
+      grpc::ClientContext context;
+      Request request;
+      Response response;
+      std::promise<grpc::Status> done;
+    };
+    auto state = std::make_shared<State>();
+    state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto future = state->done.get_future();
+    start(&state->context, &state->request, &state->response,
+          [state](grpc::Status s) { state->done.set_value(std::move(s)); });
+    return future;
+  }
+  std::future<grpc::Status> Write() {
+    return AsyncCall<v1::CreateWorkOrderRequest, v1::CreateWorkOrderResponse>(
+        [&](auto* context, auto* request, auto* response, auto done) {
+          stub_->async()->CreateWorkOrder(context, request, response, std::move(done));
+        });
+  }
+  std::future<grpc::Status> List() {
+    return AsyncCall<v1::ListWorkOrdersRequest, v1::ListWorkOrdersResponse>(
+        [&](auto* context, auto* request, auto* response, auto done) {
+          stub_->async()->ListWorkOrders(context, request, response, std::move(done));
+        });
   }
 
   void WaitUntil(const std::function<bool()>& condition) {
@@ -131,6 +189,73 @@ TEST_F(CallExecutorTest, ManyCallsRunConcurrentlyOnTheWorkers) {
   WaitUntil([&] { return service_.started == 8; });
   service_.release.Notify();
   for (auto& c : calls) EXPECT_TRUE(c.get().ok());
+}
+
+// A store read (ListWorkOrders is marked gridserve.v1.store_read) runs on
+// gRPC's thread when the executor is told to: it answers while the only
+// worker is busy and the queue is full, inside a StoreReadScope (writes
+// refused). Without it, the same read is shed like any call.
+TEST_F(CallExecutorTest, StoreReadsAnswerWhileEveryWorkerIsBusy) {
+  Start({/*threads=*/1, /*max_queued=*/1}, /*store_reads_inline=*/true);
+  auto running = Write();
+  WaitUntil([&] { return service_.started == 1; });
+  auto queued = Write();
+  WaitUntil([&] { return executor_->queued() == 1; });
+
+  grpc::Status read = List().get();
+  EXPECT_TRUE(read.ok()) << read.error_message();
+  EXPECT_TRUE(service_.list_ran_as_store_read);
+
+  service_.release.Notify();
+  EXPECT_TRUE(running.get().ok());
+  EXPECT_TRUE(queued.get().ok());
+}
+
+TEST_F(CallExecutorTest, WithoutInlineStoreReadsAReadWaitsForAWorkerLikeAnyCall) {
+  Start({/*threads=*/1, /*max_queued=*/1}, /*store_reads_inline=*/false);
+  auto running = Write();
+  WaitUntil([&] { return service_.started == 1; });
+  auto queued = Write();
+  WaitUntil([&] { return executor_->queued() == 1; });
+
+  EXPECT_EQ(List().get().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  service_.release.Notify();
+  EXPECT_TRUE(running.get().ok());
+  EXPECT_TRUE(queued.get().ok());
+  EXPECT_TRUE(List().get().ok());
+  EXPECT_FALSE(service_.list_ran_as_store_read);
+}
+
+// The store_read marks in the contracts: only on unary reads (never on a
+// method the audit trail counts as state-changing), and not on the two reads
+// that do more than read their store: GetSystemFailure brings CT-7 clocks up
+// to date, the contact center's LookupOutage asks repair.
+TEST(StoreReadMarksTest, OnlyPlainReadsOfTheirOwnStoreAreMarked) {
+  const std::vector<const google::protobuf::ServiceDescriptor*> services = {
+      v1::AuditRecord::descriptor()->file()->FindServiceByName("Audit"),
+      v1::GetProjectRequest::descriptor()->file()->FindServiceByName("Construction"),
+      v1::GetCallRequest::descriptor()->file()->FindServiceByName("ContactCenter"),
+      v1::GetTicketRequest::descriptor()->file()->FindServiceByName("Counter"),
+      v1::GetWorkOrderRequest::descriptor()->file()->FindServiceByName("Repair"),
+      v1::GetRedLineReportRequest::descriptor()->file()->FindServiceByName("RiskMonitor"),
+  };
+  int marked = 0;
+  for (const auto* service : services) {
+    ASSERT_NE(service, nullptr);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      if (!method->options().GetExtension(v1::store_read)) continue;
+      ++marked;
+      EXPECT_FALSE(method->client_streaming() || method->server_streaming()) << method->full_name();
+      EXPECT_FALSE(IsStateChanging(method->name())) << method->full_name();
+    }
+  }
+  EXPECT_EQ(marked, 34);
+  const auto* counter = v1::GetTicketRequest::descriptor()->file()->FindServiceByName("Counter");
+  EXPECT_FALSE(counter->FindMethodByName("GetSystemFailure")->options().GetExtension(v1::store_read));
+  EXPECT_TRUE(counter->FindMethodByName("GetTicket")->options().GetExtension(v1::store_read));
+  const auto* cc = v1::GetCallRequest::descriptor()->file()->FindServiceByName("ContactCenter");
+  EXPECT_FALSE(cc->FindMethodByName("LookupOutage")->options().GetExtension(v1::store_read));
 }
 
 TEST(CallExecutorQueueTest, TrySubmitRefusesBeyondTheBoundAndRunsEverythingAccepted) {

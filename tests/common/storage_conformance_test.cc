@@ -2,11 +2,14 @@
 // against PostgreSQL when GRIDSERVE_TEST_POSTGRES_URL is set (ctest does so
 // through tests/postgres/with-postgres.sh).
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "services/common/breach_recorder.h"
 #include "services/common/config.h"
@@ -155,6 +158,57 @@ TEST_P(StorageConformanceTest, ReadTransactionsSeeOneStateAndNeverWrite) {
                    return EnqueueOutbox(txn, clock_.Now(), "m-4", kTopicRiskBreach, "w");
                  }).ok());
   EXPECT_EQ(*InReadTransactionResult<int64_t>(*db_, count_outbox), 3);
+}
+
+// A read runs beside the same database's write in progress: it neither waits
+// for it (SQLite: a reader connection, not the writer's queue) nor sees it.
+TEST_P(StorageConformanceTest, AReadDoesNotWaitForAWriteInProgress) {
+  absl::Notification written, release;
+  std::thread writer([&] {
+    absl::Status status = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+      absl::Status enqueued = EnqueueOutbox(txn, clock_.Now(), "m-1", kTopicRiskBreach, "x");
+      written.Notify();
+      release.WaitForNotification();
+      return enqueued;
+    });
+    EXPECT_TRUE(status.ok()) << status;
+  });
+  written.WaitForNotification();
+  // Were the read to wait for the writer, it would never end: bounded, so
+  // that shows as a failure, not a hung test.
+  auto read = std::async(std::launch::async, [&] {
+    return testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox");
+  });
+  const bool answered = read.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  EXPECT_TRUE(answered) << "a read waited for the write in progress";
+  release.Notify();
+  writer.join();
+  if (answered) {
+    EXPECT_EQ(read.get(), 0);
+  }
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 1);
+}
+
+// Inside a StoreReadScope (a store read on gRPC's thread) a write
+// transaction is refused before it runs; reads go on.
+TEST_P(StorageConformanceTest, AStoreReadScopeRefusesWritesAndAllowsReads) {
+  {
+    StoreReadScope scope;
+    bool ran = false;
+    absl::Status write = db_->InTransaction([&](Transaction& txn) {
+      ran = true;
+      return EnqueueOutbox(txn, clock_.Now(), "m-1", kTopicRiskBreach, "x");
+    });
+    EXPECT_EQ(write.code(), absl::StatusCode::kFailedPrecondition) << write;
+    EXPECT_NE(write.message().find("store_read"), absl::string_view::npos) << write;
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 0);
+  }
+  // Outside the scope writes run again.
+  EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return EnqueueOutbox(txn, clock_.Now(), "m-1", kTopicRiskBreach, "x");
+                 }).ok());
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 1);
 }
 
 TEST_P(StorageConformanceTest, MigrationsApplyOnce) {

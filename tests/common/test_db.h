@@ -30,12 +30,12 @@ inline std::string TempDbPath(const std::string& name) {
 
 inline int64_t CountRows(Database& db, const std::string& sql) {
   int64_t n = -1;
-  EXPECT_TRUE(db.InTransaction([&](Transaction& txn) -> absl::Status {
-                  auto rows = txn.Query(sql);
-                  if (!rows.ok()) return rows.status();
-                  n = (*rows)[0].Int(0);
-                  return absl::OkStatus();
-                }).ok());
+  EXPECT_TRUE(db.InReadTransaction([&](Transaction& txn) -> absl::Status {
+                      auto rows = txn.Query(sql);
+                      if (!rows.ok()) return rows.status();
+                      n = (*rows)[0].Int(0);
+                      return absl::OkStatus();
+                    }).ok());
   return n;
 }
 
