@@ -146,9 +146,10 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   // it outlives the server's Shutdown, which waits for queued calls), store
   // reads on gRPC's threads when the store's reads never wait.
   CallExecutor executor(CallExecutorOptions{platform.call_threads(), platform.max_queued_calls()});
+  const bool store_reads_inline = (*db)->ReadsNeverWait();
   builder.RegisterService(executor.Offload((*security)->Protect(parts->service.get(), spec.grpc_service),
-                                           spec.grpc_service, /*store_reads_inline=*/(*db)->ReadsNeverWait()));
-  builder.RegisterService((*security)->audit_service());
+                                           spec.grpc_service, store_reads_inline));
+  builder.RegisterService(executor.Offload((*security)->audit_service(), "gridserve.v1.Audit", store_reads_inline));
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse floods of bytes early
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(executor.MakeInterceptorFactory());  // first: the others see a refusal's real code
