@@ -1,8 +1,8 @@
 #include "absl/strings/string_view.h"
 #include "services/common/sqlite_database.h"
 
-#include <sqlite3.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -306,12 +306,14 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteDatabase::LeaseReader() 
   sqlite3* handle = nullptr;
   const int rc = sqlite3_open_v2(path_.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   auto reader = std::make_unique<SqliteConnection>(handle);  // closes the handle on every path
-  if (rc != SQLITE_OK) return SqliteError(handle, rc, absl::StrCat("open a reader of ", path_));
+  if (rc != SQLITE_OK) {
+    return absl::UnavailableError(SqliteError(handle, rc, absl::StrCat("cannot open a reader of ", path_)).message());
+  }
   sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
   // query_only: a second guard besides the read transaction's own check.
   for (const char* sql : {"PRAGMA query_only=1", "PRAGMA temp_store=MEMORY"}) {
     if (int failed = sqlite3_exec(handle, sql, nullptr, nullptr, nullptr); failed != SQLITE_OK) {
-      return SqliteError(handle, failed, absl::StrCat(sql, " on a reader of ", path_));
+      return absl::UnavailableError(SqliteError(handle, failed, absl::StrCat(sql, " on a reader of ", path_)).message());
     }
   }
   return reader;
