@@ -194,15 +194,14 @@ class SqliteDatabase final : public Database {
   ~SqliteDatabase() override {
     idle_readers_.clear();
     writer_.reset();
-    // Last: closing any descriptor of the file drops the process's POSIX
-    // locks on it, SQLite's included.
-    if (lock_fd_ >= 0) close(lock_fd_);
+    if (lock_fd_ >= 0) close(lock_fd_);  // last: the file stays owned until its connections are closed
   }
 
   absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
   absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
   absl::string_view dialect() const override { return "sqlite"; }
-  bool ReadsNeverWait() const override { return true; }
+  // In memory, a read takes the writer between batches: it waits for one.
+  bool ReadsNeverWait() const override { return has_readers(); }
 
  private:
   bool has_readers() const { return !path_.empty(); }
@@ -213,7 +212,7 @@ class SqliteDatabase final : public Database {
 
   const std::string path_;  // empty: in memory, no reader connections
   const SqliteOptions options_;
-  const int lock_fd_;  // holds the file's flock, -1 in memory
+  const int lock_fd_;  // holds the flock on <path>.lock, -1 in memory
 
   // Held by whoever runs a batch: the writer is used by one thread at a time.
   absl::Mutex mu_;
@@ -320,9 +319,12 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteDatabase::LeaseReader() 
 }
 
 // Keeps a few idle readers (each has its own page and statement caches) and
-// closes the rest: a burst of concurrent reads does not stay resident.
+// closes the rest: a burst of concurrent reads does not stay resident. A
+// reader still inside a transaction (its COMMIT and ROLLBACK both failed) is
+// closed too: kept, it would read an old snapshot and hold back checkpoints.
 void SqliteDatabase::ReturnReader(std::unique_ptr<SqliteConnection> reader) {
   constexpr size_t kMaxIdleReaders = 4;
+  if (!sqlite3_get_autocommit(reader->handle())) return;
   absl::MutexLock lock(&readers_mu_);
   if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(reader));
 }
@@ -383,9 +385,12 @@ absl::Status InUse(const std::string& path, absl::string_view detail) {
 // on its first write; connections sharing the file (locking_mode=normal)
 // hold a shared one. flock, not SQLite's own locks: those are per
 // transaction, since the readers beside the writer need the file unlocked.
+// On <path>.lock, never the database itself: closing any descriptor of the
+// database would drop the process's POSIX locks on it, SQLite's included.
 absl::StatusOr<int> LockFile(const std::string& path, bool exclusive) {
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ", strerror(errno)));
+  const std::string lock_path = path + ".lock";
+  const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open ", lock_path, ": ", strerror(errno)));
   if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
     const int error = errno;
     close(fd);

@@ -15,9 +15,9 @@ namespace gridserve {
 // wait for a commit (an in-memory database reads on the writer between
 // batches).
 //
-// By default the process holds the file exclusively (an flock for as long as
-// it is open): a second service on the same file is refused at open instead
-// of silently sharing it. `exclusive = false` (URL parameter
+// By default the process holds the file exclusively (an flock on
+// <file>.lock for as long as it is open): a second service on the same file
+// is refused at open instead of silently sharing it. `exclusive = false` (URL parameter
 // ?locking_mode=normal) lets several processes share the file: tools, and
 // tests simulating two replicas.
 struct SqliteOptions {

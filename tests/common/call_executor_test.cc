@@ -227,9 +227,10 @@ TEST_F(CallExecutorTest, WithoutInlineStoreReadsAReadWaitsForAWorkerLikeAnyCall)
 }
 
 // The store_read marks in the contracts: only on unary reads (never on a
-// method the audit trail counts as state-changing), and not on the two reads
-// that do more than read their store: GetSystemFailure brings CT-7 clocks up
-// to date, the contact center's LookupOutage asks repair.
+// method the audit trail counts as state-changing), and not on the reads that
+// do more than read a little of their store: GetSystemFailure brings CT-7
+// clocks up to date, the contact center's LookupOutage asks repair, and the
+// statistics and scores aggregate over a period.
 TEST(StoreReadMarksTest, OnlyPlainReadsOfTheirOwnStoreAreMarked) {
   const std::vector<const google::protobuf::ServiceDescriptor*> services = {
       v1::AuditRecord::descriptor()->file()->FindServiceByName("Audit"),
@@ -250,12 +251,17 @@ TEST(StoreReadMarksTest, OnlyPlainReadsOfTheirOwnStoreAreMarked) {
       EXPECT_FALSE(IsStateChanging(method->name())) << method->full_name();
     }
   }
-  EXPECT_EQ(marked, 34);
+  EXPECT_EQ(marked, 31);
   const auto* counter = v1::GetTicketRequest::descriptor()->file()->FindServiceByName("Counter");
   EXPECT_FALSE(counter->FindMethodByName("GetSystemFailure")->options().GetExtension(v1::store_read));
   EXPECT_TRUE(counter->FindMethodByName("GetTicket")->options().GetExtension(v1::store_read));
   const auto* cc = v1::GetCallRequest::descriptor()->file()->FindServiceByName("ContactCenter");
   EXPECT_FALSE(cc->FindMethodByName("LookupOutage")->options().GetExtension(v1::store_read));
+  const auto* risk = v1::GetRedLineReportRequest::descriptor()->file()->FindServiceByName("RiskMonitor");
+  EXPECT_FALSE(risk->FindMethodByName("GetStatistics")->options().GetExtension(v1::store_read));
+  EXPECT_FALSE(risk->FindMethodByName("GetRiskScores")->options().GetExtension(v1::store_read));
+  const auto* repair = v1::GetWorkOrderRequest::descriptor()->file()->FindServiceByName("Repair");
+  EXPECT_FALSE(repair->FindMethodByName("GetArrivalStatistics")->options().GetExtension(v1::store_read));
 }
 
 TEST(CallExecutorQueueTest, TrySubmitRefusesBeyondTheBoundAndRunsEverythingAccepted) {
