@@ -182,11 +182,13 @@ class SecurityInterceptorFactory final : public grpc::experimental::ServerInterc
 // call's audit current on the thread (CallAudit: RunOnce writes it in the
 // call's transaction); otherwise hands it a failed request status, so the
 // call ends without running the service method (the interceptor then sends
-// the decision's code). Handlers answer before RunHandler returns (they run
-// on the executor's workers), so the scope covers their transactions.
-class GuardHandler final : public grpc::internal::MethodHandler {
+// the decision's code). Handlers answer before RunHandler returns (on the
+// executor's workers, or a store read on gRPC's thread), so the scope covers
+// their transactions.
+class GuardHandler final : public ForwardingHandler {
  public:
-  GuardHandler(grpc::internal::MethodHandler* inner, bool require_auth) : inner_(inner), require_auth_(require_auth) {}
+  GuardHandler(grpc::internal::MethodHandler* inner, bool require_auth)
+      : ForwardingHandler(inner), require_auth_(require_auth) {}
 
   void RunHandler(const HandlerParameter& param) override {
     auto state = CallRegistry::Get().Find(param.server_context);
@@ -198,19 +200,14 @@ class GuardHandler final : public grpc::internal::MethodHandler {
     }
     if (decision.ok()) {
       CallAudit::Scope audit(state.has_value() ? state->audit.get() : nullptr);
-      inner_->RunHandler(param);
+      inner()->RunHandler(param);
       return;
     }
-    inner_->RunHandler(HandlerParameter(param.call, param.server_context, param.request, decision,
-                                        param.internal_data, param.call_requester));
-  }
-
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
-    return inner_->Deserialize(call, req, status, handler_data);
+    inner()->RunHandler(HandlerParameter(param.call, param.server_context, param.request, decision,
+                                         param.internal_data, param.call_requester));
   }
 
  private:
-  grpc::internal::MethodHandler* inner_;  // owned by the inner service
   const bool require_auth_;
 };
 

@@ -15,36 +15,32 @@ using grpc::internal::MethodHandler;
 // Hands a unary call to the executor. The handler parameter (call, context,
 // deserialized request) stays valid until the call ends, and a callback call
 // cannot end before its handler has run, so a copy can run on another thread.
-class OffloadHandler final : public MethodHandler {
+class OffloadHandler final : public ForwardingHandler {
  public:
-  OffloadHandler(MethodHandler* inner, CallExecutor* executor) : inner_(inner), executor_(executor) {}
+  OffloadHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
 
   void RunHandler(const HandlerParameter& param) override {
     if (!param.status.ok()) {  // refused before the service (bad bytes, authorization): nothing to run
-      inner_->RunHandler(param);
+      inner()->RunHandler(param);
       return;
     }
     auto queued = std::make_shared<HandlerParameter>(param.call, param.server_context, param.request, param.status,
                                                      param.internal_data, param.call_requester);
-    MethodHandler* inner = inner_;
+    MethodHandler* target = inner();
     CallExecutor* executor = executor_;
-    const bool accepted = executor_->TrySubmit([inner, queued, executor] {
+    const bool accepted = executor_->TrySubmit([target, queued, executor] {
       if (queued->server_context->deadline() < std::chrono::system_clock::now()) {
-        Refuse(inner, executor, *queued,
+        Refuse(target, executor, *queued,
                grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed while the call waited for a worker"));
         return;
       }
-      inner->RunHandler(*queued);
+      target->RunHandler(*queued);
     });
     if (!accepted) {
-      Refuse(inner_, executor_, param,
+      Refuse(inner(), executor_, param,
              grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           absl::StrCat("server busy: ", executor_->queued(), " calls are waiting; retry with backoff")));
     }
-  }
-
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
-    return inner_->Deserialize(call, req, status, handler_data);
   }
 
  private:
@@ -57,37 +53,19 @@ class OffloadHandler final : public MethodHandler {
                                        p.call_requester));
   }
 
-  MethodHandler* inner_;  // owned by the inner service
   CallExecutor* executor_;
 };
 
-// Streaming handlers run as before (a watch holds no worker while it waits).
-class PassThroughHandler final : public MethodHandler {
- public:
-  explicit PassThroughHandler(MethodHandler* inner) : inner_(inner) {}
-  void RunHandler(const HandlerParameter& param) override { inner_->RunHandler(param); }
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
-    return inner_->Deserialize(call, req, status, handler_data);
-  }
-
- private:
-  MethodHandler* inner_;
-};
-
 // A store read runs where gRPC called it, refused any write (StoreReadScope).
-class StoreReadHandler final : public MethodHandler {
+// (Streaming handlers run where gRPC calls them too, a plain ForwardingHandler:
+// a watch holds no worker while it waits.)
+class StoreReadHandler final : public ForwardingHandler {
  public:
-  explicit StoreReadHandler(MethodHandler* inner) : inner_(inner) {}
+  using ForwardingHandler::ForwardingHandler;
   void RunHandler(const HandlerParameter& param) override {
     StoreReadScope scope;
-    inner_->RunHandler(param);
+    inner()->RunHandler(param);
   }
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) override {
-    return inner_->Deserialize(call, req, status, handler_data);
-  }
-
- private:
-  MethodHandler* inner_;
 };
 
 // Puts the status of a refused call back in place of UNIMPLEMENTED.
@@ -162,7 +140,7 @@ grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& fu
                                                         const google::protobuf::MethodDescriptor& method)
                                  -> MethodHandler* {
                                if (method.client_streaming() || method.server_streaming()) {
-                                 return new PassThroughHandler(handler);
+                                 return new ForwardingHandler(handler);
                                }
                                if (store_reads_inline && method.options().GetExtension(v1::store_read)) {
                                  return new StoreReadHandler(handler);

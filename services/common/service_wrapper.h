@@ -13,6 +13,23 @@
 
 namespace gridserve {
 
+// A handler in front of another: deserializes as the inner one does and, unless
+// a subclass says otherwise, runs it. The base of every wrap below.
+class ForwardingHandler : public grpc::internal::MethodHandler {
+ public:
+  explicit ForwardingHandler(grpc::internal::MethodHandler* inner) : inner_(inner) {}
+  void RunHandler(const HandlerParameter& param) override { inner_->RunHandler(param); }
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status, void** handler_data) final {
+    return inner_->Deserialize(call, req, status, handler_data);
+  }
+
+ protected:
+  grpc::internal::MethodHandler* inner() const { return inner_; }
+
+ private:
+  grpc::internal::MethodHandler* inner_;  // owned by the inner service
+};
+
 // Builds the handler that replaces `inner` (owned by the inner service) for
 // one method; the wrapper service owns what it returns.
 using HandlerWrap = std::function<grpc::internal::MethodHandler*(grpc::internal::MethodHandler* inner,

@@ -89,25 +89,18 @@ class CallExecutorTest : public ::testing::Test {
     executor_.reset();
   }
 
-  // An async call; the future holds its status.
+  // An async GetWorkOrder (blocks); the future holds its status.
   std::future<grpc::Status> Call(std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
-    struct State {
-      grpc::ClientContext context;
-      v1::GetWorkOrderRequest request;
-      v1::GetWorkOrderResponse response;
-      std::promise<grpc::Status> done;
-    };
-    auto state = std::make_shared<State>();
-    state->context.set_deadline(std::chrono::system_clock::now() + deadline);
-    auto future = state->done.get_future();
-    stub_->async()->GetWorkOrder(&state->context, &state->request, &state->response,
-                                 [state](grpc::Status s) { state->done.set_value(std::move(s)); });
-    return future;
+    return AsyncCall<v1::GetWorkOrderRequest, v1::GetWorkOrderResponse>(
+        [&](auto* context, auto* request, auto* response, auto done) {
+          stub_->async()->GetWorkOrder(context, request, response, std::move(done));
+        },
+        deadline);
   }
 
   // The same for a write (CreateWorkOrder, blocks) and a store read (ListWorkOrders).
   template <typename Request, typename Response, typename Start>
-  std::future<grpc::Status> AsyncCall(Start start) {
+  std::future<grpc::Status> AsyncCall(Start start, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
     struct State {
       grpc::ClientContext context;
       Request request;
@@ -115,7 +108,7 @@ class CallExecutorTest : public ::testing::Test {
       std::promise<grpc::Status> done;
     };
     auto state = std::make_shared<State>();
-    state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    state->context.set_deadline(std::chrono::system_clock::now() + deadline);
     auto future = state->done.get_future();
     start(&state->context, &state->request, &state->response,
           [state](grpc::Status s) { state->done.set_value(std::move(s)); });
@@ -137,6 +130,17 @@ class CallExecutorTest : public ::testing::Test {
   void WaitUntil(const std::function<bool()>& condition) {
     for (int i = 0; i < 2000 && !condition(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_TRUE(condition());
+  }
+
+  // With one worker and room for one queued call: a write running, a write
+  // queued, so the next offloaded call is shed.
+  std::vector<std::future<grpc::Status>> OccupyTheWorkerAndTheQueue() {
+    std::vector<std::future<grpc::Status>> writes;
+    writes.push_back(Write());
+    WaitUntil([&] { return service_.started == 1; });
+    writes.push_back(Write());
+    WaitUntil([&] { return executor_->queued() == 1; });
+    return writes;
   }
 
   BlockingRepair service_;
@@ -197,31 +201,23 @@ TEST_F(CallExecutorTest, ManyCallsRunConcurrentlyOnTheWorkers) {
 // refused). Without it, the same read is shed like any call.
 TEST_F(CallExecutorTest, StoreReadsAnswerWhileEveryWorkerIsBusy) {
   Start({/*threads=*/1, /*max_queued=*/1}, /*store_reads_inline=*/true);
-  auto running = Write();
-  WaitUntil([&] { return service_.started == 1; });
-  auto queued = Write();
-  WaitUntil([&] { return executor_->queued() == 1; });
+  auto writes = OccupyTheWorkerAndTheQueue();
 
   grpc::Status read = List().get();
   EXPECT_TRUE(read.ok()) << read.error_message();
   EXPECT_TRUE(service_.list_ran_as_store_read);
 
   service_.release.Notify();
-  EXPECT_TRUE(running.get().ok());
-  EXPECT_TRUE(queued.get().ok());
+  for (auto& write : writes) EXPECT_TRUE(write.get().ok());
 }
 
 TEST_F(CallExecutorTest, WithoutInlineStoreReadsAReadWaitsForAWorkerLikeAnyCall) {
   Start({/*threads=*/1, /*max_queued=*/1}, /*store_reads_inline=*/false);
-  auto running = Write();
-  WaitUntil([&] { return service_.started == 1; });
-  auto queued = Write();
-  WaitUntil([&] { return executor_->queued() == 1; });
+  auto writes = OccupyTheWorkerAndTheQueue();
 
   EXPECT_EQ(List().get().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   service_.release.Notify();
-  EXPECT_TRUE(running.get().ok());
-  EXPECT_TRUE(queued.get().ok());
+  for (auto& write : writes) EXPECT_TRUE(write.get().ok());
   EXPECT_TRUE(List().get().ok());
   EXPECT_FALSE(service_.list_ran_as_store_read);
 }
