@@ -37,9 +37,13 @@ thread_local bool in_store_read = false;
 StoreReadScope::StoreReadScope() : previous_(in_store_read) { in_store_read = true; }
 StoreReadScope::~StoreReadScope() { in_store_read = previous_; }
 bool StoreReadScope::Active() { return in_store_read; }
-absl::Status StoreReadScope::RefusedWrite() {
-  return absl::FailedPreconditionError(
-      "a method declared a store read (gridserve.v1.store_read) cannot start a write transaction");
+
+absl::Status Database::InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
+  if (StoreReadScope::Active()) {
+    return absl::FailedPreconditionError(
+        "a method declared a store read (gridserve.v1.store_read) cannot start a write transaction");
+  }
+  return RunTransaction(body);
 }
 
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& schema) {

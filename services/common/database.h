@@ -65,8 +65,9 @@ class Database {
   virtual ~Database() = default;
   // Runs `body` in a transaction: commits when it returns OK, rolls back
   // otherwise (and returns its status). Conflicts with concurrent writers are
-  // retried by the backend.
-  virtual absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+  // retried by the backend. Inside a StoreReadScope (below) it is refused with
+  // FAILED_PRECONDITION and `body` does not run, whatever the backend.
+  absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body);
   // Runs `body` as a read: one consistent view of the data, and no writes (a
   // statement that would write fails with FAILED_PRECONDITION). Why a path of
   // its own: a read has nothing to commit, so it skips what a write pays for
@@ -78,6 +79,10 @@ class Database {
   // commit's fsync (SQLite: readers beside the writer), so that a store read
   // may run on one of gRPC's own threads (see CallExecutor).
   virtual bool ReadsNeverWait() const { return false; }
+
+ protected:
+  // The backend's transaction, behind InTransaction's checks.
+  virtual absl::Status RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
 };
 
 // Marks the thread as running a call declared a store read (the method
@@ -92,8 +97,6 @@ class StoreReadScope {
   StoreReadScope& operator=(const StoreReadScope&) = delete;
 
   static bool Active();
-  // What InTransaction returns inside the scope.
-  static absl::Status RefusedWrite();
 
  private:
   bool previous_;

@@ -207,8 +207,7 @@ class PostgresDatabase final : public Database {
     for (PGconn* conn : idle_) PQfinish(conn);
   }
 
-  absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
-    if (StoreReadScope::Active()) return StoreReadScope::RefusedWrite();
+  absl::Status RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
     return Run("BEGIN ISOLATION LEVEL REPEATABLE READ", body);
   }
   // PostgreSQL refuses a write in it (SQLSTATE 25006, FAILED_PRECONDITION).

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -30,6 +31,48 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     default:
       return absl::InternalError(message);
   }
+}
+
+absl::Status InUse(const std::string& path, absl::string_view detail) {
+  return absl::UnavailableError(absl::StrCat(
+      "SQLite database ", path, " is in use by another process (", detail,
+      "); one process owns a SQLite file: stop the other one, or use PostgreSQL for several replicas"));
+}
+
+// Who may open the file: the owner holds an exclusive flock for as long as it
+// is open, so a second service on the same file is refused at start-up, not
+// on its first write; connections sharing the file (locking_mode=normal)
+// hold a shared one. flock, not SQLite's own locks: those are per
+// transaction, since the readers beside the writer need the file unlocked.
+// On <path>.lock, never the database itself: closing any descriptor of the
+// database would drop the process's POSIX locks on it, SQLite's included.
+absl::StatusOr<int> LockFile(const std::string& path, bool exclusive) {
+  const std::string lock_path = path + ".lock";
+  const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open ", lock_path, ": ", strerror(errno)));
+  if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+    const int error = errno;
+    close(fd);
+    if (error == EWOULDBLOCK) return InUse(path, exclusive ? "it is locked" : "another process owns it");
+    return absl::UnavailableError(absl::StrCat("cannot lock SQLite database ", path, ": ", strerror(error)));
+  }
+  return fd;
+}
+
+
+// Runs a fresh connection's set-up statements; the first failure names its
+// statement (and a busy file says who holds it).
+absl::Status RunSetup(sqlite3* handle, const std::string& path, std::initializer_list<const char*> statements) {
+  for (const char* sql : statements) {
+    char* error = nullptr;
+    if (sqlite3_exec(handle, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : sqlite3_errmsg(handle);
+      sqlite3_free(error);
+      if ((sqlite3_extended_errcode(handle) & 0xff) == SQLITE_BUSY) return InUse(path, message);
+      return absl::UnavailableError(absl::StrCat(sql, " failed on ", path, ": ", message));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // One SQLite connection and its prepared statements, used by one thread at a
@@ -197,13 +240,13 @@ class SqliteDatabase final : public Database {
     if (lock_fd_ >= 0) close(lock_fd_);  // last: the file stays owned until its connections are closed
   }
 
-  absl::Status InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
   absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
   absl::string_view dialect() const override { return "sqlite"; }
   // In memory, a read takes the writer between batches: it waits for one.
   bool ReadsNeverWait() const override { return has_readers(); }
 
  private:
+  absl::Status RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
   bool has_readers() const { return !path_.empty(); }
   absl::StatusOr<std::unique_ptr<SqliteConnection>> LeaseReader();
   void ReturnReader(std::unique_ptr<SqliteConnection> reader);
@@ -248,8 +291,7 @@ absl::Status RunRead(SqliteConnection& conn, absl::FunctionRef<absl::Status(Tran
 // concurrent writers share one fsync instead of paying one each. Waiters are
 // woken only when their own body is done (absl::Condition), not one after the
 // other to find out: that hand-off chain used to cost more than the commit.
-absl::Status SqliteDatabase::InTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
-  if (StoreReadScope::Active()) return StoreReadScope::RefusedWrite();
+absl::Status SqliteDatabase::RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
   PendingTransaction me{body, absl::OkStatus(), {}, false};
   bool lead = false;
   {
@@ -310,10 +352,9 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteDatabase::LeaseReader() 
   }
   sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
   // query_only: a second guard besides the read transaction's own check.
-  for (const char* sql : {"PRAGMA query_only=1", "PRAGMA temp_store=MEMORY"}) {
-    if (int failed = sqlite3_exec(handle, sql, nullptr, nullptr, nullptr); failed != SQLITE_OK) {
-      return absl::UnavailableError(SqliteError(handle, failed, absl::StrCat(sql, " on a reader of ", path_)).message());
-    }
+  if (absl::Status set_up = RunSetup(handle, path_, {"PRAGMA query_only=1", "PRAGMA temp_store=MEMORY"});
+      !set_up.ok()) {
+    return set_up;
   }
   return reader;
 }
@@ -372,36 +413,6 @@ void SqliteDatabase::MarkDone(const std::vector<PendingTransaction*>& batch) {
 
 }  // namespace
 
-namespace {
-
-absl::Status InUse(const std::string& path, absl::string_view detail) {
-  return absl::UnavailableError(absl::StrCat(
-      "SQLite database ", path, " is in use by another process (", detail,
-      "); one process owns a SQLite file: stop the other one, or use PostgreSQL for several replicas"));
-}
-
-// Who may open the file: the owner holds an exclusive flock for as long as it
-// is open, so a second service on the same file is refused at start-up, not
-// on its first write; connections sharing the file (locking_mode=normal)
-// hold a shared one. flock, not SQLite's own locks: those are per
-// transaction, since the readers beside the writer need the file unlocked.
-// On <path>.lock, never the database itself: closing any descriptor of the
-// database would drop the process's POSIX locks on it, SQLite's included.
-absl::StatusOr<int> LockFile(const std::string& path, bool exclusive) {
-  const std::string lock_path = path + ".lock";
-  const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open ", lock_path, ": ", strerror(errno)));
-  if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-    const int error = errno;
-    close(fd);
-    if (error == EWOULDBLOCK) return InUse(path, exclusive ? "it is locked" : "another process owns it");
-    return absl::UnavailableError(absl::StrCat("cannot lock SQLite database ", path, ": ", strerror(error)));
-  }
-  return fd;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path, SqliteOptions options) {
   // Once per process, before SQLite initialises: no global memory statistics
   // (a global mutex and counters on every allocation; we never read them).
@@ -431,15 +442,10 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& 
   // temp_store=MEMORY keeps the savepoint journal of a group commit in memory:
   // it grows with the batch, and spilled to a temporary file it was most of
   // the write calls (pwrite) of a batch.
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                          "PRAGMA temp_store=MEMORY"}) {
-    char* error = nullptr;
-    if (sqlite3_exec(handle, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error ? error : "unknown";
-      sqlite3_free(error);
-      if ((sqlite3_extended_errcode(handle) & 0xff) == SQLITE_BUSY) return InUse(path, message);
-      return absl::UnavailableError(absl::StrCat(sql, " failed on ", path, ": ", message));
-    }
+  if (absl::Status set_up = RunSetup(handle, path, {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                                                    "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"});
+      !set_up.ok()) {
+    return set_up;
   }
   return db;
 }

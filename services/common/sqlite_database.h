@@ -17,9 +17,9 @@ namespace gridserve {
 //
 // By default the process holds the file exclusively (an flock on
 // <file>.lock for as long as it is open): a second service on the same file
-// is refused at open instead of silently sharing it. `exclusive = false` (URL parameter
-// ?locking_mode=normal) lets several processes share the file: tools, and
-// tests simulating two replicas.
+// is refused at open instead of silently sharing it. `exclusive = false`
+// (URL parameter ?locking_mode=normal) lets several processes share the
+// file: tools, and tests simulating two replicas.
 struct SqliteOptions {
   bool exclusive = true;
   // How long a statement waits for a lock another connection holds.
