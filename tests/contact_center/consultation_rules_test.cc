@@ -27,6 +27,24 @@ TEST(ConsultationRulesTest, DeferredNeedsApologyAndCallbackNumber) {
   Validator ok;
   CheckConsultationHandling(ok, request);
   EXPECT_TRUE(ok.empty());
+  request.set_callback_number("010-12345678");  // a landline reaches the customer too
+  Validator landline;
+  CheckConsultationHandling(landline, request);
+  EXPECT_TRUE(landline.empty());
+}
+
+// CC-2: the callback number must be one the callback can reach.
+TEST(ConsultationRulesTest, DeferredCallbackNumberMustBeAPhoneNumber) {
+  v1::OpenConsultationRequest request;
+  request.set_handling(v1::CONSULTATION_HANDLING_DEFERRED);
+  request.set_apologised(true);
+  for (const char* bad : {"1", "12345", "not a number", "138-0000-0000"}) {
+    request.set_callback_number(bad);
+    Validator v;
+    CheckConsultationHandling(v, request);
+    EXPECT_THAT(Fields(v), ::testing::ElementsAre("callback_number")) << bad;
+    EXPECT_THAT(std::string(v.status().message()), ::testing::HasSubstr("CC-2")) << bad;
+  }
 }
 
 TEST(ConsultationRulesTest, AnsweredOnCallNeedsTheAnswer) {

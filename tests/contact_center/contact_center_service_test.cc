@@ -359,6 +359,29 @@ TEST_F(ContactCenterServiceTest, Cc1GreetingAndCc8HangUpChecks) {
   EXPECT_EQ(Breaches("CC-8"), 1);
 }
 
+// CC-8 is judged on who hung up: an answered call without it is refused (it
+// would otherwise pass the check unseen); an abandoned call needs none.
+TEST_F(ContactCenterServiceTest, Cc8AnsweredCallNeedsTheHangUpParty) {
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.clear_hang_up_party();
+  v1::RecordCallResponse response;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCall, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(status), ElementsAre("hang_up_party"));
+  EXPECT_THAT(status.error_message(), HasSubstr("CC-8"));
+  request.set_hang_up_party(static_cast<v1::HangUpParty>(42));
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCall, request, &response)),
+              ElementsAre("hang_up_party"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 0);
+
+  v1::RecordCallRequest abandoned = AnsweredCall("r-2", 0);
+  abandoned.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  abandoned.clear_answered_at();
+  abandoned.clear_hang_up_party();
+  abandoned.mutable_agent()->clear_staff_id();
+  RecordOk(abandoned);
+}
+
 TEST_F(ContactCenterServiceTest, AbandonedCallsCountAgainstTheSlaUnlessShort) {
   v1::RecordCallRequest shortish = AnsweredCall("r-1", 0);
   shortish.set_outcome(v1::CALL_OUTCOME_ABANDONED);
@@ -392,8 +415,8 @@ TEST_F(ContactCenterServiceTest, RecordCallNamesEveryBadField) {
   v1::RecordCallResponse response;
   const grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCall, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(ViolationFields(status),
-              UnorderedElementsAre("department", "rings", "answered_at", "agent.staff_id", "ended_at"));
+  EXPECT_THAT(ViolationFields(status), UnorderedElementsAre("department", "rings", "answered_at", "agent.staff_id",
+                                                            "hang_up_party", "ended_at"));
   EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 0);
 
   v1::RecordCallRequest no_outcome = AnsweredCall("r-2", 1);
@@ -639,9 +662,13 @@ TEST_F(ContactCenterServiceTest, Cc2DeferredAnswerGate) {
   v1::ReplyConsultationResponse replied;
   EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  request.set_call_id("CALL-missing");
   request.set_apologised(true);
-  request.set_callback_number("1");
+  request.set_callback_number("12345");  // CC-2: not a number the callback can reach
+  const grpc::Status bad_number = Call(&v1::ContactCenter::Stub::OpenConsultation, request, &response);
+  EXPECT_EQ(bad_number.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(bad_number), ElementsAre("callback_number"));
+  request.set_call_id("CALL-missing");
+  request.set_callback_number("13600000000");
   EXPECT_EQ(Call(&v1::ContactCenter::Stub::OpenConsultation, request, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
@@ -884,10 +911,33 @@ TEST_F(ContactCenterServiceTest, Cc5ComplaintBackdatedPastDueIsBreachedByTheSwee
   EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases_overdue", {{"kind", "complaint"}}), 1);
 }
 
+// An anonymous tip-off takes no reporter: sent with one, it is refused, and
+// nothing of it is stored (not even the request kept for replays).
+TEST_F(ContactCenterServiceTest, Cc5AnonymousCaseWithReporterIsRefused) {
+  v1::RecordCaseRequest request = Complaint("k-1", kStart);
+  request.set_kind(v1::CASE_KIND_TIP_OFF);
+  request.set_anonymous(true);
+  v1::RecordCaseResponse recorded;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(status), ElementsAre("reporter"));
+  request.mutable_reporter()->clear_name();  // a phone number alone is personal data too
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded)),
+              ElementsAre("reporter"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM idempotency_keys"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_cases"), 0);
+
+  request.clear_reporter();
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded).ok());
+  EXPECT_TRUE(recorded.customer_case().anonymous());
+  EXPECT_FALSE(recorded.customer_case().has_reporter());
+}
+
 TEST_F(ContactCenterServiceTest, Cc5TipOffDueInTenDaysAndRedLineGoesToRisk) {
   v1::RecordCaseRequest request = Complaint("k-1", kStart);
   request.set_kind(v1::CASE_KIND_TIP_OFF);
   request.set_anonymous(true);
+  request.clear_reporter();  // anonymous: no reporter is taken
   request.set_red_line_rule("RK-8");
   request.mutable_accused_staff()->set_staff_id("S-9");
   request.mutable_accused_staff()->set_department("repair");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "services/common/breach_recorder.h"
 #include "services/common/business_calendar.h"
 #include "services/common/clock.h"
@@ -76,6 +77,21 @@ struct CounterEnv {
                     return absl::OkStatus();
                   }).ok());
     return out;
+  }
+
+  // gridserve_sla_total{sla, outcome} of this service (0 when absent).
+  double SlaTotal(const std::string& sla, const std::string& outcome) {
+    for (const auto& family : metrics.registry()->Collect()) {
+      if (family.name != "gridserve_sla_total") continue;
+      for (const auto& m : family.metric) {
+        int matched = 0;
+        for (const auto& label : m.label) {
+          matched += (label.name == "sla" && label.value == sla) || (label.name == "outcome" && label.value == outcome);
+        }
+        if (matched == 2) return m.counter.value;
+      }
+    }
+    return 0;
   }
 
   // Use cases with sensible defaults, at the clock's now unless told.

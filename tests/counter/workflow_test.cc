@@ -203,6 +203,30 @@ TEST_F(WorkflowTest, VisitFromTicket) {
   EXPECT_EQ(got->ticket().visit_id(), visit.visit_id());
 }
 
+// A queued customer is served once called: a WAITING ticket cannot start a
+// visit (that would skip CallTicket's CT-4 clock, CT-6 apology, CT-9 order).
+TEST_F(WorkflowTest, VisitFromWaitingTicketIsRefused) {
+  v1::Ticket t = env.Issue();
+  env.Open();
+  env.clock.Advance(absl::Minutes(12));
+  v1::StartVisitRequest req;
+  req.set_hall_id("H1");
+  req.set_ticket_id(t.ticket_id());
+  req.mutable_owner()->set_staff_id("S1");
+  *req.mutable_started_at() = ToProto(env.clock.Now());
+  auto refused = env.Run([&](Transaction& txn) { return env.workflow.StartVisit(txn, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("call the ticket first"));
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(t.ticket_id()))->state, SlaState::kOpen);
+  EXPECT_EQ(env.SlaTotal(kSlaTicketWait, "met"), 0);
+
+  ASSERT_TRUE(env.Call(t.ticket_id()).ok());  // the 12-minute wait without apology: CT-6
+  EXPECT_THAT(env.Breaches("CT-6"), SizeIs(1));
+  auto started = env.Run([&](Transaction& txn) { return env.workflow.StartVisit(txn, req); });
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(started->visit().ticket_id(), t.ticket_id());
+}
+
 // CT-3 and CT-9: a rejected form, its guided re-fill (counted), filled by staff.
 TEST_F(WorkflowTest, FormRefillCountedAndAssisted) {
   v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_VISUALLY_IMPAIRED});
@@ -315,10 +339,67 @@ TEST_F(WorkflowTest, ClosingFailures) {
   EXPECT_TRUE(closed->system_failure().has_became_long_at());
   auto clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
   ASSERT_TRUE(clock.has_value());
-  EXPECT_EQ(clock->state, SlaState::kMet);
+  // No appointment was booked: the conversion was not "met", it is withdrawn.
+  EXPECT_EQ(clock->state, SlaState::kCancelled);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "met"), 0);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 0);
   EXPECT_TRUE(env.End(visit.visit_id(), "S1").ok());  // systems back: served normally
   EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-7: a failure closed after a waiting visit's conversion was due leaves
+// the breach standing, even when no sweep saw the expiry before.
+TEST_F(WorkflowTest, ClosingFailureLateKeepsTheConversionBreach) {
+  v1::Visit visit = env.Start();
+  v1::SystemFailure failure = env.OpenFailure();
+  env.clock.Advance(absl::Minutes(40));  // long at 15 min, conversion due at 30 min
+  v1::CloseSystemFailureRequest close;
+  close.set_failure_id(failure.failure_id());
+  *close.mutable_ended_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).ok());
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()))->state, SlaState::kBreached);
+  ASSERT_THAT(env.Breaches("CT-7"), SizeIs(1));
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "met"), 0);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 1);
+  env.Sweep();  // counted once
+  EXPECT_THAT(env.Breaches("CT-7"), SizeIs(1));
+}
+
+// CT-7: the appointment answers a failure the visit waited in; a failure of
+// another hall, or one the visit never waited in, is refused.
+TEST_F(WorkflowTest, ConversionNeedsAFailureThatAffectedTheVisit) {
+  v1::OpenSystemFailureRequest elsewhere;
+  elsewhere.set_hall_id("H2");
+  elsewhere.set_description("H2 billing down");
+  *elsewhere.mutable_started_at() = ToProto(env.clock.Now());
+  auto other_hall = env.Run([&](Transaction& t) { return env.workflow.OpenSystemFailure(t, elsewhere); });
+  ASSERT_TRUE(other_hall.ok()) << other_hall.status();
+  v1::SystemFailure earlier = env.OpenFailure();
+  env.clock.Advance(absl::Minutes(5));
+  v1::CloseSystemFailureRequest close;
+  close.set_failure_id(earlier.failure_id());
+  *close.mutable_ended_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).ok());
+
+  v1::Visit visit = env.Start();  // after the hall's failure ended
+  for (const std::string& failure_id : {other_hall->system_failure().failure_id(), earlier.failure_id()}) {
+    v1::ConvertVisitToAppointmentRequest req;
+    req.set_visit_id(visit.visit_id());
+    req.set_failure_id(failure_id);
+    req.mutable_contact()->set_name("Customer");
+    req.mutable_contact()->set_phone("13800000000");
+    req.set_apologised(true);
+    *req.mutable_booked_at() = ToProto(env.clock.Now());
+    *req.mutable_scheduled_at() = ToProto(env.clock.Now() + absl::Hours(24));
+    auto refused = env.Run([&](Transaction& t) { return env.workflow.ConvertVisitToAppointment(t, req); });
+    ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << failure_id;
+    EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "failure_id");
+  }
+  v1::GetVisitRequest get;
+  get.set_visit_id(visit.visit_id());
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); })->visit().state(),
+            v1::VISIT_STATE_IN_PROGRESS);
 }
 
 // CT-7: a visit that starts during a long failure waits in it too.
@@ -357,6 +438,24 @@ TEST_F(WorkflowTest, Escalations) {
   ASSERT_TRUE(argued.ok());
   EXPECT_THAT(env.Breaches("CT-8"), SizeIs(1));
   EXPECT_THAT(argued->visit().escalations(), SizeIs(2));
+
+  // The dedicated staff member is someone else than the sender (the owner when unnamed).
+  req.set_argued_with_customer(false);
+  req.mutable_to_staff()->set_staff_id("S1");
+  auto to_self = env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); });
+  ASSERT_EQ(to_self.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(to_self.status())[0].field, "to_staff.staff_id");
+  req.mutable_from_staff()->set_staff_id("S9");
+  req.mutable_to_staff()->set_staff_id("S9");
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); }).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // An ended visit takes no more escalations.
+  req.mutable_to_staff()->set_staff_id("S8");
+  ASSERT_TRUE(env.End(visit.visit_id(), "S1").ok());
+  auto ended = env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); });
+  EXPECT_EQ(ended.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(env.Breaches("CT-8"), SizeIs(1));
 }
 
 // CT-2/CT-5: each failed checklist item is a REVIEW breach of its clause.
@@ -431,6 +530,53 @@ TEST_F(WorkflowTest, HomeServiceFollowup) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+// CT-9 home service ending a visit in progress passes EndVisit's gates (CT-1
+// owner, CT-7 long failure); the visit is of the hall and gets one home service.
+TEST_F(WorkflowTest, HomeServiceForAVisitPassesTheEndGates) {
+  v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});
+  v1::OpenHomeServiceRequest req;
+  req.set_hall_id("H1");
+  req.set_visit_id(visit.visit_id());
+  req.mutable_contact()->set_name("Li Si");
+  req.mutable_contact()->set_phone("13900000000");
+  req.mutable_location()->set_address("5 Garden Road, Haidian");
+  req.add_needs(v1::ACCESSIBILITY_NEED_WHEELCHAIR);
+  req.mutable_opened_by()->set_staff_id("S2");
+  *req.mutable_opened_at() = ToProto(env.clock.Now());
+  auto not_owner = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_EQ(not_owner.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(not_owner.status().message()), HasSubstr("CT-1"));
+
+  req.mutable_opened_by()->set_staff_id("S1");
+  req.set_hall_id("H2");
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); }).status().code(),
+            absl::StatusCode::kNotFound);
+  req.set_hall_id("H1");
+
+  // CT-7: waiting in a long failure, the visit is converted, not handed over.
+  v1::SystemFailure failure = env.OpenFailure();
+  env.clock.Advance(absl::Minutes(16));
+  *req.mutable_opened_at() = ToProto(env.clock.Now());
+  auto in_failure = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_EQ(in_failure.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(in_failure.status().message()), HasSubstr("CT-7"));
+  v1::ListHomeServicesRequest list;
+  list.set_hall_id("H1");
+  EXPECT_THAT(env.Run([&](Transaction& t) { return env.workflow.ListHomeServices(t, list); })->home_services(),
+              SizeIs(0));
+
+  // Systems back: the owner hands the visit over, once.
+  v1::CloseSystemFailureRequest close;
+  close.set_failure_id(failure.failure_id());
+  *close.mutable_ended_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).ok());
+  auto opened = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  auto again = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("already has home service"));
+}
+
 // CT-10: closing a session or the hall is refused with business in progress; force records the breach.
 TEST_F(WorkflowTest, ClosingGates) {
   v1::CounterSession session = env.Open();
@@ -471,6 +617,29 @@ TEST_F(WorkflowTest, ClosingGates) {
   EXPECT_TRUE(breaches[0].forced());
   EXPECT_EQ(env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); }).status().code(),
             absl::StatusCode::kFailedPrecondition);  // already closed today
+}
+
+// CT-4: the hall closing cancels the wait clocks of tickets never called:
+// nobody was served, so nothing is "met"; a wait already past its limit stays
+// breached (counted once, even before the sweep saw it).
+TEST_F(WorkflowTest, ClosingTheHallCancelsWaitClocksOfTicketsNeverCalled) {
+  v1::Ticket overdue = env.Issue("payment", {}, env.clock.Now() - absl::Minutes(20));
+  v1::Ticket fresh = env.Issue();
+  env.clock.Advance(absl::Minutes(5));
+  v1::CloseHallRequest hall;
+  hall.set_hall_id("H1");
+  hall.set_force(true);
+  hall.set_force_reason("power cut");
+  *hall.mutable_closed_at() = ToProto(env.clock.Now());
+  auto closed = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(fresh.ticket_id()))->state, SlaState::kCancelled);
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(overdue.ticket_id()))->state, SlaState::kBreached);
+  EXPECT_EQ(env.SlaTotal(kSlaTicketWait, "met"), 0);
+  EXPECT_EQ(env.SlaTotal(kSlaTicketWait, "breached"), 1);
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-4"), SizeIs(1));
+  EXPECT_EQ(env.SlaTotal(kSlaTicketWait, "breached"), 1);
 }
 
 // CT-10: a ticket issued after closing time does not hold the closing.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
+#include "services/common/phone_number.h"
 
 namespace gridserve::contact_center {
 
@@ -13,8 +14,12 @@ void CheckConsultationHandling(Validator& v, const v1::OpenConsultationRequest& 
     case v1::CONSULTATION_HANDLING_DEFERRED:
       v.Check(request.apologised(), "apologised",
               "CC-2: a deferred answer needs an apology for not answering at once");
-      v.Check(!request.callback_number().empty(), "callback_number",
-              "CC-2: a deferred answer needs the customer's callback number");
+      if (v.Check(!request.callback_number().empty(), "callback_number",
+                  "CC-2: a deferred answer needs the customer's callback number")) {
+        // CC-2: the callback must be able to reach the customer.
+        v.Check(IsPhoneNumber(request.callback_number()), "callback_number",
+                absl::StrCat("CC-2: the callback number ", kPhoneNumberProblem));
+      }
       break;
     default:
       v.Add("handling", "must be ANSWERED_ON_CALL or DEFERRED");

@@ -14,7 +14,8 @@ inline constexpr char kCallbackSla[] = "consultation_callback";
 // CC-2 "answer patiently; if not answerable at once, apologise, take a
 // callback number, research or escalate, reply as soon as possible":
 // - ANSWERED_ON_CALL needs the answer given;
-// - DEFERRED is a gate: it needs apologised = true and a callback_number.
+// - DEFERRED is a gate: it needs apologised = true and a callback_number that
+//   is a phone number (services/common/phone_number.h).
 // Adds one violation per missing item (descriptions name CC-2).
 void CheckConsultationHandling(Validator& v, const v1::OpenConsultationRequest& request);
 

@@ -84,6 +84,10 @@ absl::StatusOr<v1::RecordCallResponse> ContactCenterService::DoRecordCall(const 
       v.Check(answered_at >= alerting_started, "answered_at", "must not be before alerting_started_at");
     }
     v.Check(!request.agent().staff_id().empty(), "agent.staff_id", "is required on an answered call");
+    // CC-8 is judged on who hung up: an answered call must say.
+    v.Check(request.hang_up_party() != v1::HANG_UP_PARTY_UNSPECIFIED &&
+                v1::HangUpParty_IsValid(request.hang_up_party()),
+            "hang_up_party", "must be CUSTOMER, AGENT or SYSTEM on an answered call (CC-8)");
   } else if (request.outcome() == v1::CALL_OUTCOME_ABANDONED) {
     v.Check(!request.has_answered_at(), "answered_at", "must be unset on an abandoned call");
   }

@@ -25,6 +25,12 @@ absl::StatusOr<v1::RecordCaseResponse> ContactCenterService::DoRecordCase(const 
   if (!request.red_line_rule().empty()) {
     v.Check(IsRedLineRule(request.red_line_rule()), "red_line_rule", "must be one of RK-1..RK-11");
   }
+  // An anonymous case keeps no reporter data, and neither may the stored
+  // request (RunOnce keeps it for replays): refuse rather than drop it.
+  if (request.anonymous()) {
+    v.Check(request.reporter().ByteSizeLong() == 0, "reporter",
+            "must be empty on an anonymous case: the reporter's identity is not taken");
+  }
   const absl::Time received_at = EventTime(v, "received_at", request.received_at(), request.has_received_at());
   if (!v.empty()) return v.status();
 

@@ -175,11 +175,12 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
     if (!breach.ok()) return breach.status();
     *resp.add_breaches() = *breach;
   }
-  // The day is over: remaining tickets are cancelled (their wait clocks stop now).
+  // The day is over: remaining tickets are cancelled, and so are the wait
+  // clocks of those never called (CT-4 not met: nobody called them; a wait
+  // already past its limit stays breached).
   for (v1::Ticket t : *tickets) {
     if (t.state() == v1::TICKET_STATE_WAITING) {
-      auto stopped = sla_.Stop(txn, kSlaTicketWait, TicketSubject(t.ticket_id()), closed_at);
-      if (!stopped.ok()) return stopped.status();
+      if (auto s = WithdrawClock(txn, kSlaTicketWait, TicketSubject(t.ticket_id()), closed_at); !s.ok()) return s;
     }
     t.set_state(v1::TICKET_STATE_CANCELLED);
     if (auto s = store.SaveTicket(t, domain::TicketWaitDue(FromProto(t.issued_at()), ct_)); !s.ok()) return s;

@@ -100,8 +100,18 @@ class CounterWorkflow {
   // `now`, or its end when closed) and starts the conversion clock of each
   // visit still waiting in it. Idempotent; saves the failure when changed.
   absl::Status EvaluateFailure(CounterStore& store, Transaction& txn, v1::SystemFailure& failure, absl::Time now);
+  // The gates of every call that ends a visit in progress (EndVisit,
+  // OpenHomeService): CT-1 only the owner ends it; CT-7 a visit waiting in a
+  // long system failure is converted to an appointment instead.
+  absl::Status CheckVisitMayEnd(CounterStore& store, Transaction& txn, const v1::Visit& visit,
+                                absl::string_view by_staff_id);
   // Starts one visit's conversion clock unless it already has one.
   absl::Status StartConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time became_long_at);
+  // Ends a running clock whose goal can no longer be reached (the customer was
+  // never served: hall closed, systems back): cancelled, neither met nor
+  // breached, when `at` is still in time; past its due time the breach stands
+  // (recorded now if the sweep has not yet). No-op without a running clock.
+  absl::Status WithdrawClock(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
 
   // Records a breach with this service's conventions; returns it.
   absl::StatusOr<v1::Breach> RecordBreach(Transaction& txn, const std::string& rule, const std::string& breach_id,

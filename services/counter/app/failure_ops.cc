@@ -115,13 +115,10 @@ absl::StatusOr<v1::CloseSystemFailureResponse> CounterWorkflow::CloseSystemFailu
   // A failure that turned long before its end gets its clocks (if no pass saw it yet).
   if (auto s = EvaluateFailure(store, txn, failure, ended_at); !s.ok()) return s;
   // Systems are back: visits still in progress are served normally, so their
-  // conversion clocks stop at the end of the failure (late ones stay breached).
+  // conversion clocks are withdrawn at the end of the failure: not met (no
+  // appointment was booked), and late ones stay breached.
   for (const std::string& visit_id : failure.affected_visit_ids()) {
-    auto clock = sla_.Get(txn, kSlaFailureConversion, VisitSubject(visit_id));
-    if (!clock.ok()) return clock.status();
-    if (!clock->has_value() || (*clock)->closed_at.has_value()) continue;
-    auto stopped = sla_.Stop(txn, kSlaFailureConversion, VisitSubject(visit_id), ended_at);
-    if (!stopped.ok()) return stopped.status();
+    if (auto s = WithdrawClock(txn, kSlaFailureConversion, VisitSubject(visit_id), ended_at); !s.ok()) return s;
   }
   v1::CloseSystemFailureResponse resp;
   if (auto s = AttachBreaches(txn, FailureSubject(failure.failure_id()), failure.mutable_breaches()); !s.ok()) return s;
@@ -175,6 +172,14 @@ absl::StatusOr<v1::ConvertVisitToAppointmentResponse> CounterWorkflow::ConvertVi
     if (!f.ok()) return f.status();
     if (!f->has_value()) return FailureNotFound(failure_id);
     failure = **f;
+    // CT-7: the appointment answers a failure the visit waited in.
+    const auto& affected = failure->affected_visit_ids();
+    if (failure->hall_id() != visit.hall_id() ||
+        std::find(affected.begin(), affected.end(), visit.visit_id()) == affected.end()) {
+      return InvalidField("failure_id",
+                          absl::StrCat("system failure ", failure_id, " did not affect visit ", visit.visit_id(),
+                                       " (another hall, or the visit was not waiting)"));
+    }
   }
 
   v1::Appointment appointment;

@@ -40,8 +40,20 @@ absl::StatusOr<v1::OpenHomeServiceResponse> CounterWorkflow::OpenHomeService(Tra
   if (!req.visit_id().empty()) {
     auto found = store.FindVisit(req.visit_id());
     if (!found.ok()) return found.status();
-    if (!found->has_value()) return absl::NotFoundError(absl::StrCat("visit ", req.visit_id(), " not found"));
+    if (!found->has_value() || (*found)->hall_id() != req.hall_id()) {
+      return absl::NotFoundError(absl::StrCat("visit ", req.visit_id(), " not found in hall ", req.hall_id()));
+    }
     visit = **found;
+    if (!visit->home_service_id().empty()) {
+      return PreconditionFailed("CT-9", VisitSubject(visit->visit_id()),
+                                absl::StrCat("the visit already has home service ", visit->home_service_id()));
+    }
+    // Handing a visit in progress over to home service ends it: the same
+    // gates as EndVisit (CT-1 the owner hands it over; CT-7 a visit waiting in
+    // a long failure is converted to an appointment instead).
+    if (visit->state() == v1::VISIT_STATE_IN_PROGRESS) {
+      if (auto s = CheckVisitMayEnd(store, txn, *visit, req.opened_by().staff_id()); !s.ok()) return s;
+    }
   }
   h.set_hall_id(req.hall_id());
   h.set_visit_id(req.visit_id());

@@ -60,18 +60,19 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
       return PreconditionFailed("CT-1", TicketSubject(ticket.ticket_id()),
                                 absl::StrCat("the ticket already has visit ", ticket.visit_id()));
     }
-    if (ticket.state() != v1::TICKET_STATE_WAITING && ticket.state() != v1::TICKET_STATE_CALLED) {
-      return PreconditionFailed("state", TicketSubject(ticket.ticket_id()),
-                                absl::StrCat("ticket is ", v1::TicketState_Name(ticket.state())));
-    }
-    if (started_at < FromProto(ticket.issued_at())) {
-      return InvalidField("started_at", "is before the ticket was issued");
-    }
+    // A queued customer is served only once called: CallTicket is where the
+    // wait clock stops (CT-4), the apology after a long wait is checked (CT-6),
+    // the counter must be in service, and priority holds (CT-9).
     if (ticket.state() == v1::TICKET_STATE_WAITING) {
-      // Served straight from the queue: the wait ends now (CT-4).
-      auto stopped = sla_.Stop(txn, kSlaTicketWait, TicketSubject(ticket.ticket_id()), started_at);
-      if (!stopped.ok()) return stopped.status();
-      *ticket.mutable_waited() = ToProto(started_at - FromProto(ticket.issued_at()));
+      return PreconditionFailed("state", TicketSubject(ticket.ticket_id()),
+                                "ticket is WAITING: call the ticket first (CallTicket)");
+    }
+    if (ticket.state() != v1::TICKET_STATE_CALLED) {
+      return PreconditionFailed("state", TicketSubject(ticket.ticket_id()),
+                                absl::StrCat("ticket is ", v1::TicketState_Name(ticket.state()), ", not CALLED"));
+    }
+    if (started_at < FromProto(ticket.called_at())) {
+      return InvalidField("started_at", "is before the ticket was called");
     }
     ticket.set_state(v1::TICKET_STATE_SERVING);
     ticket.set_visit_id(visit.visit_id());
@@ -96,6 +97,25 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
   if (auto s = Decorate(txn, visit); !s.ok()) return s;
   *resp.mutable_visit() = std::move(visit);
   return resp;
+}
+
+absl::Status CounterWorkflow::CheckVisitMayEnd(CounterStore& store, Transaction& txn, const v1::Visit& visit,
+                                               absl::string_view by_staff_id) {
+  if (auto s = domain::CheckOwnerEnds(visit, by_staff_id); !s.ok()) return s;  // CT-1 gate
+  // CT-7 gate: a visit waiting in a long failure is converted to an appointment.
+  if (visit.system_failure_id().empty()) return absl::OkStatus();
+  auto failure = store.FindFailure(visit.system_failure_id());
+  if (!failure.ok()) return failure.status();
+  if (!failure->has_value() || (*failure)->state() != v1::SYSTEM_FAILURE_STATE_OPEN) return absl::OkStatus();
+  if (auto s = EvaluateFailure(store, txn, **failure, clock_.Now()); !s.ok()) return s;
+  auto clock = sla_.Get(txn, kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  if (!clock.ok()) return clock.status();
+  if (clock->has_value() && !(*clock)->closed_at.has_value()) {
+    return PreconditionFailed("CT-7", VisitSubject(visit.visit_id()),
+                              "the visit waits in a long system failure: convert it to an appointment "
+                              "(ConvertVisitToAppointment) with the customer's contact details");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::AddVisitAssistResponse> CounterWorkflow::AddVisitAssist(Transaction& txn,
@@ -145,24 +165,8 @@ absl::StatusOr<v1::EndVisitResponse> CounterWorkflow::EndVisit(Transaction& txn,
   if (!found->has_value()) return VisitNotFound(req.visit_id());
   v1::Visit visit = **found;
   if (visit.state() != v1::VISIT_STATE_IN_PROGRESS) return VisitEnded(visit);
-  if (auto s = domain::CheckOwnerEnds(visit, req.ended_by_staff_id()); !s.ok()) return s;  // CT-1 gate
+  if (auto s = CheckVisitMayEnd(store, txn, visit, req.ended_by_staff_id()); !s.ok()) return s;  // CT-1, CT-7
   if (ended_at < FromProto(visit.started_at())) return InvalidField("ended_at", "is before the visit started");
-
-  // CT-7 gate: a visit waiting in a long failure is converted to an appointment.
-  if (!visit.system_failure_id().empty()) {
-    auto failure = store.FindFailure(visit.system_failure_id());
-    if (!failure.ok()) return failure.status();
-    if (failure->has_value() && (*failure)->state() == v1::SYSTEM_FAILURE_STATE_OPEN) {
-      if (auto s = EvaluateFailure(store, txn, **failure, clock_.Now()); !s.ok()) return s;
-      auto clock = sla_.Get(txn, kSlaFailureConversion, VisitSubject(visit.visit_id()));
-      if (!clock.ok()) return clock.status();
-      if (clock->has_value() && !(*clock)->closed_at.has_value()) {
-        return PreconditionFailed("CT-7", VisitSubject(visit.visit_id()),
-                                  "the visit waits in a long system failure: convert it to an appointment "
-                                  "(ConvertVisitToAppointment) with the customer's contact details");
-      }
-    }
-  }
 
   visit.set_state(v1::VISIT_STATE_ENDED);
   visit.set_outcome(req.outcome());
@@ -269,6 +273,14 @@ absl::StatusOr<v1::RecordEscalationResponse> CounterWorkflow::RecordEscalation(
   if (!found.ok()) return found.status();
   if (!found->has_value()) return VisitNotFound(req.visit_id());
   v1::Visit visit = **found;
+  if (visit.state() != v1::VISIT_STATE_IN_PROGRESS) return VisitEnded(visit);
+  // CT-8: the customer goes to another, dedicated staff member.
+  const v1::StaffRef sender = req.from_staff().staff_id().empty() ? visit.owner() : req.from_staff();
+  if (!req.to_staff().staff_id().empty() && req.to_staff().staff_id() == sender.staff_id()) {
+    return InvalidField("to_staff.staff_id",
+                        "is the escalating staff member; escalate to another, dedicated one (CT-8)");
+  }
+  if (at < FromProto(visit.started_at())) return InvalidField("escalated_at", "is before the visit started");
 
   v1::Escalation* e = visit.add_escalations();
   e->set_escalation_id(NewId("ES"));
@@ -281,9 +293,8 @@ absl::StatusOr<v1::RecordEscalationResponse> CounterWorkflow::RecordEscalation(
   *e->mutable_escalated_at() = ToProto(at);
   const std::string escalation_id = e->escalation_id();
   if (auto detail = domain::EscalationBreach(*e)) {  // CT-8 check
-    const v1::StaffRef& staff = req.from_staff().staff_id().empty() ? visit.owner() : req.from_staff();
     auto breach = RecordBreach(txn, "CT-8", absl::StrCat("counter/CT-8/escalation/", escalation_id),
-                               VisitSubject(visit.visit_id()), staff, *detail, at, v1::MECHANISM_CHECK);
+                               VisitSubject(visit.visit_id()), sender, *detail, at, v1::MECHANISM_CHECK);
     if (!breach.ok()) return breach.status();
   }
   if (auto s = store.SaveVisit(visit); !s.ok()) return s;

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/phone_number.h"
 
 namespace gridserve::counter::domain {
 namespace {
@@ -101,22 +102,8 @@ std::optional<FieldProblem> CheckIdNumber(absl::string_view value) {
 }
 
 std::optional<FieldProblem> CheckPhone(absl::string_view value) {
-  if (value.size() == 11 && value[0] == '1' && AllDigits(value)) return std::nullopt;  // mobile
-  // Landline: area code, optional hyphen, number; 7 to 12 digits in all.
-  std::string digits;
-  int hyphens = 0;
-  for (char c : value) {
-    if (c == '-') {
-      ++hyphens;
-    } else {
-      digits.push_back(c);
-    }
-  }
-  if (hyphens <= 1 && AllDigits(digits) && digits.size() >= 7 && digits.size() <= 12 && value.front() != '-' &&
-      value.back() != '-') {
-    return std::nullopt;
-  }
-  return FieldProblem{"format", "is not a mobile number (11 digits starting with 1) or a landline number"};
+  if (IsPhoneNumber(value)) return std::nullopt;
+  return FieldProblem{"format", kPhoneNumberProblem};
 }
 
 std::optional<FieldProblem> CheckCapacityKva(absl::string_view value) {

@@ -1,0 +1,20 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_PHONE_NUMBER_H_
+#define GRIDSERVE_SERVICES_COMMON_PHONE_NUMBER_H_
+
+#include "absl/strings/string_view.h"
+
+namespace gridserve {
+
+// A contact phone number as customers give it: an 11-digit mobile number
+// starting with 1, or a landline (area code, optional hyphen, number; 7 to 12
+// digits in all). Shared by every service that takes contact details, so a
+// number one service accepts is accepted by all.
+bool IsPhoneNumber(absl::string_view value);
+
+// What a rejected number is told (a field-violation description).
+inline constexpr char kPhoneNumberProblem[] =
+    "is not a mobile number (11 digits starting with 1) or a landline number";
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_PHONE_NUMBER_H_
