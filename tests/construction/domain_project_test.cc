@@ -261,5 +261,43 @@ TEST_F(ProjectRulesTest, CompletionWaitsForRunningSiteWork) {
   EXPECT_TRUE(CompleteProject(rules_, p, Completion(at), &f).ok());
 }
 
+TEST_F(ProjectRulesTest, Cn6DamageConfirmedOnlyAfterCompletedAtWasStillOpen) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  v1::Damage damage;
+  damage.set_damage_id("DMG-1");
+  damage.set_description("garden wall cracked by the digger");
+  *damage.mutable_discovered_at() = ToProto(kFriday + absl::Hours(1));
+  ASSERT_TRUE(RecordDamage(rules_, p, damage).ok());
+  v1::DamageRemedy remedy;
+  remedy.set_kind(v1::REMEDY_KIND_RESTORED);
+  *remedy.mutable_remedied_at() = ToProto(kFriday + absl::Hours(2));
+  ASSERT_TRUE(RecordDamageRemedy(rules_, p, "DMG-1", remedy).ok());
+  // The customer's confirmation is dated 18:00; the completion claims 15:00.
+  ASSERT_TRUE(ConfirmDamageRemedy(rules_, p, "DMG-1", true, "fine", kFriday + absl::Hours(8)).ok());
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(2));
+  const v1::Feedback f = Opinion(kFriday + absl::Hours(8));
+  auto early = CompleteProject(rules_, p, Completion(kFriday + absl::Hours(5)), &f);
+  EXPECT_TRUE(RefusedBy(early.status(), "CN-6")) << early.status();
+  EXPECT_NE(early.status().message().find("only after completed_at"), absl::string_view::npos);
+  EXPECT_TRUE(CompleteProject(rules_, p, Completion(kFriday + absl::Hours(8)), &f).ok());  // at the confirmation
+}
+
+TEST_F(ProjectRulesTest, CompletionBeforeTheSiteWorkEndedIsRefused) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  v1::WorkSession work;
+  work.set_work_session_id("WS-1");
+  work.set_forced(true);
+  work.set_force_reason("emergency");
+  *work.mutable_started_at() = ToProto(kFriday + absl::Hours(1));
+  ASSERT_TRUE(StartSiteWork(rules_, p, work).ok());
+  ASSERT_TRUE(EndSiteWork(rules_, p, "WS-1", kFriday + absl::Hours(4)).ok());
+  const v1::Feedback f = Opinion(kFriday + absl::Hours(4));
+  auto early = CompleteProject(rules_, p, Completion(kFriday + absl::Hours(3)), &f);
+  EXPECT_TRUE(RefusedBy(early.status(), "PROJECT_STATE")) << early.status();
+  EXPECT_NE(early.status().message().find("still in progress at completed_at"), absl::string_view::npos);
+  EXPECT_TRUE(CompleteProject(rules_, p, Completion(kFriday + absl::Hours(4)), &f).ok());  // at the end: in time
+}
+
 }  // namespace
 }  // namespace gridserve::construction::testing

@@ -97,6 +97,25 @@ TEST_F(SiteWorkTest, Cn2ConfirmationOnceAndInOrder) {
   EXPECT_TRUE(absl::IsNotFound(Confirm("APT-2")));
 }
 
+TEST_F(SiteWorkTest, Cn2ConfirmationBackFilledAfterTheStartDoesNotCount) {
+  Schedule("APT-1");
+  // Work started at 08:00; the customer's confirmation is recorded as of 10:00.
+  ASSERT_TRUE(Confirm("APT-1", Local(2026, 11, 30, 10)).ok());
+  auto refused = Start("APT-1", Local(2026, 11, 30, 8));
+  EXPECT_TRUE(RefusedBy(refused.status(), "CN-2")) << refused.status();
+  EXPECT_NE(refused.status().message().find("confirmed only after the work started"), absl::string_view::npos);
+  EXPECT_TRUE(project_.work_sessions().empty());
+  // Forced, the early start is a CN-2 gate breach like a missing confirmation.
+  auto forced = Start("APT-1", Local(2026, 11, 30, 8), /*force=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  ASSERT_EQ(forced->breaches.size(), 1u);
+  EXPECT_EQ(forced->breaches[0].rule(), "CN-2");
+  // Confirmed exactly at the start is in time.
+  auto on_time = Start("APT-1", Local(2026, 11, 30, 10));
+  ASSERT_TRUE(on_time.ok()) << on_time.status();
+  EXPECT_TRUE(on_time->breaches.empty());
+}
+
 TEST_F(SiteWorkTest, Cn2ForcedStartIsRecordedAsAForcedGateBreach) {
   auto e = Start("", monday_ten_, /*force=*/true);
   ASSERT_TRUE(e.ok()) << e.status();
@@ -123,6 +142,22 @@ TEST_F(SiteWorkTest, Cn7TrafficAffectingWorkNeedsTheCompleteChecklist) {
 
   ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, Checklist("APT-1", /*courtesy_sign=*/true)).ok());
   EXPECT_TRUE(Start("APT-1", monday_ten_).ok());
+}
+
+TEST_F(SiteWorkTest, Cn7ChecklistRecordedAfterTheStartDoesNotCount) {
+  Schedule("APT-1", /*traffic_affecting=*/true);
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  v1::SafetyChecklist late = Checklist("APT-1", /*courtesy_sign=*/true);
+  *late.mutable_recorded_at() = ToProto(monday_ten_ + absl::Hours(2));  // back-filled after the start
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, late).ok());
+  auto refused = Start("APT-1", monday_ten_);
+  EXPECT_TRUE(RefusedBy(refused.status(), "CN-7")) << refused.status();
+  EXPECT_NE(refused.status().message().find("recorded only after the work started"), absl::string_view::npos);
+  auto forced = Start("APT-1", monday_ten_, /*force=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  ASSERT_EQ(forced->breaches.size(), 1u);
+  EXPECT_EQ(forced->breaches[0].rule(), "CN-7");
+  EXPECT_TRUE(Start("APT-1", monday_ten_ + absl::Hours(2)).ok());  // recorded exactly at the start: in time
 }
 
 TEST_F(SiteWorkTest, Cn7ChecklistNeedsEveryMeasureDone) {

@@ -150,6 +150,9 @@ TEST_F(OutageRulesTest, StartAndCancelTransitions) {
 }
 
 TEST_F(OutageRulesTest, FaultOutageHasNoRk3) {
+  // A fault outage cannot be announced: it starts ACTIVE at creation (there
+  // is no RecordOutageStart to judge) and its restoration raises no RK-3,
+  // even with an important customer never notified.
   v1::Outage fault;
   fault.set_outage_id("OUT-2");
   fault.set_kind(v1::OUTAGE_KIND_FAULT);
@@ -157,6 +160,45 @@ TEST_F(OutageRulesTest, FaultOutageHasNoRk3) {
   *fault.mutable_started_at() = ToProto(kStart);
   rules_.Open(fault, kStart);
   EXPECT_FALSE(rules_.NoticeDeadline(fault).has_value());
+  EXPECT_EQ(rules_.Start(fault, kStart).status().code(), absl::StatusCode::kFailedPrecondition);
+  auto restored = rules_.Restore(fault, kStart + absl::Hours(2), "");
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_TRUE(restored->breaches.empty());
+  EXPECT_TRUE(restored->red_lines.empty());
+}
+
+TEST_F(OutageRulesTest, Rk3LeadTimeRunsBackFromAnEarlierActualCut) {
+  // Notified exactly 7 days before planned_start, but the supply is cut 2
+  // days early: the customer had 5 days' notice of the real cut.
+  v1::Outage o = Planned();
+  Notify(o, planned_start_ - absl::Hours(24 * 7));
+  const absl::Time cut = planned_start_ - absl::Hours(24 * 2);
+  auto effects = rules_.Start(o, cut);
+  ASSERT_TRUE(effects.ok()) << effects.status();
+  ASSERT_EQ(effects->red_lines.size(), 1u);
+  EXPECT_EQ(effects->breaches[0].rule(), "RK-3");
+  EXPECT_EQ(FromProto(effects->breaches[0].occurred_at()), cut - absl::Hours(24 * 7));
+  EXPECT_THAT(effects->red_lines[0].description(), HasSubstr("1 notified late"));
+  EXPECT_EQ(*rules_.NoticeDeadline(o), cut - absl::Hours(24 * 7));
+
+  // Seven full days before the early cut is in time.
+  v1::Outage early_but_noticed = Planned();
+  Notify(early_but_noticed, cut - absl::Hours(24 * 7));
+  auto fine = rules_.Start(early_but_noticed, cut);
+  ASSERT_TRUE(fine.ok());
+  EXPECT_TRUE(fine->red_lines.empty());
+  // A late start keeps the lead measured to planned_start (what was announced).
+  v1::Outage late_start = Planned();
+  Notify(late_start, planned_start_ - absl::Hours(24 * 7));
+  EXPECT_TRUE(rules_.Start(late_start, planned_start_ + absl::Hours(1))->red_lines.empty());
+}
+
+TEST_F(OutageRulesTest, RefusalsNameTheClauseOnce) {
+  v1::Outage o = Planned();
+  ASSERT_TRUE(rules_.Cancel(o, "weather").ok());
+  const absl::Status again = rules_.Cancel(o, "again");
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(again.message(), "RK-4: outage already cancelled");
 }
 
 TEST_F(OutageRulesTest, Rk4RestoredExactlyAtEtrIsInTime) {
@@ -197,6 +239,63 @@ TEST_F(OutageRulesTest, Rk4JudgedAgainstTheCurrentEtrPlusGrace) {
   v1::Outage copy = o;
   EXPECT_TRUE(rules_.Restore(copy, new_etr + absl::Minutes(10), "")->red_lines.empty());
   EXPECT_EQ(rules_.Restore(o, new_etr + absl::Minutes(10) + absl::Microseconds(1), "")->red_lines.size(), 1u);
+}
+
+TEST_F(OutageRulesTest, Rk4AnEtrMovedAfterItPassedNeedsTheCauseOfTheDelay) {
+  v1::Outage o = Started();
+  const absl::Time after_end = planned_end_ + absl::Minutes(30);
+  const absl::Time new_etr = planned_end_ + absl::Hours(2);
+  // The ETR in force (planned_end) has passed: a silent re-estimate would
+  // make a late restoration look on time.
+  const absl::Status silent = rules_.UpdateEtr(o, new_etr, after_end, "");
+  EXPECT_EQ(silent.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_FALSE(FieldViolationsOf(silent).empty());
+  EXPECT_EQ(FieldViolationsOf(silent).at(0).field, "reason");
+  EXPECT_EQ(o.etr_updates_size(), 0);
+  EXPECT_EQ(FromProto(o.etr()), planned_end_);
+  EXPECT_EQ(*rules_.RestorationDeadline(o), planned_end_);
+  v1::Outage silent_copy = o;
+  EXPECT_EQ(rules_.Restore(silent_copy, new_etr, "")->red_lines.size(), 1u);
+
+  // With the cause recorded the new ETR is the reference from then on.
+  ASSERT_TRUE(rules_.UpdateEtr(o, new_etr, after_end, "cable joint failed under test").ok());
+  EXPECT_EQ(*rules_.RestorationDeadline(o), new_etr);
+  v1::Outage copy = o;
+  EXPECT_TRUE(rules_.Restore(copy, new_etr, "")->red_lines.empty());
+  EXPECT_EQ(rules_.Restore(o, new_etr + absl::Microseconds(1), "")->red_lines.size(), 1u);
+}
+
+TEST_F(OutageRulesTest, Rk4AnEtrUpdatedBeforeItPassesNeedsNoReason) {
+  v1::Outage o = Started();
+  const absl::Time new_etr = planned_end_ + absl::Hours(1);
+  ASSERT_TRUE(rules_.UpdateEtr(o, new_etr, planned_end_, "").ok());  // exactly at the ETR: not yet passed
+  EXPECT_EQ(*rules_.RestorationDeadline(o), new_etr);
+}
+
+TEST_F(OutageRulesTest, Rk4APlannedOutageIsJudgedAgainstPlannedEndNotACreationEtr) {
+  v1::Outage o;
+  o.set_outage_id("OUT-3");
+  o.set_kind(v1::OUTAGE_KIND_PLANNED);
+  *o.mutable_planned_start() = ToProto(planned_start_);
+  *o.mutable_planned_end() = ToProto(planned_end_);
+  *o.mutable_etr() = ToProto(planned_end_ + absl::Hours(3));  // a later "estimate" given at creation
+  rules_.Open(o, kStart);
+  EXPECT_EQ(FromProto(o.etr()), planned_end_ + absl::Hours(3));  // told to callers (CC-4)
+  EXPECT_EQ(*rules_.RestorationDeadline(o), planned_end_);       // but the announced end is the promise
+  ASSERT_TRUE(rules_.Start(o, planned_start_).ok());
+  auto effects = rules_.Restore(o, planned_end_ + absl::Hours(2), "");
+  ASSERT_TRUE(effects.ok());
+  ASSERT_EQ(effects->red_lines.size(), 1u);
+  EXPECT_EQ(effects->red_lines[0].rule(), "RK-4");
+
+  // A fault outage has no announced end: its first ETR is the reference.
+  v1::Outage fault;
+  fault.set_outage_id("OUT-4");
+  fault.set_kind(v1::OUTAGE_KIND_FAULT);
+  *fault.mutable_started_at() = ToProto(kStart);
+  *fault.mutable_etr() = ToProto(kStart + absl::Hours(3));
+  rules_.Open(fault, kStart);
+  EXPECT_EQ(*rules_.RestorationDeadline(fault), kStart + absl::Hours(3));
 }
 
 TEST_F(OutageRulesTest, CoversMatchesFeederThenAreaWhileSupplyIsCut) {

@@ -113,6 +113,42 @@ TEST_F(RepairServiceTest, AcceptDispatchValidatesFields) {
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::AcceptDispatch, future, &resp)), Contains("dispatched_at"));
 }
 
+TEST_F(RepairServiceTest, AcceptDispatchNeedsTheReporterAndADispatchableClassification) {
+  // CC-3: a dispatch carries name, phone and address; only UTILITY_SIDE or
+  // UNKNOWN faults are dispatched.
+  v1::AcceptDispatchResponse resp;
+  v1::AcceptDispatchRequest anonymous = Dispatch("FR-1", kStart);
+  anonymous.clear_reporter();
+  anonymous.set_classification(v1::FAULT_CLASSIFICATION_UNSPECIFIED);
+  grpc::Status s = Call(&v1::Repair::Stub::AcceptDispatch, anonymous, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::UnorderedElementsAre("reporter.name", "reporter.phone", "classification"));
+  for (int classification : {static_cast<int>(v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL), 99}) {
+    v1::AcceptDispatchRequest r = Dispatch("FR-2", kStart);
+    r.set_classification(static_cast<v1::FaultClassification>(classification));
+    EXPECT_THAT(Fields(Call(&v1::Repair::Stub::AcceptDispatch, r, &resp)), ::testing::ElementsAre("classification"))
+        << classification;
+  }
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM repair_work_orders"), 0);
+  v1::AcceptDispatchRequest unknown = Dispatch("FR-3", kStart);
+  unknown.set_classification(v1::FAULT_CLASSIFICATION_UNKNOWN);
+  EXPECT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, unknown, &resp).ok());
+}
+
+TEST_F(RepairServiceTest, ReadsWithAnEmptyIdAreInvalidArgument) {
+  v1::GetWorkOrderResponse order;
+  grpc::Status s = Call(&v1::Repair::Stub::GetWorkOrder, v1::GetWorkOrderRequest(), &order);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("work_order_id"));
+  v1::GetOutageResponse outage;
+  s = Call(&v1::Repair::Stub::GetOutage, v1::GetOutageRequest(), &outage);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("outage_id"));
+  v1::GetOutageRequest missing;
+  missing.set_outage_id("OUT-none");
+  EXPECT_EQ(Call(&v1::Repair::Stub::GetOutage, missing, &outage).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(RepairServiceTest, RedeliveredDispatchReturnsTheSameOrder) {
   v1::AcceptDispatchResponse first, second;
   ASSERT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, Dispatch("FR-1", kStart), &first).ok());
@@ -228,7 +264,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
 
   s = Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered);  // no consent
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(s.error_message(), HasSubstr("RP-2: no consent"));
+  EXPECT_EQ(s.error_message(), "RP-2: no consent (the customer must agree before the crew enters)");
   entry.set_request_id("entry-2");
   entry.set_force(true);
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered)), Contains("force_reason"));
@@ -450,7 +486,10 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   v1::RecordOutageRestorationResponse restored;
   ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageRestoration, restore, &restored).ok());
   EXPECT_EQ(restored.outage().state(), v1::OUTAGE_STATE_RESTORED);
-  EXPECT_EQ(restored.outage().breaches_size(), 2);
+  ASSERT_EQ(restored.outage().breaches_size(), 2);
+  std::vector<std::string> outage_rules;
+  for (const auto& b : restored.outage().breaches()) outage_rules.push_back(b.rule());
+  EXPECT_THAT(outage_rules, ::testing::UnorderedElementsAre("RK-3", "RK-4"));
   EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 2);
 
   v1::ListOutagesRequest list;
@@ -461,6 +500,44 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   list.set_feeder_id("F-11");
   ASSERT_TRUE(Call(&v1::Repair::Stub::ListOutages, list, &listed).ok());
   EXPECT_EQ(listed.outages_size(), 0);
+}
+
+TEST_F(RepairServiceTest, FaultOutageEtrMovedAfterItPassedNeedsAReasonAndNoRk3) {
+  v1::CreateOutageRequest create;
+  create.set_request_id("fault-1");
+  create.set_kind(v1::OUTAGE_KIND_FAULT);
+  create.add_feeder_ids("F-10");
+  create.add_important_customers()->set_customer_id("C-HOSPITAL");  // never notified: a fault cannot be
+  *create.mutable_started_at() = ToProto(kStart);
+  *create.mutable_etr() = ToProto(kStart + absl::Hours(2));
+  v1::CreateOutageResponse created;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &created).ok());
+  const std::string id = created.outage().outage_id();
+
+  clock().Set(kStart + absl::Hours(3));  // the ETR has passed
+  v1::UpdateOutageEtrRequest update;
+  update.set_request_id("etr-1");
+  update.set_outage_id(id);
+  *update.mutable_etr() = ToProto(kStart + absl::Hours(5));
+  v1::UpdateOutageEtrResponse updated;
+  grpc::Status s = Call(&v1::Repair::Stub::UpdateOutageEtr, update, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("reason"));
+  update.set_request_id("etr-2");
+  update.set_reason("second cable section also damaged");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::UpdateOutageEtr, update, &updated).ok());
+  EXPECT_EQ(FromProto(updated.outage().etr()), kStart + absl::Hours(5));
+
+  clock().Set(kStart + absl::Hours(4));
+  v1::RecordOutageRestorationRequest restore;
+  restore.set_request_id("restore-1");
+  restore.set_outage_id(id);
+  *restore.mutable_restored_at() = ToProto(kStart + absl::Hours(4));
+  v1::RecordOutageRestorationResponse restored;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageRestoration, restore, &restored).ok());
+  EXPECT_EQ(restored.outage().state(), v1::OUTAGE_STATE_RESTORED);
+  EXPECT_TRUE(restored.outage().breaches().empty());
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 0);
 }
 
 TEST_F(RepairServiceTest, CreateOutageValidates) {

@@ -144,6 +144,8 @@ TEST_F(WorkOrderRulesTest, PremisesEntryNeedsArrivalAndConsent) {
   order = Arrived();
   auto refused = rules_.EnterPremises(order, Entry(/*consent=*/false), /*force=*/false);
   ExpectRefused(refused.status(), "RP-2: no consent");
+  // The clause appears once (PreconditionFailed adds it), as repair.proto documents.
+  EXPECT_EQ(refused.status().message(), "RP-2: no consent (the customer must agree before the crew enters)");
   EXPECT_EQ(order.premises_entries_size(), 0);
   auto ok = rules_.EnterPremises(order, Entry(), false);
   ASSERT_TRUE(ok.ok());
@@ -251,6 +253,28 @@ TEST_F(WorkOrderRulesTest, CompletionGates) {
   ExpectRefused(rules_.Complete(order, Staff(), kStart + absl::Hours(3), FullChecklist()).status(), "RP-1");
   // Nothing on site after completion.
   ExpectRefused(rules_.EnterPremises(order, Entry(), false).status(), "RP-2");
+}
+
+TEST_F(WorkOrderRulesTest, CompletionBeforeAnItemCameBackOrTheCrewLeftIsRefused) {
+  v1::WorkOrder order = Arrived();
+  v1::BorrowedItem item;
+  item.set_item_id("BI-1");
+  item.set_permission_asked(true);
+  *item.mutable_borrowed_at() = ToProto(kStart + absl::Minutes(40));
+  ASSERT_TRUE(rules_.BorrowItem(order, item).ok());
+  ASSERT_TRUE(rules_.EnterPremises(order, Entry(), false).ok());
+  ASSERT_TRUE(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "fuse", "replaced").ok());
+  // Both are recorded, but dated after the completion the crew claims.
+  ASSERT_TRUE(rules_.ReturnItem(order, "BI-1", kStart + absl::Hours(3), true, true, true).ok());
+  ASSERT_TRUE(rules_.ExitPremises(order, "PE-1", kStart + absl::Hours(4), true, true).ok());
+  const absl::Time claimed = kStart + absl::Hours(2);
+  auto item_out = rules_.Complete(order, Staff(), claimed, FullChecklist());
+  ExpectRefused(item_out.status(), "RP-3: item out");
+  EXPECT_EQ(item_out.status().message(), "RP-3: item out: borrowed item BI-1 not returned by completed_at");
+  ExpectRefused(rules_.Complete(order, Staff(), kStart + absl::Hours(3), FullChecklist()).status(),
+                "RP-2: premises entry PE-1 still open at completed_at");
+  EXPECT_EQ(order.state(), v1::WORK_ORDER_STATE_RESTORED);
+  ASSERT_TRUE(rules_.Complete(order, Staff(), kStart + absl::Hours(4), FullChecklist()).ok());  // at the exit: in time
 }
 
 TEST_F(WorkOrderRulesTest, RestorationStopsItsClockAndNeedsArrival) {

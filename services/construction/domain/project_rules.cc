@@ -153,17 +153,22 @@ absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project
                               absl::StrCat("the project is in ", StageName(project.stage()),
                                            "; it completes after connection"));
   }
+  // The prerequisites must hold at completed_at: work that ended, or a damage
+  // the customer confirmed, only after that instant was still open then.
   for (const auto& work : project.work_sessions()) {
-    if (!work.has_ended_at()) {
+    if (!work.has_ended_at() || FromProto(work.ended_at()) > at) {
       return PreconditionFailed("PROJECT_STATE", EntitySubject(project, "work_session", work.work_session_id()),
-                                "site work is still in progress");
+                                work.has_ended_at() ? "site work was still in progress at completed_at"
+                                                    : "site work is still in progress");
     }
   }
   // CN-6: a damage closes only with the customer's confirmation.
   for (const auto& damage : project.damages()) {
-    if (damage.state() != v1::DAMAGE_STATE_CONFIRMED) {
+    if (damage.state() != v1::DAMAGE_STATE_CONFIRMED || FromProto(damage.confirmed_at()) > at) {
       return PreconditionFailed("CN-6", EntitySubject(project, "damage", damage.damage_id()),
-                                "open damage: the customer has not confirmed its remedy");
+                                damage.state() == v1::DAMAGE_STATE_CONFIRMED
+                                    ? "open damage: the customer confirmed its remedy only after completed_at"
+                                    : "open damage: the customer has not confirmed its remedy");
     }
   }
   // CN-8: site cleaned, no residue left.

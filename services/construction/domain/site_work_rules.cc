@@ -21,6 +21,12 @@ std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointm
     return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
                         " is not confirmed by the customer");
   }
+  // The confirmation must precede the work: one back-filled after started_at
+  // was not there when the crew started.
+  if (FromProto(appointment->confirmed_at()) > at) {
+    return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
+                        " was confirmed only after the work started");
+  }
   if (appointment->work_content().empty() || appointment->place().empty()) {
     return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
                         " does not state the work content and place");
@@ -34,14 +40,27 @@ std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointm
   return std::nullopt;
 }
 
-// CN-7: why a traffic-affecting appointment's work may not start, or nullopt.
-std::optional<std::string> Cn7Problem(const v1::Project& project, const v1::SiteAppointment* appointment) {
+// CN-7: why a traffic-affecting appointment's work may not start at `at`, or
+// nullopt. Only a checklist recorded at or before `at` counts: "the safety
+// checklist first".
+std::optional<std::string> Cn7Problem(const v1::Project& project, const v1::SiteAppointment* appointment,
+                                      absl::Time at) {
   if (appointment == nullptr || !appointment->traffic_affecting()) return std::nullopt;
   const v1::SafetyChecklist* latest = nullptr;
+  bool recorded_later = false;
   for (const auto& c : project.safety_checklists()) {
-    if (c.appointment_id() == appointment->appointment_id()) latest = &c;
+    if (c.appointment_id() != appointment->appointment_id()) continue;
+    if (FromProto(c.recorded_at()) > at) {
+      recorded_later = true;
+    } else {
+      latest = &c;
+    }
   }
-  if (latest == nullptr) return "safety checklist missing: the work impedes traffic";
+  if (latest == nullptr) {
+    return recorded_later ? "safety checklist missing: the work impedes traffic and the checklist was recorded only "
+                            "after the work started"
+                          : "safety checklist missing: the work impedes traffic";
+  }
   if (!SafetyChecklistComplete(*latest)) {
     return "safety checklist incomplete: safety measures and the contractor, safety and courtesy signs are needed";
   }
@@ -112,7 +131,7 @@ absl::StatusOr<Effects> StartSiteWork(const Rules& rules, v1::Project& project, 
 
   const std::string subject = EntitySubject(project, "appointment", work.appointment_id());
   const auto cn2 = Cn2Problem(rules, appointment, at);
-  const auto cn7 = Cn7Problem(project, appointment);
+  const auto cn7 = Cn7Problem(project, appointment, at);
   Effects effects;
   if (!work.forced()) {
     if (cn2.has_value()) return PreconditionFailed("CN-2", subject, *cn2);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
 #include "services/common/rpc_util.h"
@@ -10,8 +11,9 @@
 namespace gridserve::repair {
 namespace {
 
+// PreconditionFailed prefixes the clause itself ("RK-4: outage cancelled").
 absl::Status Refuse(const v1::Outage& outage, const std::string& clause, const std::string& why) {
-  return PreconditionFailed(clause, OutageSubject(outage.outage_id()), absl::StrCat(clause, ": ", why));
+  return PreconditionFailed(clause, OutageSubject(outage.outage_id()), why);
 }
 
 bool Closed(const v1::Outage& outage) {
@@ -92,14 +94,22 @@ absl::Status OutageRules::AddNotice(v1::Outage& outage, v1::OutageNotice notice)
 
 std::optional<absl::Time> OutageRules::NoticeDeadline(const v1::Outage& outage) const {
   if (!outage.has_planned_start()) return std::nullopt;
+  absl::Duration lead;
   switch (outage.kind()) {
     case v1::OUTAGE_KIND_PLANNED:
-      return FromProto(outage.planned_start()) - ToAbsl(config_.repair().planned_outage_notice_lead());
+      lead = ToAbsl(config_.repair().planned_outage_notice_lead());
+      break;
     case v1::OUTAGE_KIND_TEMPORARY_MAINTENANCE:
-      return FromProto(outage.planned_start()) - ToAbsl(config_.repair().temporary_maintenance_notice_lead());
+      lead = ToAbsl(config_.repair().temporary_maintenance_notice_lead());
+      break;
     default:
       return std::nullopt;  // a fault outage cannot be announced
   }
+  // RK-3 protects the customer from the actual cut: a supply cut earlier than
+  // planned_start needs the full lead time before the cut, not before the plan.
+  absl::Time cut = FromProto(outage.planned_start());
+  if (outage.has_started_at()) cut = std::min(cut, FromProto(outage.started_at()));
+  return cut - lead;
 }
 
 absl::StatusOr<StepEffects> OutageRules::Start(v1::Outage& outage, absl::Time at) const {
@@ -109,6 +119,7 @@ absl::StatusOr<StepEffects> OutageRules::Start(v1::Outage& outage, absl::Time at
   outage.set_state(v1::OUTAGE_STATE_ACTIVE);
 
   StepEffects effects;
+  // Measured back from min(at, planned_start) now that started_at is set.
   const std::optional<absl::Time> deadline = NoticeDeadline(outage);
   if (!deadline.has_value()) return effects;
   // RK-3: every important customer notified at or before the deadline
@@ -123,11 +134,12 @@ absl::StatusOr<StepEffects> OutageRules::Start(v1::Outage& outage, absl::Time at
     }
   }
   if (late + never == 0) return effects;
-  const absl::Duration lead = FromProto(outage.planned_start()) - *deadline;
-  AddRedLine(effects, outage, "RK-3", std::min(*deadline, at),
-             absl::StrCat("outage started without the ", Hours(lead), " advance notice to important customers: ",
-                          never, " not notified, ", late, " notified late, of ",
-                          outage.important_customers_size()));
+  const absl::Time cut = std::min(at, FromProto(outage.planned_start()));
+  AddRedLine(effects, outage, "RK-3", *deadline,
+             absl::StrCat("outage started without the ", Hours(cut - *deadline),
+                          " advance notice to important customers: ", never, " not notified, ", late,
+                          " notified late, of ", outage.important_customers_size(),
+                          at < FromProto(outage.planned_start()) ? " (supply cut before planned_start)" : ""));
   return effects;
 }
 
@@ -135,6 +147,16 @@ absl::Status OutageRules::UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Ti
                                     const std::string& reason) const {
   if (Closed(outage)) return Refuse(outage, "RK-4", ClosedWord(outage));
   if (etr < updated_at) return InvalidField("etr", "is before updated_at (an estimate must lie ahead)");
+  // RK-4 is "restored after the planned end or ETR with no recorded cause".
+  // Once the ETR in force has passed, the delay has begun: moving the ETR
+  // then must record its cause (the reason), or a late restoration could be
+  // hidden by re-estimating after the fact.
+  const std::optional<absl::Time> in_force = EtrInForce(outage);
+  if (in_force.has_value() && updated_at > *in_force && absl::StripAsciiWhitespace(reason).empty()) {
+    return InvalidField("reason",
+                        absl::StrCat("RK-4: the ETR in force (", absl::FormatTime(*in_force),
+                                     ") has passed; a later ETR must record the cause of the delay"));
+  }
   *outage.mutable_etr() = ToProto(etr);
   auto* update = outage.add_etr_updates();
   *update->mutable_etr() = ToProto(etr);
@@ -143,13 +165,19 @@ absl::Status OutageRules::UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Ti
   return absl::OkStatus();
 }
 
+std::optional<absl::Time> OutageRules::EtrInForce(const v1::Outage& outage) {
+  // The latest UpdateEtr (each one made late carries its cause, see UpdateEtr).
+  if (outage.etr_updates_size() > 0) return FromProto(outage.etr_updates(outage.etr_updates_size() - 1).etr());
+  // A planned or temporary-maintenance outage promised its planned_end to the
+  // customers; an ETR given at creation does not replace that promise.
+  if (outage.kind() != v1::OUTAGE_KIND_FAULT && outage.has_planned_end()) return FromProto(outage.planned_end());
+  // A fault outage: the first estimate, when one was given.
+  if (outage.has_etr()) return FromProto(outage.etr());
+  return std::nullopt;
+}
+
 std::optional<absl::Time> OutageRules::RestorationDeadline(const v1::Outage& outage) const {
-  std::optional<absl::Time> reference;
-  if (outage.has_etr()) {
-    reference = FromProto(outage.etr());
-  } else if (outage.has_planned_end()) {
-    reference = FromProto(outage.planned_end());
-  }
+  const std::optional<absl::Time> reference = EtrInForce(outage);
   if (!reference.has_value()) return std::nullopt;
   return *reference + ToAbsl(config_.repair().restoration_grace());
 }

@@ -19,9 +19,10 @@ enum class OutageMatch { kNone = 0, kArea = 1, kFeeder = 2 };
 // the automatic red lines:
 // - RK-3: a planned / temporary-maintenance outage whose important customers
 //   were not notified planned_outage_notice_lead (7 days) /
-//   temporary_maintenance_notice_lead (24 h) before planned_start; judged
-//   when the supply is actually cut (RecordOutageStart).
-// - RK-4: restoration later than the current ETR (or the planned end) plus
+//   temporary_maintenance_notice_lead (24 h) before the cut (planned_start,
+//   or the actual start when the supply was cut earlier); judged when the
+//   supply is actually cut (RecordOutageStart).
+// - RK-4: restoration later than the ETR in force (see EtrInForce) plus
 //   restoration_grace with no recorded delay cause; judged at restoration.
 // Both become a breach on the outage and a red-line report to risk (source
 // AUTOMATIC), with ids stable per outage so a retry reports nothing twice.
@@ -41,7 +42,9 @@ class OutageRules {
   // SCHEDULED → ACTIVE; evaluates RK-3.
   absl::StatusOr<StepEffects> Start(v1::Outage& outage, absl::Time at) const;
 
-  // A new ETR while not restored or cancelled.
+  // A new ETR while not restored or cancelled. RK-4: once the ETR in force
+  // has passed, a new one needs a reason (INVALID_ARGUMENT on "reason"): the
+  // reason is the recorded cause of the delay so far.
   absl::Status UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Time updated_at, const std::string& reason) const;
 
   // ACTIVE → RESTORED; evaluates RK-4.
@@ -51,12 +54,19 @@ class OutageRules {
   absl::Status Cancel(v1::Outage& outage, const std::string& reason) const;
 
   // RK-3: the instant by which every important customer must have been
-  // notified; none for a fault outage.
+  // notified: the lead time before planned_start, or before started_at when
+  // the supply was cut earlier; none for a fault outage.
   std::optional<absl::Time> NoticeDeadline(const v1::Outage& outage) const;
 
-  // RK-4: the instant after which restoration needs a recorded cause; none
-  // without an ETR or planned end.
+  // RK-4: the instant after which restoration needs a recorded cause
+  // (EtrInForce + restoration_grace); none without an ETR or planned end.
   std::optional<absl::Time> RestorationDeadline(const v1::Outage& outage) const;
+
+  // RK-4: the restoration time promised: the latest UpdateEtr; else
+  // planned_end for a planned / temporary-maintenance outage (an ETR given at
+  // creation does not replace the announced end); else a fault outage's
+  // first ETR.
+  static std::optional<absl::Time> EtrInForce(const v1::Outage& outage);
 
   // CC-4: whether the outage covers the location at `at` (supply cut at or
   // before `at`, not yet restored at `at`), and how precisely.

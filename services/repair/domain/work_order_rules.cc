@@ -29,8 +29,10 @@ v1::Breach OrderBreach(const v1::WorkOrder& order, const std::string& rule, cons
   return b;
 }
 
+// PreconditionFailed prefixes the clause itself: the message reads
+// "RP-2: no consent (...)", as the proto documents.
 absl::Status Refuse(const v1::WorkOrder& order, const std::string& clause, const std::string& why) {
-  return PreconditionFailed(clause, WorkOrderSubject(order.work_order_id()), absl::StrCat(clause, ": ", why));
+  return PreconditionFailed(clause, WorkOrderSubject(order.work_order_id()), why);
 }
 
 bool Completed(const v1::WorkOrder& order) { return order.state() == v1::WORK_ORDER_STATE_COMPLETED; }
@@ -261,16 +263,21 @@ absl::StatusOr<StepEffects> WorkOrderRules::Complete(v1::WorkOrder& order, const
                                                      const v1::Checklist& checklist) const {
   if (Completed(order)) return Refuse(order, "RP-1", "work order already completed");
   if (!order.has_restored_at()) return Refuse(order, "RP-1", "supply not restored yet (RecordRestoration first)");
-  // RP-3 gate: nothing of the customer's may still be out.
+  // RP-3 gate: nothing of the customer's may still be out at completed_at
+  // (an item returned only after that instant was out when the order closed).
   for (const auto& item : order.borrowed_items()) {
-    if (!item.has_returned_at()) {
-      return Refuse(order, "RP-3", absl::StrCat("item out: borrowed item ", item.item_id(), " not returned"));
+    if (!item.has_returned_at() || FromProto(item.returned_at()) > at) {
+      return Refuse(order, "RP-3", absl::StrCat("item out: borrowed item ", item.item_id(), " not returned",
+                                                item.has_returned_at() ? " by completed_at" : ""));
     }
   }
-  // RP-2: every entry into the premises ends with clean-up and thanks.
+  // RP-2: every entry into the premises ends (clean-up and thanks) before
+  // completed_at.
   for (const auto& entry : order.premises_entries()) {
-    if (!entry.has_exited_at()) {
-      return Refuse(order, "RP-2", absl::StrCat("premises entry ", entry.entry_id(), " still open (record the exit)"));
+    if (!entry.has_exited_at() || FromProto(entry.exited_at()) > at) {
+      return Refuse(order, "RP-2", absl::StrCat("premises entry ", entry.entry_id(),
+                                                entry.has_exited_at() ? " still open at completed_at"
+                                                                      : " still open (record the exit)"));
     }
   }
   // RP-5 gate: site cleaned, no residue left.

@@ -64,8 +64,9 @@ class WorkOrderRules {
   absl::StatusOr<StepEffects> Restore(v1::WorkOrder& order, const v1::StaffRef& staff, absl::Time at,
                                       const std::string& fault_cause, const std::string& action_taken) const;
 
-  // Completion gates: restored (RP-1), no borrowed item out (RP-3), no
-  // premises entry open (RP-2), site cleaned and no residue (RP-5).
+  // Completion gates: restored (RP-1), no borrowed item out (RP-3) and no
+  // premises entry open (RP-2) at `at` (a return or exit dated later does not
+  // count), site cleaned and no residue (RP-5).
   absl::StatusOr<StepEffects> Complete(v1::WorkOrder& order, const v1::StaffRef& staff, absl::Time at,
                                        const v1::Checklist& checklist) const;
 

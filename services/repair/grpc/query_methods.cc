@@ -47,6 +47,10 @@ absl::Time EtrOrPast(const v1::Outage& o) { return o.has_etr() ? FromProto(o.etr
 grpc::ServerUnaryReactor* RepairService::GetWorkOrder(grpc::CallbackServerContext* ctx,
                                                       const v1::GetWorkOrderRequest* req,
                                                       v1::GetWorkOrderResponse* resp) {
+  // An empty id is a malformed request, not a missing order.
+  Validator v;
+  CheckRequired(v, req->work_order_id(), "work_order_id");
+  if (!v.empty()) return Reply<v1::GetWorkOrderResponse>(ctx, resp, v.status());
   v1::GetWorkOrderResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = WorkOrderStore::Find(txn, req->work_order_id());
@@ -130,6 +134,9 @@ grpc::ServerUnaryReactor* RepairService::GetArrivalStatistics(grpc::CallbackServ
 
 grpc::ServerUnaryReactor* RepairService::GetOutage(grpc::CallbackServerContext* ctx, const v1::GetOutageRequest* req,
                                                    v1::GetOutageResponse* resp) {
+  Validator v;
+  CheckRequired(v, req->outage_id(), "outage_id");
+  if (!v.empty()) return Reply<v1::GetOutageResponse>(ctx, resp, v.status());
   v1::GetOutageResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = OutageStore::Find(txn, req->outage_id());

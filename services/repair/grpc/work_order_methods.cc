@@ -33,9 +33,19 @@ grpc::ServerUnaryReactor* RepairService::AcceptDispatch(grpc::CallbackServerCont
   CheckRequired(v, req->fault_report_id(), "fault_report_id");
   v.Check(req->fault_report_id().size() <= 128, "fault_report_id", "must be at most 128 characters");
   CheckLocation(v, context_.config, req->location());
-  // CC-3: a fault inside the customer's premises is guided by phone, never dispatched.
-  v.Check(req->classification() != v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL, "classification",
-          "a customer-internal fault is not dispatched (CC-3)");
+  // CC-3: a dispatch carries the reporter's name, phone and address (the
+  // address is checked with the location), so the crew can reach them.
+  CheckRequired(v, req->reporter().name(), "reporter.name");
+  CheckRequired(v, req->reporter().phone(), "reporter.phone");
+  // CC-3: only a utility-side or unknown fault is dispatched; a fault inside
+  // the customer's premises is guided by phone, and UNSPECIFIED or an unknown
+  // value is not a classification at all.
+  v.Check(req->classification() == v1::FAULT_CLASSIFICATION_UTILITY_SIDE ||
+              req->classification() == v1::FAULT_CLASSIFICATION_UNKNOWN,
+          "classification",
+          req->classification() == v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL
+              ? "a customer-internal fault is not dispatched (CC-3)"
+              : "must be UTILITY_SIDE or UNKNOWN (CC-3)");
   const absl::Time dispatched_at =
       CheckEventTime(v, "dispatched_at", req->dispatched_at(), req->has_dispatched_at(), Now(), MaxSkew());
   CheckEventTime(v, "reported_at", req->reported_at(), req->has_reported_at(), Now(), MaxSkew(),
