@@ -23,6 +23,13 @@ SERVICES = {
 }
 
 
+def stored(selector):
+    """A gauge counted from the database (open clocks, cases, tickets, ...): every replica of a
+    service exports the same count of the database they share (production runs 2-6 on one
+    PostgreSQL), so replicas are collapsed with max before any sum across other labels."""
+    return f"max without (instance, pod) ({selector})"
+
+
 def datasource_var():
     return {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
             "current": {}, "hide": 0, "refresh": 1, "regex": "", "options": []}
@@ -113,10 +120,10 @@ def sla_overview():
                     "{{department}}")],
             "Norm breaches (all mechanisms) per department.")
     b.panel("table", "Items due soon", "short",
-            [target(f'sum by (service, sla) (gridserve_sla_due_soon{{{sel}}})', "{{sla}}", instant=True)],
+            [target(f'sum by (service, sla) ({stored(f"gridserve_sla_due_soon{{{sel}}}")})', "{{sla}}", instant=True)],
             "Open SLA instances due within their due-soon window (24 h for complaints and tip-offs).")
     b.panel("timeseries", "Open SLA instances", "short",
-            [target(f'sum by (sla) (gridserve_sla_open{{{sel}}})', "{{sla}}")], "Clocks still running.")
+            [target(f'sum by (sla) ({stored(f"gridserve_sla_open{{{sel}}}")})', "{{sla}}")], "Clocks still running.")
     return b
 
 
@@ -140,7 +147,7 @@ def violations():
             [target('sum by (rule, status) (increase(gridserve_redline_reports_total{department=~"$department"}[$__range]))',
                     "{{rule}} {{status}}", instant=True)], "RK-1 … RK-11 reports entering each status in the range.")
     b.panel("stat", "Open investigations", "short",
-            [target('sum by (rule) (gridserve_redline_open_investigations)', "{{rule}}", instant=True)],
+            [target(f'sum by (rule) ({stored("gridserve_redline_open_investigations")})', "{{rule}}", instant=True)],
             "Red-line reports reported or under investigation.")
     b.panel("stat", "Department warning levels", "none",
             [target('max by (department) (gridserve_risk_warning_level{department=~"$department"})', "{{department}}",
@@ -157,8 +164,9 @@ RATE = "[$__rate_interval]"
 DOMAIN_PANELS = {
     "contact-center": [
         ("stat", "Answered within 3 rings (CC-1)", "percentunit",
-         'sum(rate(gridserve_contact_center_call_rings_bucket{le="3", department=~"$department"}' + RATE + ')) / '
-         'sum(rate(gridserve_contact_center_call_rings_count{department=~"$department"}' + RATE + '))',
+         'sum(rate(gridserve_contact_center_call_rings_bucket{le="3", outcome="answered", department=~"$department"}'
+         + RATE + ')) / '
+         'sum(rate(gridserve_contact_center_call_rings_count{outcome="answered", department=~"$department"}' + RATE + '))',
          "within 3 rings", "Share of answered calls picked up within the ring limit (bucket exactly at 3)."),
         ("bargauge", "Rings before answer (CC-1)", "short",
          'sum by (le) (increase(gridserve_contact_center_call_rings_bucket{department=~"$department"}[$__range]))',
@@ -167,10 +175,10 @@ DOMAIN_PANELS = {
          'sum by (outcome) (rate(gridserve_contact_center_calls_total{department=~"$department"}' + RATE + '))',
          "{{outcome}}", "Calls recorded per second, answered and abandoned."),
         ("table", "Complaints and tip-offs by state (CC-5)", "short",
-         "sum by (kind, state) (gridserve_contact_center_cases)", "{{kind}} {{state}}",
+         "sum by (kind, state) (" + stored("gridserve_contact_center_cases") + ")", "{{kind}} {{state}}",
          "Cases by kind and state."),
         ("stat", "Cases past their reply due time (CC-5)", "short",
-         "sum by (kind) (gridserve_contact_center_cases_overdue)", "{{kind}}",
+         "sum by (kind) (" + stored("gridserve_contact_center_cases_overdue") + ")", "{{kind}}",
          "Complaints (5 days) and tip-offs (10 days) still open past their due time."),
     ],
     "counter": [
@@ -181,27 +189,30 @@ DOMAIN_PANELS = {
          'sum(rate(gridserve_hall_ticket_wait_seconds_bucket{le="900"}' + RATE + ')) / '
          'sum(rate(gridserve_hall_ticket_wait_seconds_count' + RATE + '))', "within 15 min",
          "Share of tickets called within the wait limit (bucket exactly at 900 s)."),
-        ("stat", "Tickets waiting", "short", "sum(gridserve_hall_tickets_waiting)", "waiting",
+        ("stat", "Tickets waiting", "short", "sum(" + stored("gridserve_hall_tickets_waiting") + ")", "waiting",
          "Tickets in the queue now."),
-        ("stat", "Tickets waiting past 15 minutes (CT-4)", "short", "sum(gridserve_hall_tickets_overdue)", "overdue",
+        ("stat", "Tickets waiting past 15 minutes (CT-4)", "short", "sum(" + stored("gridserve_hall_tickets_overdue") + ")", "overdue",
          "Tickets still waiting beyond the wait limit."),
-        ("stat", "Counters by state (CT-4)", "short", "sum by (state) (gridserve_hall_counters)", "{{state}}",
+        ("stat", "Counters by state (CT-4)", "short", "sum by (state) (" + stored("gridserve_hall_counters") + ")", "{{state}}",
          "Counters in service, in back office, closed."),
-        ("stat", "Open system failures (CT-7)", "short", "sum(gridserve_hall_system_failures_open)", "open",
+        ("stat", "Open system failures (CT-7)", "short", "sum(" + stored("gridserve_hall_system_failures_open") + ")", "open",
          "System-failure periods still open."),
-        ("stat", "Appointments booked (CT-7)", "short", "sum(gridserve_hall_appointments_booked)", "booked",
+        ("stat", "Appointments booked (CT-7)", "short", "sum(" + stored("gridserve_hall_appointments_booked") + ")", "booked",
          "Visits turned into appointments during long failures, not yet kept."),
-        ("stat", "Home services open (CT-9)", "short", "sum(gridserve_hall_home_services_open)", "open",
+        ("stat", "Home services open (CT-9)", "short", "sum(" + stored("gridserve_hall_home_services_open") + ")", "open",
          "Home-service follow-ups for disabled customers still open."),
         ("timeseries", "Application forms by outcome (CT-3)", "ops",
          "sum by (status, filled_by_staff) (rate(gridserve_hall_forms_total" + RATE + "))",
          "{{status}} staff={{filled_by_staff}}", "Forms submitted, accepted or returned for re-fill; staff-filled for customers who need it (CT-9)."),
-        ("timeseries", "Escalations and reviews (CT-8, CT-2, CT-5)", "ops",
+        ("timeseries", "Escalations (CT-8)", "ops",
          "sum by (reason) (rate(gridserve_hall_escalations_total" + RATE + "))", "{{reason}}",
          "Agitated customers handed to a dedicated staff member."),
+        ("timeseries", "Reviews and customer evaluations (CT-2, CT-5)", "ops",
+         "sum by (source) (rate(gridserve_hall_reviews_total" + RATE + "))", "{{source}}",
+         "Counter quality reviews and customer evaluations recorded, by source."),
     ],
     "construction": [
-        ("table", "Projects by stage", "short", "sum by (project_type, stage) (gridserve_construction_projects)",
+        ("table", "Projects by stage", "short", "sum by (project_type, stage) (" + stored("gridserve_construction_projects") + ")",
          "{{project_type}} {{stage}}", "Open projects by type and stage."),
         ("bargauge", "Whole-process duration in working days", "short",
          "sum by (le) (increase(gridserve_construction_project_workdays_bucket[$__range]))", "{{le}}",
@@ -222,9 +233,9 @@ DOMAIN_PANELS = {
         ("timeseries", "Restoration time p90 by area class (RP-1)", "s",
          "histogram_quantile(0.9, sum by (le, area_class) (rate(gridserve_repair_restoration_seconds_bucket" + RATE + ")))",
          "{{area_class}}", "From arrival to restoration; promises urban 3 h, rural 4 h."),
-        ("stat", "Open work orders", "short", "sum by (area_class) (gridserve_repair_open_work_orders)",
+        ("stat", "Open work orders", "short", "sum by (area_class) (" + stored("gridserve_repair_open_work_orders") + ")",
          "{{area_class}}", "Work orders not yet completed."),
-        ("stat", "Active outages", "short", "sum by (kind) (gridserve_repair_active_outages)", "{{kind}}",
+        ("stat", "Active outages", "short", "sum by (kind) (" + stored("gridserve_repair_active_outages") + ")", "{{kind}}",
          "Planned, fault and temporary-maintenance outages in progress."),
     ],
     "risk": [
@@ -234,7 +245,7 @@ DOMAIN_PANELS = {
         ("table", "Red-line reports by clause and status", "short",
          'sum by (rule, status) (increase(gridserve_redline_reports_total{department=~"$department"}[$__range]))',
          "{{rule}} {{status}}", "RK-1 ... RK-11."),
-        ("stat", "Open investigations", "short", "sum by (rule) (gridserve_redline_open_investigations)", "{{rule}}",
+        ("stat", "Open investigations", "short", "sum by (rule) (" + stored("gridserve_redline_open_investigations") + ")", "{{rule}}",
          "Reports reported or under investigation."),
         ("timeseries", "Ledger entries by service", "ops",
          "sum by (service) (rate(gridserve_ledger_entries_total" + RATE + "))", "{{service}}",
@@ -257,6 +268,12 @@ def service_board(name):
     b.panel("timeseries", "Breaches by clause", "short",
             [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{service="{name}", department=~"$department"}}[$__rate_interval]))',
                     "{{rule}}")], "Norm breaches of this service's clauses.")
+    b.panel("timeseries", "Outbox to peers", "short",
+            [target(f'max by (topic) (gridserve_outbox_pending{{service="{name}"}})', "{{topic}} waiting"),
+             target(f'sum by (topic) (rate(gridserve_outbox_failed_attempts_total{{service="{name}"}}[$__rate_interval]))',
+                    "{{topic}} failed attempts/s", ref="B")],
+            "Breaches, red-line reports and dispatches stored but not yet delivered to their peer (they are "
+            "delivered once it answers; GridserveOutboxStuck alerts), and failed delivery attempts per second.", w=24)
     sel = f'grpc_service="{grpc_service}"'
     b.panel("timeseries", "gRPC requests by method", "reqps",
             [target(f'sum by (grpc_method) (rate(grpc_server_handled_total{{{sel}}}[$__rate_interval]))', "{{grpc_method}}")],

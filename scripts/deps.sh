@@ -21,14 +21,24 @@ gridserve_install_deps() {
     $sudo apt-get update -q
     # --no-install-recommends keeps Debian's prometheus from pulling a node exporter service.
     $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # On a systemd host, Debian's prometheus package starts its own server on :9090, where
+    # run-suite starts the suite's; keep the package's service off (installed just now by us).
+    if printf '%s\n' "${missing[@]}" | grep -qx prometheus && [ -d /run/systemd/system ]; then
+      $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
   fi
 }
 
 # Configures and builds one preset: "default" (build/, for running the suite
 # and the benchmarks) or "sanitize" (build-sanitize/: clang, ASan + UBSan and
-# the fuzzers, where every test runs).
+# the fuzzers, where every test runs); all its targets, or the ones named
+# after the preset.
 gridserve_build() {
   local preset=${1:-default}
+  local targets=("${@:2}")
   cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset"
+  cmake --build --preset "$preset" ${targets[@]+--target "${targets[@]}"}
 }
+
+# The five services' binaries, the targets the suite runs.
+GRIDSERVE_SERVICE_TARGETS=(gridserve-contact-center gridserve-counter gridserve-construction gridserve-repair gridserve-risk)

@@ -36,7 +36,8 @@ fi
 # 1. Generated monitoring objects up to date.
 "$root/deploy/k8s/generate-monitoring.sh" --check
 
-# 2. Dockerfile: every apt package it installs exists here (Debian 12), five binaries copied.
+# 2. Dockerfile: every apt package it installs exists here (Debian 12), five binaries copied, tests and
+#    benchmarks off.
 dockerfile="$root/deploy/container/Dockerfile"
 # shellcheck disable=SC1003  # the backslash in tr's set is literal
 mapfile -t packages < <(awk '/apt-get install/ {on=1} on {print} on && /rm -rf/ {on=0}' "$dockerfile" \
@@ -58,6 +59,11 @@ else
 fi
 for s in contact-center counter construction repair risk; do
   grep -q "build/bin/gridserve-$s" "$dockerfile" || { echo "FAIL Dockerfile does not install gridserve-$s" >&2; exit 1; }
+done
+# The image's build stage installs the services' packages only: every GRIDSERVE_BUILD_* part that is
+# on by default (tests: GoogleTest, benchmarks: Google Benchmark) must be switched off there.
+for option in $(sed -n 's/^option(\(GRIDSERVE_BUILD_[A-Z_]*\) .* ON)$/\1/p' "$root/CMakeLists.txt"); do
+  grep -q -- "-D$option=OFF" "$dockerfile" || { echo "FAIL Dockerfile builds with $option on: its packages are not installed" >&2; exit 1; }
 done
 
 # 3. The rendered manifests.
