@@ -7,6 +7,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/business_calendar.h"
+#include "services/common/catalogue.h"
 #include "services/common/status_util.h"
 
 namespace gridserve {
@@ -70,6 +71,11 @@ void Overlay(const Message& overlay, Message& base) {
 
 void CheckPositive(Validator& v, const Duration& d, const std::string& field) {
   v.Check(d.seconds() > 0 || (d.seconds() == 0 && d.nanos() > 0), field, "must be a positive duration");
+}
+
+// The sign is the whole duration's: "-0.5s" is 0 seconds and -500000000 nanos.
+void CheckNotNegative(Validator& v, const Duration& d, const std::string& field) {
+  v.Check(d.seconds() >= 0 && d.nanos() >= 0, field, "must not be negative");
 }
 
 }  // namespace
@@ -181,16 +187,16 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   v.Check(p.call_threads() >= 1 && p.call_threads() <= 512, "platform.call_threads", "must be between 1 and 512");
   v.Check(p.max_queued_calls() >= 1 && p.max_queued_calls() <= 1000000, "platform.max_queued_calls",
           "must be between 1 and 1000000");
+  // Keys name a catalogue entry: a typo would otherwise load and change nothing.
   for (const auto& [sla, window] : p.due_soon_windows()) {
-    v.Check(window.seconds() >= 0 && window.nanos() >= 0, "platform.due_soon_windows." + sla,
-            "must not be negative");
+    v.Check(FindSla(sla) != nullptr, "platform.due_soon_windows." + sla, "is not an SLA of the norms catalogue");
+    CheckNotNegative(v, window, "platform.due_soon_windows." + sla);
   }
 
   const auto& cc = c.contact_center();
   v.Check(cc.answer_ring_limit() >= 1, "contact_center.answer_ring_limit", "must be at least 1");
   CheckPositive(v, cc.ring_cycle(), "contact_center.ring_cycle");
-  v.Check(cc.short_abandon_threshold().seconds() >= 0, "contact_center.short_abandon_threshold",
-          "must not be negative");
+  CheckNotNegative(v, cc.short_abandon_threshold(), "contact_center.short_abandon_threshold");
   CheckPositive(v, cc.callback_due(), "contact_center.callback_due");
   CheckPositive(v, cc.dispatch_due(), "contact_center.dispatch_due");
   v.Check(cc.complaint_reply_days() >= 1, "contact_center.complaint_reply_days", "must be at least 1");
@@ -226,7 +232,7 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   const auto& rp = c.repair();
   CheckPositive(v, rp.planned_outage_notice_lead(), "repair.planned_outage_notice_lead");
   CheckPositive(v, rp.temporary_maintenance_notice_lead(), "repair.temporary_maintenance_notice_lead");
-  v.Check(rp.restoration_grace().seconds() >= 0, "repair.restoration_grace", "must not be negative");
+  CheckNotNegative(v, rp.restoration_grace(), "repair.restoration_grace");
 
   const auto& rk = c.risk();
   v.Check(rk.investigation_working_days() >= 1, "risk.investigation_working_days", "must be at least 1");
@@ -237,6 +243,7 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   v.Check(rk.yellow_threshold() > 0, "risk.yellow_threshold", "must be positive");
   v.Check(rk.red_threshold() > rk.yellow_threshold(), "risk.red_threshold", "must be above risk.yellow_threshold");
   for (const auto& [rule, weight] : rk.rule_weights()) {
+    v.Check(FindClause(rule) != nullptr, "risk.rule_weights." + rule, "is not a clause ID of the norms catalogue");
     v.Check(weight >= 0, "risk.rule_weights." + rule, "must not be negative");
   }
   return v.status();

@@ -42,6 +42,9 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
   std::vector<OutboxMessage> claimed;
   const int64_t lease_until = ToMicros(now + options_.claim_lease);
   absl::Status status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+    // A backend may run the body again after a conflict (PostgreSQL retries
+    // serialization failures): only the attempt that commits holds claims.
+    claimed.clear();
     auto rows = txn.Query(
         "SELECT message_id, topic, payload, attempts, created_at, next_attempt_at FROM outbox"
         " WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
@@ -81,15 +84,22 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
                               ? absl::FailedPreconditionError(absl::StrCat("no handler for topic ", message.topic))
                               : handler->second(message);
     const absl::Time done = clock_.Now();
+    // A pass that outlived its lease may find the message claimed by another
+    // relay. The receiver having it is a fact whoever holds the lease, so a
+    // delivery is recorded unless one already was; a failure's retry time only
+    // while the lease is still ours, never over the new owner's lease or
+    // schedule (which a third relay would then see as due).
     absl::Status recorded = db_.InTransaction([&](Transaction& txn) -> absl::Status {
       if (result.ok()) {
-        return txn.Execute("UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE message_id = ?",
+        return txn.Execute("UPDATE outbox SET delivered_at = ?, last_error = NULL"
+                           " WHERE message_id = ? AND delivered_at IS NULL",
                            {ToMicros(done), message.message_id})
             .status();
       }
-      return txn.Execute("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE message_id = ?",
+      return txn.Execute("UPDATE outbox SET next_attempt_at = ?, last_error = ?"
+                         " WHERE message_id = ? AND delivered_at IS NULL AND next_attempt_at = ?",
                          {ToMicros(done + BackoffAfter(message.attempts)), std::string(result.message()),
-                          message.message_id})
+                          message.message_id, lease_until})
           .status();
     });
     if (!recorded.ok()) return recorded;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "services/common/catalogue.h"
+#include "services/common/outbox.h"
 
 namespace gridserve {
 
@@ -57,6 +58,12 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
       breaches_total_.Add({{"service", service_}, {"rule", clause->id()}, {"department", department}});
     }
   }
+  // The topics whose pending gauge the server refreshes: their counters are
+  // at zero before the first delivery, so rate() and alerts see them. (Not the
+  // pending gauge: 0 before the first read of the database would be a lie.)
+  for (const char* topic : {kTopicRiskBreach, kTopicRiskRedLine, kTopicRepairDispatch}) {
+    CountOutboxDeliveries(topic, 0, 0);
+  }
 }
 
 std::string ServiceMetrics::DepartmentLabel(const std::string& department) const {
@@ -83,8 +90,9 @@ void ServiceMetrics::SetOutboxPending(const std::string& topic, double pending) 
 }
 
 void ServiceMetrics::CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts) {
-  if (delivered > 0) outbox_delivered_.Add({{"service", service_}, {"topic", topic}}).Increment(delivered);
-  if (failed_attempts > 0) outbox_failed_.Add({{"service", service_}, {"topic", topic}}).Increment(failed_attempts);
+  // Add() creates the series at zero; Increment ignores a negative amount.
+  outbox_delivered_.Add({{"service", service_}, {"topic", topic}}).Increment(delivered);
+  outbox_failed_.Add({{"service", service_}, {"topic", topic}}).Increment(failed_attempts);
 }
 
 prometheus::Histogram::BucketBoundaries ThresholdBuckets(std::vector<double> thresholds, std::vector<double> extra) {

@@ -40,6 +40,10 @@ v1::Breach SlaClock::ExpiryBreach(const SlaTimer& timer) {
   return breach;
 }
 
+void SlaClock::SetExpiryRefiner(const std::string& sla, ExpiryRefiner refiner) {
+  refiners_[sla] = std::move(refiner);
+}
+
 absl::Status SlaClock::Start(Transaction& txn, const SlaTimer& timer) {
   if (FindSla(timer.sla) == nullptr) return absl::InternalError(absl::StrCat("unknown SLA ", timer.sla));
   return txn
@@ -110,7 +114,11 @@ absl::Status SlaClock::Expire(Transaction& txn, const SlaTimer& timer) {
                              {timer.sla, timer.subject});
   if (!changed.ok()) return changed.status();
   if (*changed != 1) return absl::OkStatus();  // another sweep or replica got there first
-  auto recorded = breaches_.Record(txn, ExpiryBreach(timer));
+  v1::Breach breach = ExpiryBreach(timer);
+  if (auto refiner = refiners_.find(timer.sla); refiner != refiners_.end()) {
+    if (auto s = refiner->second(txn, breach); !s.ok()) return s;
+  }
+  auto recorded = breaches_.Record(txn, std::move(breach));
   if (!recorded.ok()) return recorded.status();
   txn.AfterCommit([this, sla = timer.sla] {
     if (metrics_ != nullptr) metrics_->CountSla(sla, /*met=*/false);
@@ -156,6 +164,9 @@ absl::StatusOr<int> SlaClock::Sweep(Database& db, int batch_size, absl::Duration
     const absl::Time batch_started = absl::Now();  // pacing, not SLA time: the real clock
     absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
       in_batch = 0;
+      if (sweep_prologue_) {
+        if (auto s = sweep_prologue_(txn); !s.ok()) return s;
+      }
       // SLA by SLA on the (sla, due time) index, up to batch_size clocks in all.
       for (const v1::SlaDefinition& sla : Catalogue().slas()) {
         // Strictly before now: a goal reached exactly at the due time is on time.

@@ -2,6 +2,7 @@
 #define GRIDSERVE_SERVICES_COMMON_SLA_CLOCK_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -93,12 +94,27 @@ class SlaClock {
   // The breach an expired clock produces: the SLA's clause, at the due time.
   static v1::Breach ExpiryBreach(const SlaTimer& timer);
 
+  // Completes the breach of each expiry of one SLA before it is recorded, so
+  // the local row, the breach metric and the sink all carry the result. Why:
+  // an SLA whose clause depends on its subject (risk's "investigation" breaches
+  // the clause that was reported, not the catalogue's first one).
+  using ExpiryRefiner = std::function<absl::Status(Transaction&, v1::Breach&)>;
+  void SetExpiryRefiner(const std::string& sla, ExpiryRefiner refiner);
+
+  // Runs as the first statement of each of the sweep's transactions (risk:
+  // the ledger lock, since its expiries append to the ledger). Set before the
+  // sweep starts.
+  using Prologue = std::function<absl::Status(Transaction&)>;
+  void SetSweepPrologue(Prologue prologue) { sweep_prologue_ = std::move(prologue); }
+
  private:
   absl::Status Expire(Transaction& txn, const SlaTimer& timer);
 
   const Clock& clock_;
   BreachRecorder& breaches_;
   ServiceMetrics* metrics_;
+  std::map<std::string, ExpiryRefiner> refiners_;  // by SLA name; set before serving
+  Prologue sweep_prologue_;
 };
 
 }  // namespace gridserve

@@ -383,7 +383,8 @@ void SqliteDatabase::RunQueued() {
     MarkDone(batch);
     return;
   }
-  for (PendingTransaction* p : batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingTransaction* p = batch[i];
     SqliteTransaction txn(*writer_);
     p->status = txn.Control("SAVEPOINT gridserve_body");
     if (p->status.ok()) p->status = p->body(txn);
@@ -393,6 +394,23 @@ void SqliteDatabase::RunQueued() {
     } else {
       (void)txn.Control("ROLLBACK TO SAVEPOINT gridserve_body");
       (void)txn.Control("RELEASE SAVEPOINT gridserve_body");
+    }
+    // Some errors (SQLITE_FULL, IOERR, NOMEM, RAISE(ROLLBACK)) make SQLite
+    // roll back the whole transaction itself: the batch's earlier bodies are
+    // gone with it, and the later ones would run in autocommit, each
+    // committing on its own. None of them is reported as committed, and the
+    // later ones do not run.
+    if (sqlite3_get_autocommit(writer_->handle())) {
+      const absl::Status lost = absl::UnavailableError(absl::StrCat(
+          "SQLite rolled back the whole group-commit transaction (",
+          p->status.ok() ? "after a body" : p->status.message(), "); nothing of this transaction was written"));
+      for (size_t j = 0; j < batch.size(); ++j) {
+        if (j == i && !p->status.ok()) continue;  // keeps its own error
+        batch[j]->status = lost;
+        batch[j]->after_commit.clear();
+      }
+      MarkDone(batch);
+      return;
     }
   }
   absl::Status committed = control.Control("COMMIT");

@@ -85,6 +85,38 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   ASSERT_FALSE(duration.ok());
 }
 
+// A key of a map keyed by catalogue entries must name one: a typo would
+// load and silently change nothing.
+TEST(ConfigTest, MapKeysMustNameACatalogueEntry) {
+  auto rule = ParseConfig(R"({"risk": {"ruleWeights": {"RK-10": 20, "RK10": 20}}})");
+  ASSERT_FALSE(rule.ok());
+  EXPECT_EQ(rule.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(rule.status().message()), HasSubstr("risk.rule_weights.RK10"));
+  EXPECT_THAT(std::string(rule.status().message()), ::testing::Not(HasSubstr("risk.rule_weights.RK-10")));
+
+  auto sla = ParseConfig(R"({"platform": {"dueSoonWindows": {"complaint_replies": "3600s"}}})");
+  ASSERT_FALSE(sla.ok());
+  EXPECT_EQ(sla.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(sla.status().message()), HasSubstr("platform.due_soon_windows.complaint_replies"));
+
+  EXPECT_TRUE(ParseConfig(R"({"risk": {"ruleWeights": {"RK-10": 20, "CC-1": 0.5}},)"
+                          R"( "platform": {"dueSoonWindows": {"complaint_reply": "3600s"}}})")
+                  .ok());
+}
+
+// A negative duration under a second is 0 seconds and negative nanos.
+TEST(ConfigTest, ANegativeFractionOfASecondIsNegative) {
+  for (const char* json : {R"({"contactCenter": {"shortAbandonThreshold": "-0.5s"}})",
+                           R"({"repair": {"restorationGrace": "-0.5s"}})",
+                           R"({"platform": {"dueSoonWindows": {"complaint_reply": "-0.5s"}}})"}) {
+    auto c = ParseConfig(json);
+    ASSERT_FALSE(c.ok()) << json;
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(std::string(c.status().message()), HasSubstr("must not be negative")) << json;
+  }
+  EXPECT_TRUE(ParseConfig(R"({"repair": {"restorationGrace": "0s"}})").ok());
+}
+
 TEST(ConfigTest, LoadsAFileAndReportsAMissingOne) {
   const std::string path = ::testing::TempDir() + "/gridserve_config_test.json";
   {

@@ -5,6 +5,9 @@
 #include "gridserve/v1/risk.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
+#include "services/common/config.h"
+#include "services/common/outbox.h"
+#include "services/common/service_metrics.h"
 
 namespace gridserve {
 namespace {
@@ -74,6 +77,26 @@ TEST(GrpcMetricsTest, EveryMethodAndCodeFromStartUpThenCountsCalls) {
   EXPECT_EQ(Find(*registry, "grpc_server_handled_total", ok).value, 0);
   EXPECT_EQ(Find(*registry, "grpc_server_handling_seconds", report).value, 2);
   server->Shutdown();
+}
+
+// The outbox counters are there at zero before the first delivery (design.md:
+// every series from start-up), for each topic whose pending gauge is kept.
+TEST(ServiceMetricsTest, OutboxSeriesExistAtZeroFromStartUpThenCount) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServiceMetrics metrics("repair", "test", DefaultConfig(), registry);
+  for (const char* topic : {kTopicRiskBreach, kTopicRiskRedLine, kTopicRepairDispatch}) {
+    const std::map<std::string, std::string> labels = {{"service", "repair"}, {"topic", topic}};
+    for (const char* name : {"gridserve_outbox_delivered_total", "gridserve_outbox_failed_attempts_total"}) {
+      const Series series = Find(*registry, name, labels);
+      EXPECT_EQ(series.count, 1) << name << " " << topic;
+      EXPECT_EQ(series.value, 0) << name << " " << topic;
+    }
+  }
+  metrics.CountOutboxDeliveries(kTopicRiskBreach, 2, 1);
+  metrics.CountOutboxDeliveries(kTopicRiskBreach, 0, 0);
+  EXPECT_EQ(Find(*registry, "gridserve_outbox_delivered_total", {{"topic", kTopicRiskBreach}}).value, 2);
+  EXPECT_EQ(Find(*registry, "gridserve_outbox_failed_attempts_total", {{"topic", kTopicRiskBreach}}).value, 1);
+  EXPECT_EQ(Find(*registry, "gridserve_outbox_delivered_total", {}).count, 3);
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 #include "services/common/outbox.h"
 
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/common/test_db.h"
 
@@ -29,6 +33,65 @@ class FlakyPeer {
   bool down = true;
   int calls = 0;
   std::map<std::string, int> received;
+};
+
+// A transaction that forwards to another one, and runs a hook once right
+// after its first read. (Work it registers with AfterCommit is not forwarded:
+// the outbox registers none.)
+class ForwardingTransaction final : public Transaction {
+ public:
+  ForwardingTransaction(Transaction& inner, std::function<void(Transaction&)> after_read)
+      : inner_(inner), after_read_(std::move(after_read)) {}
+  absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<SqlValue>& params) override {
+    return inner_.Execute(sql, params);
+  }
+  absl::StatusOr<std::vector<Row>> Query(absl::string_view sql, const std::vector<SqlValue>& params) override {
+    auto rows = inner_.Query(sql, params);
+    if (after_read_) std::exchange(after_read_, nullptr)(inner_);
+    return rows;
+  }
+  absl::Status ExecuteScript(absl::string_view sql) override { return inner_.ExecuteScript(sql); }
+
+ private:
+  Transaction& inner_;
+  std::function<void(Transaction&)> after_read_;
+};
+
+// A database whose next write transaction meets what replicas sharing a
+// database can make happen between two statements.
+class InterferingDatabase final : public Database {
+ public:
+  explicit InterferingDatabase(Database& inner) : inner_(inner) {}
+  // The body runs twice, as PostgreSQL runs it after a serialization
+  // failure: a first attempt that is rolled back, then the one that commits.
+  void RetryNextWrite() { retry_next_ = true; }
+  // `fn` runs in the transaction right after its first read, as if another
+  // replica had committed it in between.
+  void AfterNextRead(std::function<void(Transaction&)> fn) { after_read_ = std::move(fn); }
+
+  absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    return inner_.InReadTransaction(body);
+  }
+  absl::string_view dialect() const override { return inner_.dialect(); }
+
+ protected:
+  absl::Status RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    if (std::exchange(retry_next_, false)) {
+      (void)inner_.InTransaction([&](Transaction& txn) -> absl::Status {
+        if (absl::Status s = body(txn); !s.ok()) return s;
+        return absl::AbortedError("could not serialize access (simulated): rolled back, run again");
+      });
+    }
+    return inner_.InTransaction([&](Transaction& txn) {
+      ForwardingTransaction forwarding(txn, std::exchange(after_read_, nullptr));
+      return body(forwarding);
+    });
+  }
+
+ private:
+  Database& inner_;
+  bool retry_next_ = false;
+  std::function<void(Transaction&)> after_read_;
 };
 
 void Enqueue(Database& db, const Clock& clock, const std::string& id) {
@@ -156,6 +219,8 @@ TEST(OutboxTest, PendingMessagesSurviveARestart) {
   EXPECT_EQ(peer.received, (std::map<std::string, int>{{"b-1", 1}, {"b-2", 1}}));
 }
 
+// Relay b's pass runs while relay a is delivering its batch: b takes only
+// what a has not claimed, and no message reaches the peer twice.
 TEST(OutboxTest, TwoRelaysOnOneDatabaseDeliverEachMessageOnce) {
   FakeClock clock(kStart);
   const std::string url = "sqlite://" + TempDbPath("outbox_two_relays") + "?locking_mode=normal";  // two replicas
@@ -163,13 +228,90 @@ TEST(OutboxTest, TwoRelaysOnOneDatabaseDeliverEachMessageOnce) {
   auto db_b = OpenPlatformDb(clock, url);
   FlakyPeer peer;
   peer.down = false;
-  OutboxRelay a(*db_a, clock, OutboxOptions{});
+  OutboxRelay::Handler deliver = peer.handler();
+  OutboxRelay a(*db_a, clock, OutboxOptions{.batch_size = 20});
   OutboxRelay b(*db_b, clock, OutboxOptions{});
-  a.RegisterHandler(kTopicRiskBreach, peer.handler());
-  b.RegisterHandler(kTopicRiskBreach, peer.handler());
+  int b_delivered = -1;
+  a.RegisterHandler(kTopicRiskBreach, [&](const OutboxMessage& m) {
+    if (b_delivered < 0) {
+      auto n = b.DeliverDue();  // in the middle of a's pass
+      EXPECT_TRUE(n.ok()) << n.status();
+      b_delivered = n.value_or(0);
+    }
+    return deliver(m);
+  });
+  b.RegisterHandler(kTopicRiskBreach, deliver);
   for (int i = 0; i < 50; ++i) Enqueue(*db_a, clock, "b-" + std::to_string(i));
-  EXPECT_EQ(*a.DeliverDue() + *b.DeliverDue(), 50);
+  EXPECT_EQ(*a.DeliverDue(), 20);
+  EXPECT_EQ(b_delivered, 30);  // the 30 that a's batch left, none of a's 20
   EXPECT_EQ(peer.calls, 50);
+  EXPECT_EQ(peer.received.size(), 50u);
+  for (const auto& [id, times] : peer.received) EXPECT_EQ(times, 1) << id;
+  EXPECT_EQ(*a.DeliverDue() + *b.DeliverDue(), 0);
+}
+
+// The claim is conditional: a message another relay claimed after this one
+// read it (its next_attempt_at changed) is not claimed a second time.
+TEST(OutboxTest, AMessageClaimedByAnotherRelayAfterThisOneReadItIsNotClaimedAgain) {
+  FakeClock clock(kStart);
+  auto db = OpenPlatformDb(clock);
+  InterferingDatabase racing(*db);
+  FlakyPeer peer;
+  peer.down = false;
+  OutboxRelay relay(racing, clock, OutboxOptions{});
+  relay.RegisterHandler(kTopicRiskBreach, peer.handler());
+  for (const char* id : {"b-1", "b-2", "b-3"}) Enqueue(*db, clock, id);
+  racing.AfterNextRead([&](Transaction& txn) {
+    auto rival = txn.Execute("UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE delivered_at IS NULL",
+                             {ToMicros(clock.Now() + absl::Seconds(45))});
+    EXPECT_EQ(rival.value_or(0), 3);
+  });
+  EXPECT_EQ(*relay.DeliverDue(), 0);
+  EXPECT_EQ(peer.calls, 0);
+  EXPECT_EQ(CountRows(*db, "SELECT SUM(attempts) FROM outbox"), 3);  // the rival's claims only
+}
+
+// PostgreSQL runs a transaction's body again after a serialization failure:
+// the claims of the rolled-back attempt are not delivered (nor counted).
+TEST(OutboxTest, AClaimTransactionRunTwiceClaimsEachMessageOnce) {
+  FakeClock clock(kStart);
+  auto db = OpenPlatformDb(clock);
+  InterferingDatabase retrying(*db);
+  FlakyPeer peer;
+  peer.down = false;
+  OutboxRelay relay(retrying, clock, OutboxOptions{});
+  relay.RegisterHandler(kTopicRiskBreach, peer.handler());
+  for (const char* id : {"b-1", "b-2", "b-3"}) Enqueue(*db, clock, id);
+  retrying.RetryNextWrite();  // the claim
+  EXPECT_EQ(*relay.DeliverDue(), 3);
+  EXPECT_EQ(peer.received, (std::map<std::string, int>{{"b-1", 1}, {"b-2", 1}, {"b-3", 1}}));
+  EXPECT_EQ(relay.counts()[kTopicRiskBreach].delivered, 3);
+  EXPECT_EQ(CountRows(*db, "SELECT SUM(attempts) FROM outbox"), 3);
+}
+
+// A relay whose pass outlived its claim lease finds the message taken over:
+// its failure does not overwrite the new owner's retry time (nor its lease).
+TEST(OutboxTest, ARelayWhoseLeaseRanOutDoesNotOverwriteTheNewOwnersSchedule) {
+  FakeClock clock(kStart);
+  auto db = OpenPlatformDb(clock);
+  const OutboxOptions options{.initial_backoff = absl::Seconds(1), .max_backoff = absl::Seconds(60),
+                              .claim_lease = absl::Seconds(30)};
+  OutboxRelay slow(*db, clock, options);
+  OutboxRelay other(*db, clock, options);
+  other.RegisterHandler(kTopicRiskBreach,
+                        [](const OutboxMessage&) { return absl::InvalidArgumentError("refused to other"); });
+  slow.RegisterHandler(kTopicRiskBreach, [&](const OutboxMessage&) {
+    clock.Advance(absl::Seconds(31));  // slow's lease has run out: other takes the message over
+    EXPECT_EQ(*other.DeliverDue(), 0);
+    EXPECT_EQ(other.counts()[kTopicRiskBreach].failed_attempts, 1);
+    return absl::UnavailableError("slow peer timed out");
+  });
+  Enqueue(*db, clock, "b-1");
+  EXPECT_EQ(*slow.DeliverDue(), 0);
+  // other's second attempt failed at 31 s: retried 2 s later (not 1 s after slow's first).
+  EXPECT_EQ(CountRows(*db, absl::StrCat("SELECT COUNT(*) FROM outbox WHERE next_attempt_at = ",
+                                        ToMicros(kStart + absl::Seconds(33)), " AND last_error = 'refused to other'")),
+            1);
 }
 
 TEST(OutboxTest, UnknownTopicStaysPendingInsteadOfBeingDropped) {

@@ -2,7 +2,14 @@
 // (What every backend must do is in storage_conformance_test.cc.)
 #include "services/common/sqlite_database.h"
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/common/test_db.h"
 
@@ -72,6 +79,73 @@ TEST(SqliteDatabaseTest, UrlParametersAreCheckedNotIgnored) {
 
   auto exclusive = OpenDatabase("sqlite://" + testing::TempDbPath("sqlite_explicit") + "?locking_mode=exclusive");
   EXPECT_TRUE(exclusive.ok()) << exclusive.status();
+}
+
+// Some errors make SQLite roll back the whole transaction itself (SQLITE_FULL,
+// IOERR, NOMEM; here RAISE(ROLLBACK) from a trigger), not just the failing
+// body's savepoint. Then no body of that group-commit batch is written, so
+// none may be reported as committed, and the ones after it must not run in
+// autocommit (each would commit on its own while reported failed).
+TEST(SqliteDatabaseTest, ABodyThatMakesSqliteRollBackEverythingFailsItsWholeBatch) {
+  auto db = OpenSqliteDatabase(testing::TempDbPath("sqlite_batch_rollback"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->InTransaction([](Transaction& txn) {
+                   return txn.ExecuteScript(
+                       "CREATE TABLE kv (k TEXT);"
+                       "CREATE TRIGGER boom BEFORE INSERT ON kv WHEN NEW.k = 'boom'"
+                       " BEGIN SELECT RAISE(ROLLBACK, 'boom'); END;");
+                 }).ok());
+  constexpr int kWriters = 6;
+  constexpr int kBoom = 2;
+  // Which bodies share a batch is up to the threads: rounds go on until one
+  // batch had bodies after the failing one (each round checks every body).
+  bool saw_a_later_body = false;
+  for (int round = 0; round < 20 && !saw_a_later_body; ++round) {
+    auto key = [&](int i) { return absl::StrCat("r", round, "-", i); };
+    // A first transaction holds the writer while the others queue behind it
+    // (and its commit's fsync gives stragglers time to join the next batch).
+    absl::Notification leading, release;
+    std::thread leader([&] {
+      EXPECT_TRUE((*db)->InTransaction([&](Transaction& txn) {
+                       leading.Notify();
+                       release.WaitForNotification();
+                       return txn.Execute("INSERT INTO kv (k) VALUES (?)", {key(-1)}).status();
+                     }).ok());
+    });
+    leading.WaitForNotification();
+    absl::BlockingCounter started(kWriters);
+    std::vector<absl::Status> status(kWriters);
+    std::vector<char> ran(kWriters, 0);
+    std::vector<std::thread> writers;
+    for (int i = 0; i < kWriters; ++i) {
+      writers.emplace_back([&, i] {
+        started.DecrementCount();
+        status[i] = (*db)->InTransaction([&](Transaction& txn) {
+          ran[i] = 1;
+          return txn.Execute("INSERT INTO kv (k) VALUES (?)", {i == kBoom ? std::string("boom") : key(i)}).status();
+        });
+      });
+    }
+    started.Wait();
+    release.Notify();
+    leader.join();
+    for (std::thread& t : writers) t.join();
+
+    EXPECT_FALSE(status[kBoom].ok());
+    for (int i = 0; i < kWriters; ++i) {
+      if (i == kBoom) continue;
+      const int64_t written = testing::CountRows(**db, "SELECT COUNT(*) FROM kv WHERE k = '" + key(i) + "'");
+      EXPECT_EQ(status[i].ok(), written == 1) << "round " << round << " body " << i << ": " << status[i];
+      if (!status[i].ok()) {
+        EXPECT_EQ(status[i].code(), absl::StatusCode::kUnavailable) << status[i];
+        EXPECT_TRUE(absl::StrContains(status[i].message(), "rolled back the whole")) << status[i];
+      }
+      if (!ran[i]) saw_a_later_body = true;
+    }
+    // The writer is usable again: the next transaction is a transaction.
+    EXPECT_TRUE(Insert(**db, key(100)).ok());
+  }
+  if (!saw_a_later_body) GTEST_SKIP() << "no batch had a body after the failing one in 20 rounds";
 }
 
 }  // namespace

@@ -154,6 +154,12 @@ TEST(RedLineWorkflowTest, EventTimesMustBeInOrder) {
   auto early_start = StartInvestigation(InState(v1::RED_LINE_STATE_REPORTED), Staff("I"), kStart - absl::Hours(48));
   EXPECT_EQ(early_start.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Fields(early_start.status()), Contains("started_at"));
+  // After the behaviour but before the report was recorded (kStart): nobody
+  // investigates a report that does not exist yet. Exactly at reported_at is in order.
+  auto before_report = StartInvestigation(InState(v1::RED_LINE_STATE_REPORTED), Staff("I"), kStart - absl::Hours(1));
+  EXPECT_EQ(before_report.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Fields(before_report.status()), Contains("started_at"));
+  EXPECT_TRUE(StartInvestigation(InState(v1::RED_LINE_STATE_REPORTED), Staff("I"), kStart).ok());
   auto early_decision =
       Confirm(InState(v1::RED_LINE_STATE_INVESTIGATING), Staff("D"), kStart - absl::Microseconds(1), "f", "a");
   EXPECT_THAT(Fields(early_decision.status()), Contains("decided_at"));

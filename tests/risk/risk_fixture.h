@@ -59,6 +59,8 @@ class RiskFixture : public ::testing::Test {
   }
 
   RiskLedger& ledger() { return service_->ledger(); }
+  // Writes to the ledger go through the service's locking database.
+  Database& ledger_db() { return service_->ledger_db(); }
 
   double Metric(const std::string& name, const std::map<std::string, std::string>& labels) {
     return MetricOf(*metrics_.registry(), name, labels);

@@ -7,7 +7,10 @@
 #include <tuple>
 
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "services/common/status_util.h"
 #include "services/risk/storage/ledger_store.h"
 #include "services/risk/storage/warning_store.h"
 #include "tests/risk/risk_fixture.h"
@@ -22,7 +25,7 @@ class RiskLedgerTest : public testing::RiskFixture {
  protected:
   RiskLedger::Ingested Ingest(const v1::Breach& breach) {
     RiskLedger::Ingested out;
-    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+    EXPECT_TRUE(ledger_db().InTransaction([&](Transaction& txn) -> absl::Status {
                      auto r = ledger().IngestBreach(txn, breach);
                      if (!r.ok()) return r.status();
                      out = *r;
@@ -33,7 +36,7 @@ class RiskLedgerTest : public testing::RiskFixture {
 
   v1::RedLineReport Report(const v1::ReportRedLineRequest& request) {
     v1::RedLineReport out;
-    EXPECT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+    EXPECT_TRUE(ledger_db().InTransaction([&](Transaction& txn) -> absl::Status {
                      auto r = ledger().RecordRedLine(txn, request);
                      if (!r.ok()) return r.status();
                      out = r->first;
@@ -44,7 +47,7 @@ class RiskLedgerTest : public testing::RiskFixture {
 
   absl::StatusOr<v1::RedLineReport> Step(const std::string& id, RiskLedger::Step step) {
     v1::RedLineReport out;
-    absl::Status s = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+    absl::Status s = ledger_db().InTransaction([&](Transaction& txn) -> absl::Status {
       auto r = ledger().ApplyStep(txn, id, step);
       if (!r.ok()) return r.status();
       out = r->first;
@@ -56,7 +59,7 @@ class RiskLedgerTest : public testing::RiskFixture {
 
   absl::StatusOr<v1::LedgerEntry> Correct(const v1::AddLedgerCorrectionRequest& request) {
     v1::LedgerEntry out;
-    absl::Status s = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+    absl::Status s = ledger_db().InTransaction([&](Transaction& txn) -> absl::Status {
       auto r = ledger().AddCorrection(txn, request);
       if (!r.ok()) return r.status();
       out = *r;
@@ -174,11 +177,11 @@ TEST_F(RiskLedgerTest, LevelsFallAsEntriesLeaveTheWindowAtTheExactEdge) {
   ASSERT_EQ(Warnings().back().level(), v1::RISK_LEVEL_RED);
 
   clock_.Set(kStart + window);  // exactly at the edge: the old ten still count
-  ASSERT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 0);
+  ASSERT_EQ(*ledger().ReevaluateAged(ledger_db(), clock_.Now()), 0);
   EXPECT_EQ(ScoreOf("repair").score, 15);
 
   clock_.Set(kStart + window + absl::Microseconds(1));
-  ASSERT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 1);
+  ASSERT_EQ(*ledger().ReevaluateAged(ledger_db(), clock_.Now()), 1);
   auto w = Warnings();
   ASSERT_EQ(w.size(), 3u);
   EXPECT_EQ(w[2].direction(), v1::WARNING_DIRECTION_FALLING);
@@ -189,13 +192,13 @@ TEST_F(RiskLedgerTest, LevelsFallAsEntriesLeaveTheWindowAtTheExactEdge) {
   EXPECT_NE(w[2].trigger_entry_id(), newest);
 
   clock_.Set(kStart + absl::Hours(1) + window + absl::Microseconds(1));
-  ASSERT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 1);
+  ASSERT_EQ(*ledger().ReevaluateAged(ledger_db(), clock_.Now()), 1);
   w = Warnings();
   ASSERT_EQ(w.size(), 4u);
   EXPECT_EQ(w[3].level(), v1::RISK_LEVEL_GREEN);
   EXPECT_EQ(w[3].trigger_entry_id(), newest);
   // Nothing left above green: the pass has nothing to do.
-  EXPECT_EQ(*ledger().ReevaluateAged(*db_, clock_.Now()), 0);
+  EXPECT_EQ(*ledger().ReevaluateAged(ledger_db(), clock_.Now()), 0);
 }
 
 TEST_F(RiskLedgerTest, AnEntryAlreadyOutsideTheWindowDoesNotWeigh) {
@@ -272,9 +275,107 @@ TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
                    EXPECT_EQ(loaded->slas(0).state(), v1::SLA_STATUS_BREACHED);
                    return absl::OkStatus();
                  }).ok());
+  // The local breach row and the breach metric carry the reported clause
+  // too, not the catalogue's placeholder RK-1 of the "investigation" SLA.
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'RK-10'"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'RK-1'"), 0);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total",
+                   {{"service", "risk"}, {"rule", "RK-10"}, {"department", "repair"}}),
+            1);
+  EXPECT_LT(Metric("gridserve_norm_breaches_total",
+                   {{"service", "risk"}, {"rule", "RK-1"}, {"department", "repair"}}),
+            1);
   // The clock breached once: a second sweep records nothing more.
   clock_.Advance(absl::Hours(24));
   EXPECT_EQ(*sla_.Sweep(*db_), 0);
+}
+
+// A decision after the due time that the sweep has not seen records the
+// overdue breach in the decision's transaction, with the reported clause.
+TEST_F(RiskLedgerTest, ALateDecisionBreachesTheReportedClause) {
+  const auto report = Report(MakeRedLine("a", "RK-6", "repair", kStart));
+  const absl::Time due = FromProto(report.slas(0).due_at());
+  v1::StaffRef who;
+  who.set_staff_id("I-1");
+  ASSERT_TRUE(Step(report.report_id(), [&](const v1::RedLineReport& x) { return StartInvestigation(x, who, kStart); }).ok());
+  clock_.Set(due + absl::Hours(1));
+  auto done = Step(report.report_id(),
+                   [&](const v1::RedLineReport& x) { return Dismiss(x, who, due + absl::Hours(1), "none", ""); });
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->slas(0).state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_EQ(done->breaches_size(), 1);
+  EXPECT_EQ(done->breaches(0).rule(), "RK-6");
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'RK-6'"), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"service", "risk"}, {"rule", "RK-6"}, {"department", "repair"}}),
+            1);
+}
+
+// A report voided as recorded in error leaves the investigation: its clock
+// is withdrawn (no overdue breach later), it takes no step, and it is no
+// longer counted or listed as open. The other report stays open beside it.
+TEST_F(RiskLedgerTest, VoidingAnOpenReportEndsItsInvestigation) {
+  const auto kept = Report(MakeRedLine("a", "RK-5", "repair", kStart));
+  const auto voided = Report(MakeRedLine("b", "RK-5", "repair", kStart));
+  const absl::Time due = FromProto(voided.slas(0).due_at());
+  v1::AddLedgerCorrectionRequest void_req;
+  void_req.set_entry_id(voided.report_id());
+  void_req.set_kind(v1::CORRECTION_KIND_VOID);
+  void_req.set_reason("recorded in error");
+  void_req.mutable_corrected_by()->set_staff_id("A-1");
+  ASSERT_TRUE(Correct(void_req).ok());
+
+  v1::StaffRef who;
+  who.set_staff_id("I-1");
+  auto step = Step(voided.report_id(), [&](const v1::RedLineReport& x) { return StartInvestigation(x, who, kStart); });
+  EXPECT_EQ(step.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(step.status().message()), ::testing::HasSubstr("voided"));
+  {  // the refusing clause is the report's own
+    google::rpc::Status details;
+    ASSERT_TRUE(details.ParseFromString(ToGrpcStatus(step.status()).error_details()));
+    google::rpc::PreconditionFailure failure;
+    ASSERT_TRUE(details.details(0).UnpackTo(&failure));
+    EXPECT_EQ(failure.violations(0).type(), "RK-5");
+  }
+
+  RefreshGauges();
+  EXPECT_EQ(Metric("gridserve_redline_open_investigations", {{"rule", "RK-5"}}), 1);
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   ReportQuery open;
+                   open.due_before = due + absl::Hours(1);
+                   auto listed = ListReports(txn, open, 0, 10);
+                   if (!listed.ok()) return listed.status();
+                   EXPECT_EQ(listed->size(), 1u);
+                   if (!listed->empty()) {
+                     EXPECT_EQ(listed->front().entry_id, kept.report_id());
+                   }
+                   auto loaded = ledger().LoadReport(txn, voided.report_id());
+                   if (!loaded.ok()) return loaded.status();
+                   EXPECT_EQ(loaded->slas(0).state(), v1::SLA_STATUS_CANCELLED);
+                   return absl::OkStatus();
+                 }).ok());
+
+  clock_.Set(due + absl::Microseconds(1));
+  EXPECT_EQ(*sla_.Sweep(*db_), 1);  // the kept report only
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE subject = 'red_line/" + voided.report_id() + "'"), 0);
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "investigation"}, {"outcome", "breached"}}), 1);
+}
+
+// Every append (ledger entry or warning) takes MAX + 1, so it must run in a
+// transaction that took the ledger lock first: a path that forgot is refused
+// on every backend, not only when replicas race on PostgreSQL.
+TEST_F(RiskLedgerTest, AppendsOutsideTheLedgerLockAreRefused) {
+  absl::Status s = db_->InTransaction(
+      [&](Transaction& txn) { return ledger().IngestBreach(txn, MakeBreach("b", "repair", kStart)).status(); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  s = db_->InTransaction([&](Transaction& txn) {
+    v1::Warning w;
+    w.set_warning_id("W-1");
+    return AppendWarning(txn, w);
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(LedgerRows(), 0);
+  Ingest(MakeBreach("b", "repair", kStart));  // through the ledger database
+  EXPECT_EQ(LedgerRows(), 1);
 }
 
 TEST_F(RiskLedgerTest, DecidingInTimeMeetsTheInvestigationClock) {

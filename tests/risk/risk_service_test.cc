@@ -91,6 +91,27 @@ TEST_F(RiskServiceTest, ReportBreachIsIdempotentByBreachId) {
   EXPECT_EQ(Call(&v1::RiskMonitor::Stub::ReportBreach, reuse, &resp).error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
+// Senders deliver with request_id = breach_id: a breach id longer than
+// RunOnce's 128 characters (valid up to 256) still reaches the ledger, and its
+// redelivery is a duplicate, instead of an INVALID_ARGUMENT retried forever.
+TEST_F(RiskServiceTest, ReportBreachTakesRequestIdsAsLongAsABreachId) {
+  const v1::Breach b = MakeBreach("repair/RP-1/work_order/" + std::string(177, 'w'), "repair", kStart);
+  ASSERT_EQ(b.breach_id().size(), 200u);
+  const auto first = Breach(b);
+  EXPECT_FALSE(first.duplicate());
+  EXPECT_EQ(first.entry().breach().breach_id(), b.breach_id());
+  EXPECT_TRUE(Breach(b).duplicate());
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"), 1);
+
+  v1::ReportBreachRequest too_long;
+  too_long.set_request_id(std::string(257, 'r'));
+  *too_long.mutable_breach() = MakeBreach("b-257", "repair", kStart);
+  v1::ReportBreachResponse resp;
+  const auto s = Call(&v1::RiskMonitor::Stub::ReportBreach, too_long, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), UnorderedElementsAre("request_id"));
+}
+
 TEST_F(RiskServiceTest, ReportRedLineIsIdempotentByRequestId) {
   v1::ReportRedLineResponse a, b;
   const auto req = MakeRedLine("msg-1", "RK-10", "repair", kStart);

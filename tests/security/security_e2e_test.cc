@@ -229,7 +229,9 @@ TEST_F(SecurityE2eTest, NobodyDecidesARedLineReportTheyFiledOrThatIsAboutThem) {
     request.set_request_id("confirm-" + report_id + "-" + decided_by);
     request.set_report_id(report_id);
     request.mutable_decided_by()->set_staff_id(decided_by);
-    *request.mutable_decided_at() = stamp(now);
+    // After the investigation started (at the report's filing, a server time
+    // with a fraction of a second that stamp() would drop).
+    *request.mutable_decided_at() = stamp(absl::Now() + absl::Seconds(1));
     request.set_finding("the gift was accepted");
     request.set_action_taken("warning issued");
     v1::ConfirmRedLineResponse response;
@@ -253,7 +255,7 @@ TEST_F(SecurityE2eTest, NobodyDecidesARedLineReportTheyFiledOrThatIsAboutThem) {
     request.set_request_id("investigate-" + filed.report_id());
     request.set_report_id(filed.report_id());
     request.mutable_investigator()->set_staff_id("S-200");
-    *request.mutable_started_at() = stamp(now - absl::Minutes(1));
+    *request.mutable_started_at() = filed.reported_at();  // not before the report was filed
     v1::StartInvestigationResponse response;
     grpc::Status started = auditor2->StartInvestigation(&context, request, &response);
     ASSERT_TRUE(started.ok()) << started.error_message();

@@ -4,6 +4,7 @@
 #include "services/common/catalogue.h"
 #include "services/common/log.h"
 #include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
 #include "services/risk/domain/ledger_rules.h"
 #include "services/risk/storage/ledger_store.h"
 
@@ -107,6 +108,11 @@ absl::StatusOr<std::pair<v1::RedLineReport, v1::LedgerEntry>> RiskLedger::ApplyS
   auto view = GetView(txn, report_id);
   if (!view.ok()) return view.status();
   if (!view->has_value() || (*view)->kind != v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT) return NoReport(report_id);
+  if ((*view)->voided) {
+    // A voided report was recorded in error: it has no workflow left.
+    return PreconditionFailed((*view)->report.rule(), ReportSubject(report_id),
+                              "the report was voided by a correction; it takes no further step");
+  }
   auto transition = step((*view)->report);
   if (!transition.ok()) return transition.status();
 
@@ -183,6 +189,13 @@ absl::StatusOr<v1::LedgerEntry> RiskLedger::AddCorrection(Transaction& txn,
   switch (request.kind()) {
     case v1::CORRECTION_KIND_VOID:
       current.voided = true;
+      if (!is_breach) {
+        // A report recorded in error is not investigated: its clock is
+        // withdrawn (neither met nor breached), so no overdue breach follows.
+        auto cancelled = sla_.Cancel(txn, kInvestigationSla, ReportSubject(current.entry_id), now);
+        if (!cancelled.ok()) return cancelled.status();
+        if (*cancelled) current.due_at.reset();
+      }
       break;
     case v1::CORRECTION_KIND_AMEND:
       if (is_breach) {
@@ -318,16 +331,24 @@ absl::Status RiskLedger::RefreshGauges(Database& db) {
   return absl::OkStatus();
 }
 
-absl::Status RiskLedger::RecordOwnBreach(Transaction& txn, v1::Breach breach) {
+absl::Status RiskLedger::ResolveInvestigationClause(Transaction& txn, v1::Breach& breach) {
+  // The catalogue's "investigation" SLA names RK-1 only because it holds one
+  // clause; the breach is of the clause that was reported. Resolved before
+  // the breach is recorded, so the local row and the breach metric carry it.
+  auto view = GetView(txn, ReportIdOfSubject(breach.subject()));
+  if (!view.ok()) return view.status();
+  if (!view->has_value() || (*view)->kind != v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT) return absl::OkStatus();
+  breach.set_rule((*view)->report.rule());
+  breach.set_detail(
+      absl::StrCat("red-line investigation (", breach.rule(), ") not decided by its due time; ", breach.detail()));
+  return absl::OkStatus();
+}
+
+absl::Status RiskLedger::RecordOwnBreach(Transaction& txn, const v1::Breach& breach) {
   if (breach.sla() == kInvestigationSla) {
-    // The catalogue's "investigation" SLA names RK-1 only because it holds one
-    // clause; the ledger records the clause that was reported.
     auto view = GetView(txn, ReportIdOfSubject(breach.subject()));
     if (!view.ok()) return view.status();
     if (view->has_value() && (*view)->kind == v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT) {
-      breach.set_rule((*view)->report.rule());
-      breach.set_detail(absl::StrCat("red-line investigation (", breach.rule(), ") not decided by its due time; ",
-                                     breach.detail()));
       *(*view)->report.add_breaches() = breach;
       if (auto s = PutView(txn, **view); !s.ok()) return s;
     }
@@ -337,6 +358,10 @@ absl::Status RiskLedger::RecordOwnBreach(Transaction& txn, v1::Breach breach) {
 
 BreachRecorder::Sink RiskLedger::OwnBreachSink() {
   return [this](Transaction& txn, const v1::Breach& breach) { return RecordOwnBreach(txn, breach); };
+}
+
+SlaClock::ExpiryRefiner RiskLedger::InvestigationClauseResolver() {
+  return [this](Transaction& txn, v1::Breach& breach) { return ResolveInvestigationClause(txn, breach); };
 }
 
 }  // namespace gridserve::risk

@@ -51,11 +51,13 @@ class RiskLedger {
 
   // One workflow step on a report: `step` decides (domain), the ledger
   // records the status change; a decision stops the investigation clock.
+  // A voided report takes no step (FAILED_PRECONDITION with its clause).
   using Step = absl::FunctionRef<absl::StatusOr<Transition>(const v1::RedLineReport&)>;
   absl::StatusOr<std::pair<v1::RedLineReport, v1::LedgerEntry>> ApplyStep(Transaction& txn,
                                                                           const std::string& report_id, Step step);
 
-  // Appends a (validated) correction and applies it to the read model.
+  // Appends a (validated) correction and applies it to the read model;
+  // voiding an open report withdraws its investigation clock.
   absl::StatusOr<v1::LedgerEntry> AddCorrection(Transaction& txn, const v1::AddLedgerCorrectionRequest& request);
 
   // A report in its current state with its investigation clock; NOT_FOUND.
@@ -75,6 +77,9 @@ class RiskLedger {
   // Where risk's own breaches (an expired investigation clock) go: into this
   // ledger, in the transaction that records them.
   BreachRecorder::Sink OwnBreachSink();
+  // Gives an expired investigation clock's breach the reported clause (for
+  // SlaClock::SetExpiryRefiner), before the breach row and metric are written.
+  SlaClock::ExpiryRefiner InvestigationClauseResolver();
 
   ChangeNotifier& ledger_changes() { return ledger_changes_; }
   ChangeNotifier& warning_changes() { return warning_changes_; }
@@ -89,7 +94,8 @@ class RiskLedger {
   // Re-scores one subject; a level change stores the level and appends a warning.
   absl::StatusOr<bool> Rescore(Transaction& txn, const RiskSubject& subject, const std::string& trigger_entry_id,
                                absl::Time now, bool ageing);
-  absl::Status RecordOwnBreach(Transaction& txn, v1::Breach breach);
+  absl::Status RecordOwnBreach(Transaction& txn, const v1::Breach& breach);
+  absl::Status ResolveInvestigationClause(Transaction& txn, v1::Breach& breach);
 
   const v1::SuiteConfig& config_;
   const BusinessCalendar& calendar_;

@@ -25,7 +25,8 @@ absl::Status ValidateBreach(const v1::Breach& breach, absl::Time now, absl::Dura
                             const std::string& prefix) {
   Validator v;
   v.Check(!breach.breach_id().empty(), prefix + ".breach_id", "is required (the sender's stable breach id)");
-  v.Check(breach.breach_id().size() <= 256, prefix + ".breach_id", "must be at most 256 characters");
+  v.Check(breach.breach_id().size() <= kMaxBreachIdSize, prefix + ".breach_id",
+          absl::StrCat("must be at most ", kMaxBreachIdSize, " characters"));
   v.Check(IsKnownService(breach.service()), prefix + ".service",
           "must be one of contact-center, counter, construction, repair, risk");
   v.Check(FindClause(breach.rule()) != nullptr, prefix + ".rule", "is not a clause of the norms catalogue");

@@ -19,6 +19,10 @@ namespace gridserve::risk {
 const std::vector<std::string>& KnownServices();
 bool IsKnownService(const std::string& service);
 
+// The longest breach_id accepted. A sender's outbox delivers a breach with
+// request_id = breach_id, so ReportBreach takes request ids this long too.
+inline constexpr size_t kMaxBreachIdSize = 256;
+
 // A breach from a service's outbox: breach_id, a known service, a clause of
 // the catalogue, occurred_at not in the future beyond the skew. `prefix` is
 // the field path of the breach in the request ("breach", "breach" in a

@@ -185,6 +185,10 @@ absl::StatusOr<Transition> StartInvestigation(const v1::RedLineReport& report, c
   if (started_at < FromProto(report.occurred_at())) {
     return InvalidField("started_at", "must not be before the reported behaviour occurred");
   }
+  // Nobody investigates a report before it exists.
+  if (started_at < FromProto(report.reported_at())) {
+    return InvalidField("started_at", "must not be before the report was recorded (reported_at)");
+  }
   Transition t;
   t.change = ChangeOf(report, v1::RED_LINE_STATE_INVESTIGATING, investigator, started_at);
   t.report = report;

@@ -62,7 +62,8 @@ absl::Status ValidateConfirm(const v1::ConfirmRedLineRequest& request, absl::Tim
 absl::Status ValidateDismiss(const v1::DismissRedLineRequest& request, absl::Time now, absl::Duration max_skew);
 
 // REPORTED → INVESTIGATING. FAILED_PRECONDITION from any other state;
-// INVALID_ARGUMENT when started_at is before the report's occurred_at.
+// INVALID_ARGUMENT when started_at is before the report's occurred_at or
+// its reported_at.
 absl::StatusOr<Transition> StartInvestigation(const v1::RedLineReport& report, const v1::StaffRef& investigator,
                                               absl::Time started_at);
 // INVESTIGATING → CONFIRMED with finding and action taken (both required).

@@ -21,11 +21,12 @@
 namespace gridserve::risk {
 
 // The request_id checks of RunOnce, merged with the field checks of the
-// domain so that a request gets every violation at once.
-inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields) {
+// domain so that a request gets every violation at once. `max_size` is
+// RunOnce's 128 except where a call takes longer ids (ReportBreach).
+inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields, size_t max_size = 128) {
   Validator v;
   v.Check(!request_id.empty(), "request_id", "is required (a client-generated idempotency key)");
-  v.Check(request_id.size() <= 128, "request_id", "must be at most 128 characters");
+  v.Check(request_id.size() <= max_size, "request_id", absl::StrCat("must be at most ", max_size, " characters"));
   const auto violations = FieldViolationsOf(fields);
   if (!fields.ok() && violations.empty()) return fields;
   for (const auto& fv : violations) v.Add(fv.field, fv.description);

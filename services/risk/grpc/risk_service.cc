@@ -38,6 +38,7 @@ absl::StatusOr<Response> StepResponse(absl::StatusOr<std::pair<v1::RedLineReport
 
 RiskService::RiskService(ServiceContext& context)
     : context_(context),
+      ledger_db_(context.db),
       metrics_(std::make_unique<RiskMetrics>(context.metrics, context.config)),
       ledger_(std::make_unique<RiskLedger>(context.config, context.calendar, context.clock, context.sla, *metrics_)) {}
 
@@ -47,7 +48,11 @@ absl::Duration RiskService::max_skew() const { return ToAbsl(context_.config.pla
 
 absl::StatusOr<v1::ReportBreachResponse> RiskService::DoReportBreach(const v1::ReportBreachRequest& request) {
   const absl::Time now = context_.clock.Now();
-  if (auto s = WithRequestId(request.request_id(), ValidateBreach(request.breach(), now, max_skew())); !s.ok()) {
+  // Senders deliver with request_id = breach_id (the outbox message id), so
+  // the request id may be as long as a breach id.
+  if (auto s = WithRequestId(request.request_id(), ValidateBreach(request.breach(), now, max_skew()),
+                             kMaxBreachIdSize);
+      !s.ok()) {
     return s;
   }
   // Idempotency is by breach_id (the outbox resends with the same id); the
@@ -55,11 +60,10 @@ absl::StatusOr<v1::ReportBreachResponse> RiskService::DoReportBreach(const v1::R
   v1::BreachRef key;
   key.set_breach_id(request.breach().breach_id());
   const std::string fingerprint = RequestFingerprint(key);
-  CallAudit* audit = CallAudit::For(context_.db);  // the call's audit record joins its transaction, as in RunOnce
   v1::ReportBreachResponse response;
-  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
-    // Breaches arrive from every service at once: wait for the ledger rather than conflict over it.
-    if (auto s = LockLedgerForAppend(txn, context_.db.dialect()); !s.ok()) return s;
+  // Breaches arrive from every service at once: ledger_db_ waits for the
+  // ledger rather than conflict over it, and adds the call's audit record.
+  absl::Status status = ledger_db_.InTransaction([&](Transaction& txn) -> absl::Status {
     auto stored = FindStoredResponse(txn, kReportBreach, request.request_id(), fingerprint);
     if (!stored.ok()) return stored.status();
     auto ingested = ledger_->IngestBreach(txn, request.breach());
@@ -71,7 +75,7 @@ absl::StatusOr<v1::ReportBreachResponse> RiskService::DoReportBreach(const v1::R
       auto s = StoreResponse(txn, now, kReportBreach, request.request_id(), fingerprint, response.SerializeAsString());
       if (!s.ok()) return s;
     }
-    return audit != nullptr ? audit->RecordInTransaction(txn) : absl::OkStatus();
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   if (!response.duplicate()) {
@@ -97,7 +101,7 @@ grpc::ServerUnaryReactor* RiskService::AddLedgerCorrection(grpc::CallbackServerC
   }
   return Reply(context, response,
                RunOnce<v1::AddLedgerCorrectionResponse>(
-                   context_.db, context_.clock, kAddLedgerCorrection, request->request_id(), *request,
+                   ledger_db_, context_.clock, kAddLedgerCorrection, request->request_id(), *request,
                    [&](Transaction& txn) -> absl::StatusOr<v1::AddLedgerCorrectionResponse> {
                      auto entry = ledger_->AddCorrection(txn, *request);
                      if (!entry.ok()) return entry.status();
@@ -118,7 +122,7 @@ grpc::ServerUnaryReactor* RiskService::ReportRedLine(grpc::CallbackServerContext
   }
   return Reply(context, response,
                RunOnce<v1::ReportRedLineResponse>(
-                   context_.db, context_.clock, kReportRedLine, request->request_id(), *request,
+                   ledger_db_, context_.clock, kReportRedLine, request->request_id(), *request,
                    [&](Transaction& txn) {
                      return StepResponse<v1::ReportRedLineResponse>(ledger_->RecordRedLine(
                          txn, *request, {CallerIdentity(context), CallerStaffId(context)}));
@@ -134,7 +138,7 @@ grpc::ServerUnaryReactor* RiskService::StartInvestigation(grpc::CallbackServerCo
   }
   return Reply(context, response,
                RunOnce<v1::StartInvestigationResponse>(
-                   context_.db, context_.clock, kStartInvestigation, request->request_id(), *request,
+                   ledger_db_, context_.clock, kStartInvestigation, request->request_id(), *request,
                    [&](Transaction& txn) {
                      return StepResponse<v1::StartInvestigationResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
@@ -153,7 +157,7 @@ grpc::ServerUnaryReactor* RiskService::ConfirmRedLine(grpc::CallbackServerContex
   }
   return Reply(context, response,
                RunOnce<v1::ConfirmRedLineResponse>(
-                   context_.db, context_.clock, kConfirmRedLine, request->request_id(), *request,
+                   ledger_db_, context_.clock, kConfirmRedLine, request->request_id(), *request,
                    [&](Transaction& txn) {
                      return StepResponse<v1::ConfirmRedLineResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
@@ -181,7 +185,7 @@ grpc::ServerUnaryReactor* RiskService::DismissRedLine(grpc::CallbackServerContex
   }
   return Reply(context, response,
                RunOnce<v1::DismissRedLineResponse>(
-                   context_.db, context_.clock, kDismissRedLine, request->request_id(), *request,
+                   ledger_db_, context_.clock, kDismissRedLine, request->request_id(), *request,
                    [&](Transaction& txn) {
                      return StepResponse<v1::DismissRedLineResponse>(
                          ledger_->ApplyStep(txn, request->report_id(), [&](const v1::RedLineReport& report) {
@@ -255,9 +259,13 @@ absl::StatusOr<ServiceParts> BuildRisk(ServiceContext& context) {
   // risk's own breaches (an investigation clock expiring) go into its own
   // ledger in the same transaction, not to an outbox addressed to itself.
   context.breaches.SetSink(ledger->OwnBreachSink());
-  if (auto s = ledger->RefreshGauges(context.db); !s.ok()) return s;
+  context.sla.SetExpiryRefiner(kInvestigationSla, ledger->InvestigationClauseResolver());
+  // The sweep's expiries append to the ledger (the sink above): lock first.
+  context.sla.SetSweepPrologue(
+      [dialect = std::string(context.db.dialect())](Transaction& txn) { return LockLedgerForAppend(txn, dialect); });
+  Database* db = &service->ledger_db();
+  if (auto s = ledger->RefreshGauges(*db); !s.ok()) return s;
   ServiceParts parts;
-  Database* db = &context.db;
   parts.on_gauge_refresh.push_back([ledger, db] {
     if (auto s = ledger->RefreshGauges(*db); !s.ok()) {
       LogError("risk_gauge_refresh_failed", {{"error", std::string(s.message())}});

@@ -7,6 +7,7 @@
 #include "gridserve/v1/risk.grpc.pb.h"
 #include "services/common/service_context.h"
 #include "services/risk/app/risk_ledger.h"
+#include "services/risk/storage/ledger_store.h"
 #include "services/risk/app/risk_metrics.h"
 
 namespace gridserve::risk {
@@ -18,6 +19,8 @@ class RiskService final : public v1::RiskMonitor::CallbackService {
   explicit RiskService(ServiceContext& context);
 
   RiskLedger& ledger() { return *ledger_; }
+  // The database for transactions that append to the ledger (LedgerDatabase).
+  Database& ledger_db() { return ledger_db_; }
 
   grpc::ServerUnaryReactor* ReportBreach(grpc::CallbackServerContext* context, const v1::ReportBreachRequest* request,
                                          v1::ReportBreachResponse* response) override;
@@ -74,12 +77,16 @@ class RiskService final : public v1::RiskMonitor::CallbackService {
   absl::Duration max_skew() const;
 
   ServiceContext& context_;
+  // Every write transaction of this service appends to the ledger: it goes
+  // through ledger_db_, which takes the ledger lock first.
+  LedgerDatabase ledger_db_;
   std::unique_ptr<RiskMetrics> metrics_;
   std::unique_ptr<RiskLedger> ledger_;
 };
 
-// Wires the service: its ledger receives risk's own breaches (SetSink), and
-// the gauge refresh runs the early-warning ageing pass.
+// Wires the service: its ledger receives risk's own breaches (SetSink) with
+// the reported clause (SetExpiryRefiner), the sweep takes the ledger lock
+// first (SetSweepPrologue), and the gauge refresh runs the ageing pass.
 absl::StatusOr<ServiceParts> BuildRisk(ServiceContext& context);
 
 }  // namespace gridserve::risk

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/call_audit.h"
 #include "services/common/clock.h"
 #include "services/common/rpc_util.h"
 #include "services/risk/domain/ledger_rules.h"
@@ -59,13 +60,38 @@ absl::StatusOr<ViewRecord> ViewFromRow(const Row& row) {
 
 }  // namespace
 
+// The transaction that took the ledger lock on this thread (a body runs on
+// one thread from start to end, whichever thread the backend chose).
+thread_local const Transaction* ledger_locked_txn = nullptr;
+
 absl::Status LockLedgerForAppend(Transaction& txn, absl::string_view dialect) {
-  if (dialect != "postgresql") return absl::OkStatus();
-  // SHARE ROW EXCLUSIVE conflicts with itself and with writes, not with reads.
-  return txn.ExecuteScript("LOCK TABLE ledger_entries IN SHARE ROW EXCLUSIVE MODE");
+  if (dialect == "postgresql") {
+    // SHARE ROW EXCLUSIVE conflicts with itself and with writes, not with reads.
+    if (auto s = txn.ExecuteScript("LOCK TABLE ledger_entries IN SHARE ROW EXCLUSIVE MODE"); !s.ok()) return s;
+  }
+  ledger_locked_txn = &txn;
+  return absl::OkStatus();
+}
+
+absl::Status RequireLedgerLock(const Transaction& txn) {
+  if (ledger_locked_txn == &txn) return absl::OkStatus();
+  return absl::InternalError("a ledger append outside a transaction that took the ledger lock first (LedgerDatabase)");
+}
+
+absl::Status LedgerDatabase::RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) {
+  CallAudit* audit = CallAudit::For(inner_);  // on the caller's thread, where the call's audit is set
+  return inner_.InTransaction([&](Transaction& txn) -> absl::Status {
+    const Transaction* previous = ledger_locked_txn;
+    absl::Status status = LockLedgerForAppend(txn, inner_.dialect());
+    if (status.ok()) status = body(txn);
+    if (status.ok() && audit != nullptr) status = audit->RecordInTransaction(txn);
+    ledger_locked_txn = previous;
+    return status;
+  });
 }
 
 absl::Status AppendEntry(Transaction& txn, v1::LedgerEntry& entry) {
+  if (auto s = RequireLedgerLock(txn); !s.ok()) return s;
   auto next = txn.Query("SELECT COALESCE(MAX(sequence), 0) + 1 FROM ledger_entries");
   if (!next.ok()) return next.status();
   entry.set_sequence((*next)[0].Int(0));
@@ -232,7 +258,7 @@ absl::StatusOr<std::vector<ViewRecord>> ListReports(Transaction& txn, const Repo
   if (q.source != v1::RED_LINE_SOURCE_UNSPECIFIED) w.Add("source = ?", {static_cast<int64_t>(q.source)});
   if (q.state != v1::RED_LINE_STATE_UNSPECIFIED) w.Add("state = ?", {static_cast<int64_t>(q.state)});
   if (q.due_before) {
-    w.Add("state IN (?, ?) AND due_at < ?", {static_cast<int64_t>(v1::RED_LINE_STATE_REPORTED),
+    w.Add("voided = 0 AND state IN (?, ?) AND due_at < ?", {static_cast<int64_t>(v1::RED_LINE_STATE_REPORTED),
                                              static_cast<int64_t>(v1::RED_LINE_STATE_INVESTIGATING),
                                              ToMicros(*q.due_before)});
   }
@@ -320,7 +346,8 @@ absl::StatusOr<std::vector<StatisticsRow>> StatisticsRows(Transaction& txn, absl
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> OpenReportsByRule(Transaction& txn) {
-  auto rows = txn.Query("SELECT rule, COUNT(*) FROM ledger_view WHERE kind = ? AND state IN (?, ?) GROUP BY rule",
+  auto rows = txn.Query("SELECT rule, COUNT(*) FROM ledger_view WHERE kind = ? AND voided = 0 AND state IN (?, ?)"
+                        " GROUP BY rule",
                         {static_cast<int64_t>(v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT),
                          static_cast<int64_t>(v1::RED_LINE_STATE_REPORTED),
                          static_cast<int64_t>(v1::RED_LINE_STATE_INVESTIGATING)});

@@ -30,8 +30,34 @@ absl::Status AppendEntry(Transaction& txn, v1::LedgerEntry& entry);
 // conflict and are redone, and with several writers on one department some
 // ran out of retries (ABORTED to the caller); a lock taken before the first
 // read makes the snapshot start after the previous append committed. SQLite
-// has one writer already: nothing to do. Must come before any other statement.
+// has one writer already: no statement. Must come before any other statement.
+// Marks `txn` (on this thread) as holding the lock: AppendEntry and
+// AppendWarning refuse a transaction that is not marked, on every backend, so
+// a path that forgot the lock fails in the SQLite tests too.
 absl::Status LockLedgerForAppend(Transaction& txn, absl::string_view dialect);
+
+// INTERNAL unless LockLedgerForAppend ran in `txn` (see above).
+absl::Status RequireLedgerLock(const Transaction& txn);
+
+// The database every write to the ledger goes through: each write
+// transaction takes the ledger lock as its first statement. Reads pass
+// through. The call's audit record joins the transaction here (RunOnce
+// cannot: CallAudit knows the platform's database, not this wrapper).
+class LedgerDatabase final : public Database {
+ public:
+  explicit LedgerDatabase(Database& inner) : inner_(inner) {}
+  absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    return inner_.InReadTransaction(body);
+  }
+  absl::string_view dialect() const override { return inner_.dialect(); }
+  bool ReadsNeverWait() const override { return inner_.ReadsNeverWait(); }
+
+ protected:
+  absl::Status RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
+
+ private:
+  Database& inner_;
+};
 
 absl::StatusOr<std::optional<v1::LedgerEntry>> FindEntry(Transaction& txn, const std::string& entry_id);
 absl::StatusOr<std::optional<v1::LedgerEntry>> FindEntryBySequence(Transaction& txn, int64_t sequence);
@@ -71,7 +97,7 @@ struct ReportQuery {
   std::string rule, department, staff_id;
   v1::RedLineSource source = v1::RED_LINE_SOURCE_UNSPECIFIED;
   v1::RedLineState state = v1::RED_LINE_STATE_UNSPECIFIED;
-  std::optional<absl::Time> due_before;  // open reports due before this
+  std::optional<absl::Time> due_before;  // open (not voided) reports due before this
   std::optional<absl::Time> start, end;  // on occurred_at
 };
 // Red-line reports in ledger order.
@@ -94,7 +120,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SubjectsSince(T
 // Effective entries grouped for statistics, occurred_at in [start, end).
 absl::StatusOr<std::vector<StatisticsRow>> StatisticsRows(Transaction& txn, absl::Time start, absl::Time end);
 
-// Open (REPORTED or INVESTIGATING) reports by rule.
+// Open (REPORTED or INVESTIGATING, not voided) reports by rule.
 absl::StatusOr<std::map<std::string, int64_t>> OpenReportsByRule(Transaction& txn);
 
 }  // namespace gridserve::risk

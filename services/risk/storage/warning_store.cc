@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/clock.h"
 #include "services/common/rpc_util.h"
+#include "services/risk/storage/ledger_store.h"
 
 namespace gridserve::risk {
 namespace {
@@ -60,6 +61,7 @@ absl::StatusOr<std::vector<std::pair<std::string, v1::RiskLevel>>> DepartmentLev
 }
 
 absl::Status AppendWarning(Transaction& txn, v1::Warning& warning) {
+  if (auto s = RequireLedgerLock(txn); !s.ok()) return s;  // warnings take MAX + 1 as the ledger does
   auto next = txn.Query("SELECT COALESCE(MAX(sequence), 0) + 1 FROM warnings");
   if (!next.ok()) return next.status();
   warning.set_sequence((*next)[0].Int(0));
