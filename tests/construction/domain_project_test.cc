@@ -203,6 +203,21 @@ TEST_F(ProjectRulesTest, Cn8FeedbackRecordedEarlierCounts) {
   EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_COMPLETED);
 }
 
+TEST_F(ProjectRulesTest, Cn8FeedbackCollectedAfterCompletionDoesNotCount) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  const absl::Time at = kFriday + absl::Hours(3);
+  const v1::Feedback later = Opinion(at + absl::Hours(1));
+  auto refused = CompleteProject(rules_, p, Completion(at), &later);
+  EXPECT_TRUE(RefusedBy(refused.status(), "CN-8"));
+  EXPECT_NE(refused.status().message().find("only later"), absl::string_view::npos) << refused.status();
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_CONNECTION);
+
+  const v1::Feedback in_time = Opinion(at);  // collected at the completion itself: asked
+  ASSERT_TRUE(CompleteProject(rules_, p, Completion(at), &in_time).ok());
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_COMPLETED);
+}
+
 TEST_F(ProjectRulesTest, CompletionStopsTheWholeProcessClockAndMeasuresWorkingDays) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
   WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);

@@ -181,9 +181,16 @@ absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project
   if (!missing.empty()) {
     return PreconditionFailed("CN-8", subject, absl::StrCat("checklist incomplete: ", absl::StrJoin(missing, ", ")));
   }
-  // CN-8: the customer's opinion was asked.
-  if (project.feedback().empty() && feedback == nullptr) {
-    return PreconditionFailed("CN-8", subject, "no feedback: the customer's opinion must be asked");
+  // CN-8: the customer's opinion was asked by completion; feedback collected
+  // only after completed_at was not there when the project was closed.
+  const auto asked_by_completion = [at](const v1::Feedback& f) { return FromProto(f.collected_at()) <= at; };
+  bool asked = feedback != nullptr && asked_by_completion(*feedback);
+  for (const auto& f : project.feedback()) asked = asked || asked_by_completion(f);
+  if (!asked) {
+    return PreconditionFailed("CN-8", subject,
+                              project.feedback().empty() && feedback == nullptr
+                                  ? "no feedback: the customer's opinion must be asked"
+                                  : "no feedback by completed_at: the customer's opinion was collected only later");
   }
 
   Effects effects;
