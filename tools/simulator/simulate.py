@@ -290,7 +290,8 @@ class Day:
         if self.rng.random() < 0.25:
             return  # still REPORTED: open investigation clock
         self.call("red_line_report", "risk", "StartInvestigation", {
-            "report_id": report_id, "investigator": self.staff("INV", "operations"), "started_at": ts(utcnow() - 2 * M)})
+            "report_id": report_id, "investigator": self.staff("INV", "operations"),
+            "started_at": ts(utcnow())})  # not before the report was filed (reported_at, just now)
         if self.rng.random() < 0.2:
             return  # INVESTIGATING
         if self.breach():
