@@ -20,6 +20,25 @@ class ProjectRulesTest : public DomainTest {
     return c;
   }
 
+  // Forced (emergency) site work WS-1, started an hour after kFriday, still running.
+  void StartEmergencyWork(v1::Project& p) {
+    v1::WorkSession work;
+    work.set_work_session_id("WS-1");
+    work.set_forced(true);
+    work.set_force_reason("emergency");
+    *work.mutable_started_at() = ToProto(kFriday + absl::Hours(1));
+    ASSERT_TRUE(StartSiteWork(rules_, p, work).ok());
+  }
+
+  // Damage DMG-1, discovered an hour after kFriday, not yet remedied (CN-6).
+  void RecordWallDamage(v1::Project& p) {
+    v1::Damage damage;
+    damage.set_damage_id("DMG-1");
+    damage.set_description("garden wall cracked by the digger");
+    *damage.mutable_discovered_at() = ToProto(kFriday + absl::Hours(1));
+    ASSERT_TRUE(RecordDamage(rules_, p, damage).ok());
+  }
+
   v1::CoordinatedPlan Plan(bool no_duplicate_building) {
     v1::CoordinatedPlan plan;
     plan.set_plan_id("PLAN-1");
@@ -240,11 +259,7 @@ TEST_F(ProjectRulesTest, CompletionStopsTheWholeProcessClockAndMeasuresWorkingDa
 
 TEST_F(ProjectRulesTest, Cn6OpenDamageBlocksCompletionUntilConfirmed) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
-  v1::Damage damage;
-  damage.set_damage_id("DMG-1");
-  damage.set_description("garden wall cracked by the digger");
-  *damage.mutable_discovered_at() = ToProto(kFriday + absl::Hours(1));
-  ASSERT_TRUE(RecordDamage(rules_, p, damage).ok());
+  RecordWallDamage(p);
   WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(1));
   const absl::Time at = kFriday + absl::Hours(5);
   const v1::Feedback f = Opinion(at);
@@ -263,12 +278,7 @@ TEST_F(ProjectRulesTest, Cn6OpenDamageBlocksCompletionUntilConfirmed) {
 TEST_F(ProjectRulesTest, CompletionWaitsForRunningSiteWork) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
   WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
-  v1::WorkSession work;
-  work.set_work_session_id("WS-1");
-  work.set_forced(true);
-  work.set_force_reason("emergency");
-  *work.mutable_started_at() = ToProto(kFriday + absl::Hours(1));
-  ASSERT_TRUE(StartSiteWork(rules_, p, work).ok());
+  StartEmergencyWork(p);
   const absl::Time at = kFriday + absl::Hours(3);
   const v1::Feedback f = Opinion(at);
   EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at), &f).status(), "PROJECT_STATE"));
@@ -278,11 +288,7 @@ TEST_F(ProjectRulesTest, CompletionWaitsForRunningSiteWork) {
 
 TEST_F(ProjectRulesTest, Cn6DamageConfirmedOnlyAfterCompletedAtWasStillOpen) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
-  v1::Damage damage;
-  damage.set_damage_id("DMG-1");
-  damage.set_description("garden wall cracked by the digger");
-  *damage.mutable_discovered_at() = ToProto(kFriday + absl::Hours(1));
-  ASSERT_TRUE(RecordDamage(rules_, p, damage).ok());
+  RecordWallDamage(p);
   v1::DamageRemedy remedy;
   remedy.set_kind(v1::REMEDY_KIND_RESTORED);
   *remedy.mutable_remedied_at() = ToProto(kFriday + absl::Hours(2));
@@ -300,12 +306,7 @@ TEST_F(ProjectRulesTest, Cn6DamageConfirmedOnlyAfterCompletedAtWasStillOpen) {
 TEST_F(ProjectRulesTest, CompletionBeforeTheSiteWorkEndedIsRefused) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
   WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
-  v1::WorkSession work;
-  work.set_work_session_id("WS-1");
-  work.set_forced(true);
-  work.set_force_reason("emergency");
-  *work.mutable_started_at() = ToProto(kFriday + absl::Hours(1));
-  ASSERT_TRUE(StartSiteWork(rules_, p, work).ok());
+  StartEmergencyWork(p);
   ASSERT_TRUE(EndSiteWork(rules_, p, "WS-1", kFriday + absl::Hours(4)).ok());
   const v1::Feedback f = Opinion(kFriday + absl::Hours(4));
   auto early = CompleteProject(rules_, p, Completion(kFriday + absl::Hours(3)), &f);

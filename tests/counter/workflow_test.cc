@@ -15,6 +15,21 @@ using ::testing::SizeIs;
 
 const absl::Duration kUs = absl::Microseconds(1);
 
+// A CT-9 home-service request in hall H1 for a wheelchair user, from visit
+// `visit_id`, opened by `staff_id` at `at`.
+v1::OpenHomeServiceRequest HomeServiceFor(const std::string& visit_id, const std::string& staff_id, absl::Time at) {
+  v1::OpenHomeServiceRequest req;
+  req.set_hall_id("H1");
+  req.set_visit_id(visit_id);
+  req.mutable_contact()->set_name("Li Si");
+  req.mutable_contact()->set_phone("13900000000");
+  req.mutable_location()->set_address("5 Garden Road, Haidian");
+  req.add_needs(v1::ACCESSIBILITY_NEED_WHEELCHAIR);
+  req.mutable_opened_by()->set_staff_id(staff_id);
+  *req.mutable_opened_at() = ToProto(at);
+  return req;
+}
+
 class WorkflowTest : public ::testing::Test {
  protected:
   CounterEnv env;
@@ -488,15 +503,7 @@ TEST_F(WorkflowTest, ReviewFailedItemsAreBreaches) {
 // CT-9: home-service follow-up within 3 working days; at the due time met, after it breached.
 TEST_F(WorkflowTest, HomeServiceFollowup) {
   v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});
-  v1::OpenHomeServiceRequest req;
-  req.set_hall_id("H1");
-  req.set_visit_id(visit.visit_id());
-  req.mutable_contact()->set_name("Li Si");
-  req.mutable_contact()->set_phone("13900000000");
-  req.mutable_location()->set_address("5 Garden Road, Haidian");
-  req.add_needs(v1::ACCESSIBILITY_NEED_WHEELCHAIR);
-  req.mutable_opened_by()->set_staff_id("S1");
-  *req.mutable_opened_at() = ToProto(env.clock.Now());
+  v1::OpenHomeServiceRequest req = HomeServiceFor(visit.visit_id(), "S1", env.clock.Now());
   auto opened = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
   ASSERT_TRUE(opened.ok()) << opened.status();
   const absl::Time due = env.calendar.AddWorkingDays(kDayStart, 3);
@@ -534,15 +541,7 @@ TEST_F(WorkflowTest, HomeServiceFollowup) {
 // owner, CT-7 long failure); the visit is of the hall and gets one home service.
 TEST_F(WorkflowTest, HomeServiceForAVisitPassesTheEndGates) {
   v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});
-  v1::OpenHomeServiceRequest req;
-  req.set_hall_id("H1");
-  req.set_visit_id(visit.visit_id());
-  req.mutable_contact()->set_name("Li Si");
-  req.mutable_contact()->set_phone("13900000000");
-  req.mutable_location()->set_address("5 Garden Road, Haidian");
-  req.add_needs(v1::ACCESSIBILITY_NEED_WHEELCHAIR);
-  req.mutable_opened_by()->set_staff_id("S2");
-  *req.mutable_opened_at() = ToProto(env.clock.Now());
+  v1::OpenHomeServiceRequest req = HomeServiceFor(visit.visit_id(), "S2", env.clock.Now());
   auto not_owner = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
   ASSERT_EQ(not_owner.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(not_owner.status().message()), HasSubstr("CT-1"));

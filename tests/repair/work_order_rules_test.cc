@@ -36,6 +36,17 @@ class WorkOrderRulesTest : public ::testing::Test {
     EXPECT_TRUE(rules_.Arrive(order, Staff(), kStart + absl::Minutes(30), true, "asked").ok());
     return order;
   }
+  // Borrows item BI-1 (40 min), enters the premises (PE-1, 35 min) and
+  // restores supply (1 h): an item out and the crew inside at restoration.
+  void BorrowEnterAndRestore(v1::WorkOrder& order) {
+    v1::BorrowedItem item;
+    item.set_item_id("BI-1");
+    item.set_permission_asked(true);
+    *item.mutable_borrowed_at() = ToProto(kStart + absl::Minutes(40));
+    ASSERT_TRUE(rules_.BorrowItem(order, item).ok());
+    ASSERT_TRUE(rules_.EnterPremises(order, Entry(), false).ok());
+    ASSERT_TRUE(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "fuse", "replaced").ok());
+  }
   v1::PremisesEntry Entry(bool consent = true) {
     v1::PremisesEntry e;
     e.set_entry_id("PE-1");
@@ -226,13 +237,7 @@ TEST_F(WorkOrderRulesTest, BorrowingWithoutAskingAndCarelessReturnAreRp3Breaches
 TEST_F(WorkOrderRulesTest, CompletionGates) {
   v1::WorkOrder order = Arrived();
   ExpectRefused(rules_.Complete(order, Staff(), kStart + absl::Hours(2), FullChecklist()).status(), "RP-1");
-  v1::BorrowedItem item;
-  item.set_item_id("BI-1");
-  item.set_permission_asked(true);
-  *item.mutable_borrowed_at() = ToProto(kStart + absl::Minutes(40));
-  ASSERT_TRUE(rules_.BorrowItem(order, item).ok());
-  ASSERT_TRUE(rules_.EnterPremises(order, Entry(), false).ok());
-  ASSERT_TRUE(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "fuse", "replaced").ok());
+  BorrowEnterAndRestore(order);
 
   // RP-3: an item is still out.
   ExpectRefused(rules_.Complete(order, Staff(), kStart + absl::Hours(2), FullChecklist()).status(), "RP-3: item out");
@@ -257,13 +262,7 @@ TEST_F(WorkOrderRulesTest, CompletionGates) {
 
 TEST_F(WorkOrderRulesTest, CompletionBeforeAnItemCameBackOrTheCrewLeftIsRefused) {
   v1::WorkOrder order = Arrived();
-  v1::BorrowedItem item;
-  item.set_item_id("BI-1");
-  item.set_permission_asked(true);
-  *item.mutable_borrowed_at() = ToProto(kStart + absl::Minutes(40));
-  ASSERT_TRUE(rules_.BorrowItem(order, item).ok());
-  ASSERT_TRUE(rules_.EnterPremises(order, Entry(), false).ok());
-  ASSERT_TRUE(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "fuse", "replaced").ok());
+  BorrowEnterAndRestore(order);
   // Both are recorded, but dated after the completion the crew claims.
   ASSERT_TRUE(rules_.ReturnItem(order, "BI-1", kStart + absl::Hours(3), true, true, true).ok());
   ASSERT_TRUE(rules_.ExitPremises(order, "PE-1", kStart + absl::Hours(4), true, true).ok());
