@@ -108,6 +108,9 @@ v1::SuiteConfig DefaultConfig() {
   *p->mutable_peer_call_deadline() = Seconds(2);
   p->set_call_threads(32);
   p->set_max_queued_calls(1024);
+  *p->mutable_idempotency_retention() = Hours(24 * 30);
+  *p->mutable_delivered_outbox_retention() = Hours(24 * 7);
+  *p->mutable_retention_sweep_interval() = Minutes(10);
 
   auto* cc = c.mutable_contact_center();
   cc->set_answer_ring_limit(3);                      // CC-1
@@ -184,6 +187,9 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   CheckPositive(v, p.drain_timeout(), "platform.drain_timeout");
   CheckPositive(v, p.max_event_skew(), "platform.max_event_skew");
   CheckPositive(v, p.peer_call_deadline(), "platform.peer_call_deadline");
+  CheckPositive(v, p.idempotency_retention(), "platform.idempotency_retention");
+  CheckPositive(v, p.delivered_outbox_retention(), "platform.delivered_outbox_retention");
+  CheckPositive(v, p.retention_sweep_interval(), "platform.retention_sweep_interval");
   v.Check(p.call_threads() >= 1 && p.call_threads() <= 512, "platform.call_threads", "must be between 1 and 512");
   v.Check(p.max_queued_calls() >= 1 && p.max_queued_calls() <= 1000000, "platform.max_queued_calls",
           "must be between 1 and 1000000");

@@ -56,6 +56,16 @@ Migration KeptCountMigration(int version, const KeptCount& count) {
   return Migration{version, absl::StrCat("kept count ", count.name), sql, /*only_dialect=*/"sqlite"};
 }
 
+Migration DropKeptCountMigration(int version, absl::string_view name) {
+  const std::string sql = absl::Substitute(
+      "DROP TRIGGER IF EXISTS kept_$0_insert;"
+      "DROP TRIGGER IF EXISTS kept_$0_update;"
+      "DROP TRIGGER IF EXISTS kept_$0_delete;"
+      "DELETE FROM kept_counts WHERE count_name = '$0';",
+      name);
+  return Migration{version, absl::StrCat("drop kept count ", name), sql, /*only_dialect=*/"sqlite"};
+}
+
 absl::StatusOr<std::map<std::string, int64_t>> ReadKeptCount(Transaction& txn, absl::string_view dialect,
                                                              const KeptCount& count) {
   auto rows = dialect == "sqlite"

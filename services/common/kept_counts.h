@@ -42,6 +42,11 @@ std::string PairKey(absl::string_view column_a, absl::string_view column_b);
 // counts of the rows already stored; nothing elsewhere.
 Migration KeptCountMigration(int version, const KeptCount& count);
 
+// The migration that stops keeping the count named `name` (its triggers and
+// its counts), when a count is redefined: a new definition takes a new name
+// and its own KeptCountMigration after this one.
+Migration DropKeptCountMigration(int version, absl::string_view name);
+
 // The count of each key with at least one row counted once; a key whose rows
 // have all gone may read 0 or be missing.
 absl::StatusOr<std::map<std::string, int64_t>> ReadKeptCount(Transaction& txn, absl::string_view dialect,

@@ -95,6 +95,12 @@ const std::vector<Migration>& PlatformMigrations() {
       // The gridserve_outbox_pending gauge reads this instead of counting a
       // backlog (a peer down for a day: every breach of the day waits).
       KeptCountMigration(8, OutboxRelay::PendingCount()),
+      {9, "retention indexes",
+       // The retention sweep (retention.h) deletes the oldest idempotency
+       // keys and delivered outbox messages through these: its cost follows
+       // what has expired, not what is stored.
+       "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);"
+       "CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;"},
   };
   return *kMigrations;
 }

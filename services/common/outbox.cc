@@ -21,7 +21,10 @@ absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& 
 absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id) {
   auto rows = txn.Query("SELECT delivered_at FROM outbox WHERE message_id = ?", {message_id});
   if (!rows.ok()) return rows.status();
-  return !rows->empty() && !(*rows)[0].IsNull(0);
+  // No row: delivered and since deleted by the retention sweep (only
+  // delivered messages are deleted, and callers ask about messages they
+  // enqueued).
+  return rows->empty() || !(*rows)[0].IsNull(0);
 }
 
 OutboxRelay::OutboxRelay(Database& db, const Clock& clock, OutboxOptions options)

@@ -33,7 +33,9 @@ struct OutboxMessage {
 absl::Status EnqueueOutbox(Transaction& txn, absl::Time now, const std::string& message_id,
                            const std::string& topic, const std::string& payload);
 
-// Whether the receiver has accepted a message (read models show "forwarded").
+// Whether the receiver has accepted a message this service enqueued (read
+// models show "forwarded"). A message no longer stored was delivered: the
+// retention sweep deletes delivered messages only.
 absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& message_id);
 
 struct OutboxOptions {

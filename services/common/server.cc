@@ -25,6 +25,7 @@
 #include "services/common/grpc_metrics.h"
 #include "services/common/log.h"
 #include "services/common/periodic_task.h"
+#include "services/common/retention.h"
 #include "services/common/risk_client.h"
 
 // The common flags (contract): every binary accepts all of them.
@@ -203,9 +204,21 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     }
     for (const auto& refresh : parts->on_gauge_refresh) refresh();
   });
+  const RetentionOptions retention_options{ToAbsl(platform.idempotency_retention()),
+                                           ToAbsl(platform.delivered_outbox_retention())};
+  PeriodicTask retention("retention", ToAbsl(platform.retention_sweep_interval()), [&] {
+    auto pruned = PruneExpired(**db, clock, retention_options, /*max_pass=*/absl::Seconds(1));
+    if (!pruned.ok()) {
+      LogError("retention_failed", {{"error", std::string(pruned.status().message())}});
+    } else if (pruned->idempotency_keys > 0 || pruned->outbox_messages > 0) {
+      LogInfo("retention_pruned", {{"idempotency_keys", absl::StrCat(pruned->idempotency_keys)},
+                                   {"outbox_messages", absl::StrCat(pruned->outbox_messages)}});
+    }
+  });
   sweep.Start();
   relay.Start();
   gauges.Start();
+  retention.Start();
 
   set_serving(true);
   auto metrics_ports = exposer->GetListeningPorts();
@@ -222,6 +235,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   LogInfo("draining", {{"signal", absl::StrCat(signal_number)}});
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(absl::ToInt64Milliseconds(ToAbsl(platform.drain_timeout()))));
+  retention.Stop();
   gauges.Stop();
   relay.Stop();
   sweep.Stop();

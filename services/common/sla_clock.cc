@@ -80,6 +80,16 @@ absl::StatusOr<bool> SlaClock::Cancel(Transaction& txn, const std::string& sla, 
   return *changed == 1;
 }
 
+absl::Status SlaClock::Withdraw(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at) {
+  auto clock = Get(txn, sla, subject);
+  if (!clock.ok()) return clock.status();
+  if (!clock->has_value() || (*clock)->closed_at.has_value()) return absl::OkStatus();
+  // Stop() would count a clock closed before its due time as met; the goal
+  // was never reached.
+  if ((*clock)->state == SlaState::kOpen && at <= (*clock)->timer.due_at) return Cancel(txn, sla, subject, at).status();
+  return Stop(txn, sla, subject, at).status();
+}
+
 absl::Status SlaClock::AppendState(Transaction& txn, const std::string& sla, const std::string& subject,
                                    google::protobuf::RepeatedPtrField<v1::SlaState>* out) {
   auto status = Get(txn, sla, subject);

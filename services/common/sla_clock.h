@@ -67,6 +67,13 @@ class SlaClock {
   // breached, and the sweep no longer sees it. Returns false if it was not running.
   absl::StatusOr<bool> Cancel(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
 
+  // Ends a clock because its case ended without the goal (a hall closing on a
+  // waiting ticket, a work order called off): withdrawn (Cancel) if `at` is
+  // within the due time; past it the promise was already broken, so it is
+  // stopped as a breach (Stop), never counted met. No clock, or one already
+  // closed: nothing to do.
+  absl::Status Withdraw(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
+
   // Appends the read-model view (v1::SlaState) of the clock, if one exists.
   absl::Status AppendState(Transaction& txn, const std::string& sla, const std::string& subject,
                            google::protobuf::RepeatedPtrField<v1::SlaState>* out);

@@ -36,6 +36,10 @@ TEST(ConfigTest, DefaultsAreTheNumbersOfNormsMd) {
   EXPECT_EQ(ToAbsl(FindAreaClass(c, "rural")->restoration_limit()), absl::Hours(4));
   EXPECT_EQ(ToAbsl(c.repair().planned_outage_notice_lead()), absl::Hours(24 * 7));    // RK-3
   EXPECT_EQ(ToAbsl(c.repair().temporary_maintenance_notice_lead()), absl::Hours(24));
+  // Retention of the platform's own tables (not norms): a month of retries, a week of delivered messages.
+  EXPECT_EQ(ToAbsl(c.platform().idempotency_retention()), absl::Hours(24 * 30));
+  EXPECT_EQ(ToAbsl(c.platform().delivered_outbox_retention()), absl::Hours(24 * 7));
+  EXPECT_EQ(ToAbsl(c.platform().retention_sweep_interval()), absl::Minutes(10));
 }
 
 TEST(ConfigTest, AFileOverridesOnlyWhatItNames) {
@@ -83,6 +87,12 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
 
   auto duration = ParseConfig(R"({"repair": {"plannedOutageNoticeLead": "a week"}})");
   ASSERT_FALSE(duration.ok());
+
+  // Keeping retries for no time at all would answer a retry as a new request.
+  auto retention = ParseConfig(R"({"platform": {"idempotencyRetention": "0s", "deliveredOutboxRetention": "-60s"}})");
+  ASSERT_FALSE(retention.ok());
+  EXPECT_THAT(std::string(retention.status().message()), HasSubstr("platform.idempotency_retention"));
+  EXPECT_THAT(std::string(retention.status().message()), HasSubstr("platform.delivered_outbox_retention"));
 }
 
 // A key of a map keyed by catalogue entries must name one: a typo would

@@ -122,6 +122,43 @@ TEST_F(SlaClockTest, ALateCloseBeforeTheSweepStillBreachesOnce) {
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 1);
 }
 
+// Withdraw: a case that ended without its goal. In time: neither met nor
+// breached; past the due time: the breach stands (recorded once, by whoever
+// gets there first), never counted met.
+absl::Status Withdraw(Database& db, SlaClock& sla, const std::string& id, absl::Time at) {
+  return db.InTransaction([&](Transaction& txn) { return sla.Withdraw(txn, "complaint_reply", "case/" + id, at); });
+}
+
+TEST_F(SlaClockTest, WithdrawnInTimeIsNeitherMetNorBreached) {
+  StartComplaint("W-1", absl::Hours(1));
+  clock_.Advance(absl::Minutes(30));
+  ASSERT_TRUE(Withdraw(*db_, sla_, "W-1", clock_.Now()).ok());
+  EXPECT_EQ(Sla("met"), 0);
+  EXPECT_EQ(Sla("breached"), 0);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM sla_timers WHERE state = 'cancelled' AND closed_at IS NOT NULL"), 1);
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);  // the sweep no longer sees it
+  EXPECT_EQ(Breaches(), 0);
+  // Again, or a clock that does not exist: nothing to do.
+  ASSERT_TRUE(Withdraw(*db_, sla_, "W-1", clock_.Now()).ok());
+  ASSERT_TRUE(Withdraw(*db_, sla_, "no-such-case", clock_.Now()).ok());
+  EXPECT_EQ(Sla("met"), 0);
+}
+
+TEST_F(SlaClockTest, WithdrawnPastTheDueTimeIsABreachOnce) {
+  StartComplaint("W-2", absl::Hours(1));
+  StartComplaint("W-3", absl::Hours(1));
+  clock_.Advance(absl::Hours(2));
+  // W-2: the sweep has not run yet; W-3: it has.
+  ASSERT_TRUE(Withdraw(*db_, sla_, "W-2", clock_.Now()).ok());
+  EXPECT_EQ(*sla_.Sweep(*db_), 1);
+  ASSERT_TRUE(Withdraw(*db_, sla_, "W-3", clock_.Now()).ok());
+  EXPECT_EQ(Sla("breached"), 2);
+  EXPECT_EQ(Sla("met"), 0);
+  EXPECT_EQ(Breaches(), 2);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM sla_timers WHERE state = 'breached' AND closed_at IS NOT NULL"), 2);
+}
+
 // A pass ends once its time is spent (here: none, so after one batch); the
 // next pass goes on where it stopped, and nothing is recorded twice.
 TEST_F(SlaClockTest, ABacklogIsExpiredOverSeveralPasses) {

@@ -17,6 +17,7 @@
 #include "services/common/kept_counts.h"
 #include "services/common/migrations.h"
 #include "services/common/outbox.h"
+#include "services/common/retention.h"
 #include "services/common/rpc_util.h"
 #include "services/common/sla_clock.h"
 #include "tests/common/test_db.h"
@@ -333,6 +334,70 @@ TEST_P(StorageConformanceTest, IdempotentCallsAnswerTheSameOnEveryReplica) {
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(first->seconds(), second->seconds());
   EXPECT_EQ(runs, 1);
+}
+
+// Retention: expired idempotency keys and delivered outbox messages are
+// deleted, oldest first and in batches; an undelivered message never is, and
+// a read model still reads a deleted delivered message as delivered.
+TEST_P(StorageConformanceTest, RetentionDeletesOnlyWhatExpired) {
+  google::protobuf::Timestamp request = ToProto(kStart);
+  auto answer = [&](Transaction&) -> absl::StatusOr<google::protobuf::Timestamp> { return ToProto(kStart); };
+  auto enqueue = [&](const std::string& id) {
+    ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                     return EnqueueOutbox(txn, clock_.Now(), id, kTopicRiskBreach, "x");
+                   }).ok());
+  };
+  // Day 0: five answered requests, three messages of which two are delivered.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(RunOnce<google::protobuf::Timestamp>(*db_, clock_, "T/Create", "old-" + std::to_string(i), request,
+                                                     answer)
+                    .ok());
+  }
+  for (const char* id : {"delivered-1", "delivered-2", "stuck"}) enqueue(id);
+  OutboxRelay relay(*db_, clock_, OutboxOptions{});
+  relay.RegisterHandler(kTopicRiskBreach, [](const OutboxMessage& m) {
+    return m.message_id == "stuck" ? absl::InvalidArgumentError("refused") : absl::OkStatus();
+  });
+  ASSERT_EQ(*relay.DeliverDue(), 2);
+  // Day 20: one more of each.
+  clock_.Advance(absl::Hours(24 * 20));
+  ASSERT_TRUE(RunOnce<google::protobuf::Timestamp>(*db_, clock_, "T/Create", "new", request, answer).ok());
+  enqueue("delivered-3");
+  clock_.Advance(absl::Hours(1));
+  ASSERT_EQ(*relay.DeliverDue(), 1);
+
+  // Day 20: nothing is 30 days old yet; the day-0 deliveries are past 7 days.
+  const RetentionOptions options{absl::Hours(24 * 30), absl::Hours(24 * 7), /*batch_size=*/2};
+  auto pruned = PruneExpired(*db_, clock_, options);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(pruned->idempotency_keys, 0);
+  EXPECT_EQ(pruned->outbox_messages, 2);
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 2);  // "stuck" and delivered-3
+  absl::Status read = db_->InReadTransaction([&](Transaction& txn) -> absl::Status {
+    EXPECT_TRUE(*OutboxDelivered(txn, "delivered-1"));  // deleted, so delivered
+    EXPECT_FALSE(*OutboxDelivered(txn, "stuck"));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(read.ok());
+
+  // Day 31: the day-0 keys (in three batches of two) and delivered-3 go;
+  // the day-20 key (its retry still gets the stored answer) and the
+  // undelivered message stay.
+  clock_.Advance(absl::Hours(24 * 11));
+  pruned = PruneExpired(*db_, clock_, options);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(pruned->idempotency_keys, 5);
+  EXPECT_EQ(pruned->outbox_messages, 1);
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM idempotency_keys"), 1);
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 1);
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox WHERE message_id = 'stuck'"), 1);
+  int runs = 0;
+  auto counted = [&](Transaction&) -> absl::StatusOr<google::protobuf::Timestamp> {
+    ++runs;
+    return ToProto(kStart);
+  };
+  ASSERT_TRUE(RunOnce<google::protobuf::Timestamp>(*db_, clock_, "T/Create", "new", request, counted).ok());
+  EXPECT_EQ(runs, 0);  // still answered from the stored response
 }
 
 }  // namespace

@@ -31,8 +31,10 @@ class SiteWorkTest : public DomainTest {
     return ConfirmAppointment(rules_, project_, id, customer, at).status();
   }
 
-  absl::StatusOr<Effects> Start(const std::string& appointment_id, absl::Time at, bool force = false) {
+  absl::StatusOr<Effects> Start(const std::string& appointment_id, absl::Time at, bool force = false,
+                                bool traffic_affecting = false) {
     v1::WorkSession w;
+    w.set_traffic_affecting(traffic_affecting);
     w.set_work_session_id("WS-" + std::to_string(project_.work_sessions_size() + 1));
     w.set_appointment_id(appointment_id);
     w.add_crew()->set_staff_id("S-9");
@@ -177,6 +179,33 @@ TEST_F(SiteWorkTest, Cn7ForcedStartRecordsEachFailedGate) {
   EXPECT_EQ(e->breaches[0].rule(), "CN-2");
   EXPECT_EQ(e->breaches[1].rule(), "CN-7");
   EXPECT_TRUE(e->breaches[1].forced());
+}
+
+// Emergency work without an appointment has no checklist: impeding traffic,
+// it breaches CN-7 besides CN-2; not impeding traffic, only CN-2.
+TEST_F(SiteWorkTest, Cn7ForcedWorkWithoutAnAppointmentThatImpedesTraffic) {
+  auto quiet = Start("", monday_ten_, /*force=*/true);
+  ASSERT_TRUE(quiet.ok());
+  ASSERT_EQ(quiet->breaches.size(), 1u);
+  EXPECT_EQ(quiet->breaches[0].rule(), "CN-2");
+
+  auto traffic = Start("", monday_ten_, /*force=*/true, /*traffic_affecting=*/true);
+  ASSERT_TRUE(traffic.ok());
+  ASSERT_EQ(traffic->breaches.size(), 2u);
+  EXPECT_EQ(traffic->breaches[0].rule(), "CN-2");
+  EXPECT_EQ(traffic->breaches[1].rule(), "CN-7");
+  EXPECT_TRUE(traffic->breaches[1].forced());
+  EXPECT_NE(traffic->breaches[1].detail().find("no appointment"), std::string::npos) << traffic->breaches[1].detail();
+  EXPECT_TRUE(project_.work_sessions(1).traffic_affecting());
+}
+
+// The crew's own flag counts where the appointment did not foresee traffic.
+TEST_F(SiteWorkTest, Cn7AppliesWhenTheWorkSaysItImpedesTraffic) {
+  Schedule("APT-1");  // not traffic-affecting as scheduled
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  EXPECT_TRUE(RefusedBy(Start("APT-1", monday_ten_, false, /*traffic_affecting=*/true).status(), "CN-7"));
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, Checklist("APT-1", /*courtesy_sign=*/true)).ok());
+  EXPECT_TRUE(Start("APT-1", monday_ten_, false, /*traffic_affecting=*/true).ok());
 }
 
 TEST_F(SiteWorkTest, ChecklistForAnUnknownAppointmentIsNotFound) {

@@ -500,6 +500,41 @@ TEST_F(WorkflowTest, ReviewFailedItemsAreBreaches) {
   EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "review.items[0].clause");
 }
 
+// The customer's evaluation keeps its rating beside the review; a rating of 0
+// means "declined" and needs the flag.
+TEST_F(WorkflowTest, ACustomerEvaluationKeepsItsSourceAndRating) {
+  v1::Visit visit = env.Start("", "S1");
+  v1::RecordCounterReviewRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.set_source(v1::REVIEW_SOURCE_CUSTOMER_EVALUATION);
+  *req.mutable_review()->mutable_reviewed_at() = ToProto(env.clock.Now());
+  auto* item = req.mutable_review()->add_items();
+  item->set_clause("CT-5");
+  item->set_item("goodbye");
+  item->set_result(v1::REVIEW_RESULT_PASS);
+  req.mutable_feedback()->set_channel(v1::FEEDBACK_CHANNEL_COUNTER_DEVICE);
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "feedback.satisfaction");
+
+  req.mutable_feedback()->set_satisfaction(4);
+  auto recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_EQ(recorded->visit().reviews_size(), 1);
+  ASSERT_EQ(recorded->visit().review_origins_size(), 1);
+  EXPECT_EQ(recorded->visit().review_origins(0).source(), v1::REVIEW_SOURCE_CUSTOMER_EVALUATION);
+  EXPECT_EQ(recorded->visit().review_origins(0).feedback().satisfaction(), 4);
+  EXPECT_EQ(recorded->visit().review_origins(0).feedback().channel(), v1::FEEDBACK_CHANNEL_COUNTER_DEVICE);
+
+  req.set_source(v1::REVIEW_SOURCE_SUPERVISOR);
+  req.clear_feedback();
+  recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_EQ(recorded->visit().review_origins_size(), 2);
+  EXPECT_EQ(recorded->visit().review_origins(1).source(), v1::REVIEW_SOURCE_SUPERVISOR);
+  EXPECT_FALSE(recorded->visit().review_origins(1).has_feedback());
+}
+
 // CT-9: home-service follow-up within 3 working days; at the due time met, after it breached.
 TEST_F(WorkflowTest, HomeServiceFollowup) {
   v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});

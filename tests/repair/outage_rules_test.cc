@@ -13,6 +13,8 @@ namespace {
 
 using ::gridserve::testing::kStart;
 using ::testing::HasSubstr;
+// When the tests call an outage off (a day after it was planned).
+absl::Time CancelledAt() { return kStart + absl::Hours(24); }
 
 class OutageRulesTest : public ::testing::Test {
  protected:
@@ -132,7 +134,7 @@ TEST_F(OutageRulesTest, NoticeChecks) {
   auto s = rules_.AddNotice(o, stranger);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolationsOf(s).at(0).field, "important_customer_id");
-  ASSERT_TRUE(rules_.Cancel(o, "weather").ok());
+  ASSERT_TRUE(rules_.Cancel(o, "weather", CancelledAt()).ok());
   v1::OutageNotice pub;
   pub.set_audience(v1::NOTICE_AUDIENCE_PUBLIC);
   EXPECT_EQ(rules_.AddNotice(o, pub).code(), absl::StatusCode::kFailedPrecondition);
@@ -141,12 +143,14 @@ TEST_F(OutageRulesTest, NoticeChecks) {
 TEST_F(OutageRulesTest, StartAndCancelTransitions) {
   v1::Outage o = Started();
   EXPECT_EQ(rules_.Start(o, planned_start_).status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(rules_.Cancel(o, "x").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(rules_.Cancel(o, "x", CancelledAt()).code(), absl::StatusCode::kFailedPrecondition);
   v1::Outage scheduled = Planned();
   EXPECT_EQ(rules_.Restore(scheduled, planned_end_, "").status().code(), absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(rules_.Cancel(scheduled, "weather").ok());
+  ASSERT_TRUE(rules_.Cancel(scheduled, "weather", CancelledAt()).ok());
   EXPECT_EQ(scheduled.state(), v1::OUTAGE_STATE_CANCELLED);
-  EXPECT_EQ(rules_.Cancel(scheduled, "again").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(scheduled.cancel_reason(), "weather");
+  EXPECT_EQ(FromProto(scheduled.cancelled_at()), CancelledAt());
+  EXPECT_EQ(rules_.Cancel(scheduled, "again", CancelledAt()).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(OutageRulesTest, FaultOutageHasNoRk3) {
@@ -195,8 +199,8 @@ TEST_F(OutageRulesTest, Rk3LeadTimeRunsBackFromAnEarlierActualCut) {
 
 TEST_F(OutageRulesTest, RefusalsNameTheClauseOnce) {
   v1::Outage o = Planned();
-  ASSERT_TRUE(rules_.Cancel(o, "weather").ok());
-  const absl::Status again = rules_.Cancel(o, "again");
+  ASSERT_TRUE(rules_.Cancel(o, "weather", CancelledAt()).ok());
+  const absl::Status again = rules_.Cancel(o, "again", CancelledAt());
   EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(again.message(), "RK-4: outage already cancelled");
 }

@@ -419,6 +419,94 @@ TEST_F(RepairServiceTest, ArrivalStatisticsAverageByAreaClass) {
   EXPECT_EQ(resp.statistics(0).arrival_breached_count(), 1);
 }
 
+v1::CancelWorkOrderRequest CancelRequest(const std::string& id, absl::Time at, const std::string& request_id) {
+  v1::CancelWorkOrderRequest r;
+  r.set_request_id(request_id);
+  r.set_work_order_id(id);
+  r.mutable_staff()->set_staff_id("D-1");
+  r.set_reason("customer reports supply back");
+  *r.mutable_cancelled_at() = ToProto(at);
+  return r;
+}
+
+TEST_F(RepairServiceTest, CancelWorkOrderValidatesAndFindsTheOrder) {
+  v1::CancelWorkOrderResponse resp;
+  v1::CancelWorkOrderRequest bad;
+  bad.set_request_id("cancel-0");
+  *bad.mutable_cancelled_at() = ToProto(kStart + absl::Hours(1));  // beyond the 5 min skew
+  grpc::Status s = Call(&v1::Repair::Stub::CancelWorkOrder, bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::UnorderedElementsAre("work_order_id", "staff.staff_id", "reason", "cancelled_at"));
+  EXPECT_EQ(Call(&v1::Repair::Stub::CancelWorkOrder, CancelRequest("WO-nope", kStart, "cancel-1"), &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// Called off in time: the RP-1 arrival clock is withdrawn (neither met nor
+// breached), the order is no longer open, and nothing more can happen to it.
+TEST_F(RepairServiceTest, CancelledInTimeWithdrawsTheArrivalPromise) {
+  const std::string id = NewOrder();
+  clock().Set(kStart + absl::Minutes(10));
+  v1::CancelWorkOrderResponse resp;
+  const v1::CancelWorkOrderRequest cancel = CancelRequest(id, kStart + absl::Minutes(10), "cancel-1");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CancelWorkOrder, cancel, &resp).ok());
+  EXPECT_EQ(resp.work_order().state(), v1::WORK_ORDER_STATE_CANCELLED);
+  EXPECT_EQ(resp.work_order().cancel_reason(), "customer reports supply back");
+  EXPECT_EQ(resp.work_order().cancelled_by().staff_id(), "D-1");
+  EXPECT_EQ(FromProto(resp.work_order().cancelled_at()), kStart + absl::Minutes(10));
+  EXPECT_EQ(FindSla(resp.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_CANCELLED);
+  // The retry is answered from the stored response; a new request is refused.
+  v1::CancelWorkOrderResponse again;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CancelWorkOrder, cancel, &again).ok());
+  EXPECT_EQ(again.work_order().state(), v1::WORK_ORDER_STATE_CANCELLED);
+  grpc::Status s = Call(&v1::Repair::Stub::CancelWorkOrder, CancelRequest(id, clock().Now(), "cancel-2"), &again);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  v1::RecordArrivalResponse arrived;
+  s = Arrive(id, kStart + absl::Minutes(12), &arrived);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("cancelled"));
+
+  clock().Set(kStart + absl::Hours(2));
+  EXPECT_EQ(*service_->sla().Sweep(db()), 0);  // the promise no longer runs
+  service_->RefreshDomainGauges();
+  const std::string text = Metrics();
+  EXPECT_THAT(text, HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_sla_total{outcome=\"met\",service=\"repair\",sla=\"repair_arrival\"} 0"));
+  EXPECT_THAT(text,
+              HasSubstr("gridserve_sla_total{outcome=\"breached\",service=\"repair\",sla=\"repair_arrival\"} 0"));
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM breaches"), 0);
+}
+
+// Called off after the promised arrival: the customer had already waited in
+// vain, so RP-1 stands (once), and the statistics count it late, not arrived.
+TEST_F(RepairServiceTest, CancelledAfterThePromiseStaysAnRp1Breach) {
+  const std::string late = NewOrder("FR-L", kStart);
+  const std::string attended = NewOrder("FR-T", kStart);
+  const absl::Time due = kStart + absl::Minutes(45);
+  clock().Set(due + absl::Minutes(15));
+  v1::CancelWorkOrderResponse resp;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CancelWorkOrder, CancelRequest(late, due + absl::Minutes(15), "cancel-l"), &resp)
+                  .ok());
+  EXPECT_EQ(FindSla(resp.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_EQ(resp.work_order().breaches_size(), 1);
+  EXPECT_EQ(resp.work_order().breaches(0).rule(), "RP-1");
+  EXPECT_EQ(FromProto(resp.work_order().breaches(0).occurred_at()), due);
+  ASSERT_EQ(*service_->sla().Sweep(db()), 1);  // the other order's promise; the cancelled one is not expired twice
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM breaches"), 2);
+  v1::RecordArrivalResponse arrived;
+  ASSERT_TRUE(Arrive(attended, due + absl::Minutes(15), &arrived).ok());
+
+  v1::GetArrivalStatisticsRequest req;
+  *req.mutable_period()->mutable_start() = ToProto(kStart - absl::Hours(1));
+  *req.mutable_period()->mutable_end() = ToProto(kStart + absl::Hours(1));
+  req.set_granularity(v1::STATISTICS_GRANULARITY_WHOLE_PERIOD);
+  v1::GetArrivalStatisticsResponse stats;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &stats).ok());
+  EXPECT_EQ(stats.statistics(0).order_count(), 2);
+  EXPECT_EQ(stats.statistics(0).arrived_count(), 1);  // the cancellation is no arrival
+  EXPECT_EQ(FromProto(stats.statistics(0).average_arrival()), absl::Minutes(60));
+  EXPECT_EQ(stats.statistics(0).arrival_breached_count(), 2);
+}
+
 TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   const absl::Time planned_start = kStart + absl::Hours(24 * 3);
   v1::CreateOutageRequest create;
@@ -565,6 +653,27 @@ TEST_F(RepairServiceTest, CreateOutageValidates) {
   cancel.set_outage_id("OUT-none");
   cancel.set_request_id("cancel-2");
   EXPECT_EQ(Call(&v1::Repair::Stub::CancelOutage, cancel, &cancelled).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // A planned outage called off keeps when and why: cancelled_at is the
+  // request's, or the server's time when none is given.
+  create.set_request_id("outage-y");
+  create.set_kind(v1::OUTAGE_KIND_PLANNED);
+  create.clear_started_at();
+  *create.mutable_planned_start() = ToProto(kStart + absl::Hours(24 * 8));
+  *create.mutable_planned_end() = ToProto(kStart + absl::Hours(24 * 8 + 4));
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &resp).ok()) << resp.DebugString();
+  clock().Set(kStart + absl::Hours(2));
+  cancel.set_outage_id(resp.outage().outage_id());
+  cancel.set_request_id("cancel-3");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::CancelOutage, cancel, &cancelled).ok());
+  EXPECT_EQ(cancelled.outage().state(), v1::OUTAGE_STATE_CANCELLED);
+  EXPECT_EQ(cancelled.outage().cancel_reason(), "duplicate");
+  EXPECT_EQ(FromProto(cancelled.outage().cancelled_at()), kStart + absl::Hours(2));
+  v1::GetOutageRequest get;
+  get.set_outage_id(resp.outage().outage_id());
+  v1::GetOutageResponse got;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::GetOutage, get, &got).ok());
+  EXPECT_EQ(FromProto(got.outage().cancelled_at()), kStart + absl::Hours(2));
 }
 
 TEST_F(RepairServiceTest, MetricsPresentFromStartUpWithThresholdBuckets) {

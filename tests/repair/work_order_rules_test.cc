@@ -138,6 +138,43 @@ TEST_F(WorkOrderRulesTest, ArrivalOrderingIsChecked) {
   ExpectRefused(rules_.Arrive(order, Staff(), kStart + absl::Minutes(21), true, "").status(), "RP-1");
 }
 
+TEST_F(WorkOrderRulesTest, CancelBeforeArrivalWithdrawsTheArrivalClock) {
+  v1::WorkOrder order = NewOrder();
+  ASSERT_TRUE(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(5)).ok());
+  const absl::Time at = kStart + absl::Minutes(20);
+  auto effects = rules_.Cancel(order, Staff(), at, "customer reports supply back");
+  ASSERT_TRUE(effects.ok()) << effects.status();
+  EXPECT_EQ(order.state(), v1::WORK_ORDER_STATE_CANCELLED);
+  EXPECT_EQ(FromProto(order.cancelled_at()), at);
+  EXPECT_EQ(order.cancel_reason(), "customer reports supply back");
+  EXPECT_EQ(order.cancelled_by().staff_id(), "S-1");
+  // RP-1: withdrawn (SlaClock::Withdraw decides met/breach by `at`), never stopped as an arrival.
+  ASSERT_EQ(effects->withdraw.size(), 1u);
+  EXPECT_EQ(effects->withdraw[0].sla, kArrivalSla);
+  EXPECT_EQ(effects->withdraw[0].at, at);
+  EXPECT_TRUE(effects->stop.empty());
+  EXPECT_TRUE(effects->start.empty());
+  EXPECT_TRUE(effects->breaches.empty());
+}
+
+TEST_F(WorkOrderRulesTest, CancelIsRefusedOnceTheCrewArrivedAndEndsTheOrder) {
+  v1::WorkOrder arrived = Arrived();
+  ExpectRefused(rules_.Cancel(arrived, Staff(), kStart + absl::Minutes(31), "duplicate").status(), "RP-1");
+  EXPECT_EQ(arrived.state(), v1::WORK_ORDER_STATE_ON_SITE);
+
+  v1::WorkOrder order = NewOrder();
+  ASSERT_TRUE(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(10)).ok());
+  auto early = rules_.Cancel(order, Staff(), kStart + absl::Minutes(5), "duplicate");
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(early.status()).at(0).field, "cancelled_at");
+  ASSERT_TRUE(rules_.Cancel(order, Staff(), kStart + absl::Minutes(15), "duplicate").ok());
+  // A cancelled order takes no further step.
+  ExpectRefused(rules_.Cancel(order, Staff(), kStart + absl::Minutes(16), "again").status(), "already cancelled");
+  ExpectRefused(rules_.Arrive(order, Staff(), kStart + absl::Minutes(20), true, "").status(), "cancelled");
+  ExpectRefused(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(20)).status(), "CANCELLED");
+  ExpectRefused(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "", "").status(), "RP-1");
+}
+
 TEST_F(WorkOrderRulesTest, NotSurveyingOnArrivalIsAnRp1CheckBreach) {
   v1::WorkOrder order = NewOrder();
   auto effects = rules_.Arrive(order, Staff(), kStart + absl::Minutes(10), false, "");

@@ -40,12 +40,15 @@ std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointm
   return std::nullopt;
 }
 
-// CN-7: why a traffic-affecting appointment's work may not start at `at`, or
-// nullopt. Only a checklist recorded at or before `at` counts: "the safety
-// checklist first".
+// CN-7: why traffic-affecting work may not start at `at`, or nullopt. The
+// work impedes traffic if its appointment or the work itself says so. Only a
+// checklist recorded at or before `at` counts: "the safety checklist first";
+// checklists are recorded against an appointment, so work without one has none.
 std::optional<std::string> Cn7Problem(const v1::Project& project, const v1::SiteAppointment* appointment,
-                                      absl::Time at) {
-  if (appointment == nullptr || !appointment->traffic_affecting()) return std::nullopt;
+                                      const v1::WorkSession& work, absl::Time at) {
+  const bool traffic_affecting = work.traffic_affecting() || (appointment != nullptr && appointment->traffic_affecting());
+  if (!traffic_affecting) return std::nullopt;
+  if (appointment == nullptr) return "safety checklist missing: the work impedes traffic and has no appointment";
   const v1::SafetyChecklist* latest = nullptr;
   bool recorded_later = false;
   for (const auto& c : project.safety_checklists()) {
@@ -131,7 +134,7 @@ absl::StatusOr<Effects> StartSiteWork(const Rules& rules, v1::Project& project, 
 
   const std::string subject = EntitySubject(project, "appointment", work.appointment_id());
   const auto cn2 = Cn2Problem(rules, appointment, at);
-  const auto cn7 = Cn7Problem(project, appointment, at);
+  const auto cn7 = Cn7Problem(project, appointment, work, at);
   Effects effects;
   if (!work.forced()) {
     if (cn2.has_value()) return PreconditionFailed("CN-2", subject, *cn2);

@@ -296,6 +296,7 @@ grpc::ServerUnaryReactor* ConstructionService::StartSiteWork(Ctx* ctx, const v1:
     *work.mutable_started_at() = req->started_at();
     work.set_forced(req->force());
     work.set_force_reason(req->force_reason());
+    work.set_traffic_affecting(req->traffic_affecting());
     const std::string id = work.work_session_id();
     return Change<v1::StartSiteWorkResponse>(
         Method("StartSiteWork"), req->request_id(), *req, req->project_id(),

@@ -180,7 +180,7 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
   // already past its limit stays breached).
   for (v1::Ticket t : *tickets) {
     if (t.state() == v1::TICKET_STATE_WAITING) {
-      if (auto s = WithdrawClock(txn, kSlaTicketWait, TicketSubject(t.ticket_id()), closed_at); !s.ok()) return s;
+      if (auto s = sla_.Withdraw(txn, kSlaTicketWait, TicketSubject(t.ticket_id()), closed_at); !s.ok()) return s;
     }
     t.set_state(v1::TICKET_STATE_CANCELLED);
     if (auto s = store.SaveTicket(t, domain::TicketWaitDue(FromProto(t.issued_at()), ct_)); !s.ok()) return s;

@@ -43,18 +43,6 @@ absl::StatusOr<v1::Breach> CounterWorkflow::RecordBreach(Transaction& txn, const
   return breach;
 }
 
-absl::Status CounterWorkflow::WithdrawClock(Transaction& txn, const std::string& sla, const std::string& subject,
-                                            absl::Time at) {
-  auto clock = sla_.Get(txn, sla, subject);
-  if (!clock.ok()) return clock.status();
-  if (!clock->has_value() || (*clock)->closed_at.has_value()) return absl::OkStatus();
-  // Stop() would count a clock closed before its due time as met; nobody was served.
-  if ((*clock)->state == SlaState::kOpen && at <= (*clock)->timer.due_at) {
-    return sla_.Cancel(txn, sla, subject, at).status();
-  }
-  return sla_.Stop(txn, sla, subject, at).status();
-}
-
 absl::Status CounterWorkflow::AttachBreaches(Transaction& txn, const std::string& subject,
                                              google::protobuf::RepeatedPtrField<v1::Breach>* out) {
   auto found = breaches_.ListForSubject(txn, subject);

@@ -107,12 +107,6 @@ class CounterWorkflow {
                                 absl::string_view by_staff_id);
   // Starts one visit's conversion clock unless it already has one.
   absl::Status StartConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time became_long_at);
-  // Ends a running clock whose goal can no longer be reached (the customer was
-  // never served: hall closed, systems back): cancelled, neither met nor
-  // breached, when `at` is still in time; past its due time the breach stands
-  // (recorded now if the sweep has not yet). No-op without a running clock.
-  absl::Status WithdrawClock(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
-
   // Records a breach with this service's conventions; returns it.
   absl::StatusOr<v1::Breach> RecordBreach(Transaction& txn, const std::string& rule, const std::string& breach_id,
                                           const std::string& subject, const v1::StaffRef& staff,

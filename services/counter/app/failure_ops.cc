@@ -118,7 +118,7 @@ absl::StatusOr<v1::CloseSystemFailureResponse> CounterWorkflow::CloseSystemFailu
   // conversion clocks are withdrawn at the end of the failure: not met (no
   // appointment was booked), and late ones stay breached.
   for (const std::string& visit_id : failure.affected_visit_ids()) {
-    if (auto s = WithdrawClock(txn, kSlaFailureConversion, VisitSubject(visit_id), ended_at); !s.ok()) return s;
+    if (auto s = sla_.Withdraw(txn, kSlaFailureConversion, VisitSubject(visit_id), ended_at); !s.ok()) return s;
   }
   v1::CloseSystemFailureResponse resp;
   if (auto s = AttachBreaches(txn, FailureSubject(failure.failure_id()), failure.mutable_breaches()); !s.ok()) return s;

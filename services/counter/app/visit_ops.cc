@@ -321,8 +321,9 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
             absl::StrCat("review.items[", i, "].result"), "must be PASS, FAIL or NOT_APPLICABLE");
   }
   if (req.has_feedback()) {
-    v.Check(req.feedback().satisfaction() >= 0 && req.feedback().satisfaction() <= 5, "feedback.satisfaction",
-            "must be 1..5 (0 only when declined)");
+    const int satisfaction = req.feedback().satisfaction();
+    v.Check((satisfaction >= 1 && satisfaction <= 5) || (satisfaction == 0 && req.feedback().declined()),
+            "feedback.satisfaction", "must be 1..5 (0 only when declined)");
   }
   const absl::Time at =
       EventTime(v, "review.reviewed_at", req.review().reviewed_at(), req.review().has_reviewed_at());
@@ -347,6 +348,9 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
     *resp.add_breaches() = *breach;
   }
   *visit.add_reviews() = req.review();
+  v1::ReviewOrigin* origin = visit.add_review_origins();
+  origin->set_source(req.source());
+  if (req.has_feedback()) *origin->mutable_feedback() = req.feedback();
   if (auto s = store.SaveVisit(visit); !s.ok()) return s;
   if (metrics_ != nullptr) txn.AfterCommit([m = metrics_, src = req.source()] { m->CountReview(src); });
   if (auto s = Decorate(txn, visit); !s.ok()) return s;

@@ -76,8 +76,12 @@ std::vector<v1::ArrivalStatistic> ComputeArrivalStatistics(const v1::SuiteConfig
       for (const OrderTimes& o : orders) {
         if (o.area_class != area.name() || o.dispatched_at < bucket.start || o.dispatched_at >= bucket.end) continue;
         stat.set_order_count(stat.order_count() + 1);
-        // Breached = fulfilled after the promise, or still open past it.
-        const bool arrival_late = o.arrived_at.has_value() ? *o.arrived_at > o.arrival_due : now > o.arrival_due;
+        // Breached = fulfilled after the promise, or still open past it, or
+        // called off only after it (the customer had waited in vain).
+        const absl::Time arrival_end = o.arrived_at.has_value()     ? *o.arrived_at
+                                       : o.cancelled_at.has_value() ? *o.cancelled_at
+                                                                    : now;
+        const bool arrival_late = arrival_end > o.arrival_due;
         if (arrival_late) stat.set_arrival_breached_count(stat.arrival_breached_count() + 1);
         if (!o.arrived_at.has_value()) continue;
         stat.set_arrived_count(stat.arrived_count() + 1);

@@ -21,6 +21,8 @@ struct OrderTimes {
   std::optional<absl::Time> arrived_at;
   std::optional<absl::Time> restoration_due;
   std::optional<absl::Time> restored_at;
+  // Called off before the crew arrived (no arrival then).
+  std::optional<absl::Time> cancelled_at;
 };
 
 struct StatisticsBucket {

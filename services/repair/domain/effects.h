@@ -28,6 +28,8 @@ struct StepEffects {
   std::vector<v1::Breach> breaches;
   std::vector<SlaTimer> start;
   std::vector<ClockStop> stop;
+  // Clocks whose case ended without the goal (SlaClock::Withdraw).
+  std::vector<ClockStop> withdraw;
   // RK-3 / RK-4 reports (each also in `breaches`, linked by related_breaches).
   std::vector<v1::ReportRedLineRequest> red_lines;
 };

@@ -204,11 +204,12 @@ absl::StatusOr<StepEffects> OutageRules::Restore(v1::Outage& outage, absl::Time 
   return effects;
 }
 
-absl::Status OutageRules::Cancel(v1::Outage& outage, const std::string& reason) const {
+absl::Status OutageRules::Cancel(v1::Outage& outage, const std::string& reason, absl::Time at) const {
   if (outage.state() == v1::OUTAGE_STATE_CANCELLED) return Refuse(outage, "RK-4", "outage already cancelled");
   if (outage.state() != v1::OUTAGE_STATE_SCHEDULED) return Refuse(outage, "RK-4", "outage already started");
   outage.set_state(v1::OUTAGE_STATE_CANCELLED);
   outage.set_cancel_reason(reason);
+  *outage.mutable_cancelled_at() = ToProto(at);
   return absl::OkStatus();
 }
 

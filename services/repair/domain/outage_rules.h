@@ -50,8 +50,8 @@ class OutageRules {
   // ACTIVE → RESTORED; evaluates RK-4.
   absl::StatusOr<StepEffects> Restore(v1::Outage& outage, absl::Time at, const std::string& delay_cause) const;
 
-  // SCHEDULED → CANCELLED.
-  absl::Status Cancel(v1::Outage& outage, const std::string& reason) const;
+  // SCHEDULED → CANCELLED at `at`.
+  absl::Status Cancel(v1::Outage& outage, const std::string& reason, absl::Time at) const;
 
   // RK-3: the instant by which every important customer must have been
   // notified: the lead time before planned_start, or before started_at when

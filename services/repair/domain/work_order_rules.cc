@@ -36,6 +36,7 @@ absl::Status Refuse(const v1::WorkOrder& order, const std::string& clause, const
 }
 
 bool Completed(const v1::WorkOrder& order) { return order.state() == v1::WORK_ORDER_STATE_COMPLETED; }
+bool Cancelled(const v1::WorkOrder& order) { return order.state() == v1::WORK_ORDER_STATE_CANCELLED; }
 
 // Steps that happen on site need the crew there and the order still open.
 absl::Status RequireOnSite(const v1::WorkOrder& order, const std::string& clause) {
@@ -59,6 +60,7 @@ const char* StateName(v1::WorkOrderState state) {
     case v1::WORK_ORDER_STATE_ON_SITE: return "ON_SITE";
     case v1::WORK_ORDER_STATE_RESTORED: return "RESTORED";
     case v1::WORK_ORDER_STATE_COMPLETED: return "COMPLETED";
+    case v1::WORK_ORDER_STATE_CANCELLED: return "CANCELLED";
     default: return "UNSPECIFIED";
   }
 }
@@ -105,6 +107,7 @@ absl::StatusOr<StepEffects> WorkOrderRules::Acknowledge(v1::WorkOrder& order, co
 absl::StatusOr<StepEffects> WorkOrderRules::Arrive(v1::WorkOrder& order, const v1::StaffRef& staff, absl::Time at,
                                                    bool site_surveyed, const std::string& survey_note) const {
   if (Completed(order)) return Refuse(order, "RP-1", "work order completed");
+  if (Cancelled(order)) return Refuse(order, "RP-1", "work order cancelled");
   if (order.has_arrived_at()) return Refuse(order, "RP-1", "arrival already recorded");
   if (at < FromProto(order.dispatched_at())) return InvalidField("arrived_at", "is before dispatched_at");
   if (order.has_acknowledged_at() && at < FromProto(order.acknowledged_at())) {
@@ -296,6 +299,28 @@ absl::StatusOr<StepEffects> WorkOrderRules::Complete(v1::WorkOrder& order, const
   *order.mutable_completed_at() = ToProto(at);
   order.set_state(v1::WORK_ORDER_STATE_COMPLETED);
   return StepEffects{};
+}
+
+absl::StatusOr<StepEffects> WorkOrderRules::Cancel(v1::WorkOrder& order, const v1::StaffRef& staff, absl::Time at,
+                                                   const std::string& reason) const {
+  if (Cancelled(order)) return Refuse(order, "RP-1", "work order already cancelled");
+  if (Completed(order)) return Refuse(order, "RP-1", "work order completed");
+  // Once the crew is there the visit happened: it ends with restoration and
+  // completion (RP-1..RP-5 apply), not by calling it off.
+  if (order.has_arrived_at()) return Refuse(order, "RP-1", "crew already arrived (complete the order instead)");
+  if (at < FromProto(order.dispatched_at())) return InvalidField("cancelled_at", "is before dispatched_at");
+  if (order.has_acknowledged_at() && at < FromProto(order.acknowledged_at())) {
+    return InvalidField("cancelled_at", "is before acknowledged_at");
+  }
+  *order.mutable_cancelled_at() = ToProto(at);
+  order.set_cancel_reason(reason);
+  *order.mutable_cancelled_by() = staff;
+  order.set_state(v1::WORK_ORDER_STATE_CANCELLED);
+  StepEffects effects;
+  // RP-1: nobody is owed an arrival any more; a promise already broken at
+  // `at` stays a breach (SlaClock::Withdraw).
+  effects.withdraw.push_back(ClockStop{kArrivalSla, at});
+  return effects;
 }
 
 absl::StatusOr<StepEffects> WorkOrderRules::RecordFeedback(v1::WorkOrder& order, const v1::Feedback& feedback,

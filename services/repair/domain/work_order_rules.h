@@ -70,6 +70,11 @@ class WorkOrderRules {
   absl::StatusOr<StepEffects> Complete(v1::WorkOrder& order, const v1::StaffRef& staff, absl::Time at,
                                        const v1::Checklist& checklist) const;
 
+  // Calls off an order before the crew arrived: CANCELLED, and the RP-1
+  // arrival clock withdrawn (a breach if `at` is past the promise).
+  absl::StatusOr<StepEffects> Cancel(v1::WorkOrder& order, const v1::StaffRef& staff, absl::Time at,
+                                     const std::string& reason) const;
+
   // RP-4 review: the post-visit survey; uncivil language or a FAILed review
   // item (RP-2..RP-5) is a breach of that clause.
   absl::StatusOr<StepEffects> RecordFeedback(v1::WorkOrder& order, const v1::Feedback& feedback, bool civil_language,

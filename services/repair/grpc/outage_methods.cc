@@ -178,15 +178,15 @@ grpc::ServerUnaryReactor* RepairService::CancelOutage(grpc::CallbackServerContex
   CheckRequestId(v, req->request_id());
   CheckRequired(v, req->outage_id(), "outage_id");
   CheckRequired(v, req->reason(), "reason");
-  CheckEventTime(v, "cancelled_at", req->cancelled_at(), req->has_cancelled_at(), Now(), MaxSkew(),
-                 /*required=*/false);
+  const absl::Time at = CheckEventTime(v, "cancelled_at", req->cancelled_at(), req->has_cancelled_at(), Now(),
+                                       MaxSkew(), /*required=*/false);
   if (!v.empty()) return Reply<v1::CancelOutageResponse>(ctx, resp, v.status());
   auto result = RunOnce<v1::CancelOutageResponse>(
       context_.db, context_.clock, Scope("CancelOutage"), req->request_id(), *req,
       [&](Transaction& txn) -> absl::StatusOr<v1::CancelOutageResponse> {
         return WithOutage<v1::CancelOutageResponse>(
             MutateOutage(txn, req->outage_id(), [&](v1::Outage& o) -> absl::StatusOr<StepEffects> {
-              if (auto s = outages_.Cancel(o, req->reason()); !s.ok()) return s;
+              if (auto s = outages_.Cancel(o, req->reason(), at); !s.ok()) return s;
               return StepEffects{};
             }));
       });

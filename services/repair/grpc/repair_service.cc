@@ -25,6 +25,9 @@ absl::Status RepairService::Apply(Transaction& txn, const std::string& subject, 
     auto outcome = context_.sla.Stop(txn, stop.sla, subject, stop.at);
     if (!outcome.ok()) return outcome.status();
   }
+  for (const ClockStop& withdrawn : effects.withdraw) {
+    if (auto s = context_.sla.Withdraw(txn, withdrawn.sla, subject, withdrawn.at); !s.ok()) return s;
+  }
   for (const SlaTimer& timer : effects.start) {
     if (auto s = context_.sla.Start(txn, timer); !s.ok()) return s;
   }

@@ -71,6 +71,8 @@ class RepairService final : public v1::Repair::CallbackService {
   grpc::ServerUnaryReactor* RecordOutageRestoration(grpc::CallbackServerContext* ctx,
                                                     const v1::RecordOutageRestorationRequest* req,
                                                     v1::RecordOutageRestorationResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelWorkOrder(grpc::CallbackServerContext* ctx, const v1::CancelWorkOrderRequest* req,
+                                            v1::CancelWorkOrderResponse* resp) override;
   grpc::ServerUnaryReactor* CancelOutage(grpc::CallbackServerContext* ctx, const v1::CancelOutageRequest* req,
                                          v1::CancelOutageResponse* resp) override;
 

@@ -366,4 +366,29 @@ grpc::ServerUnaryReactor* RepairService::RecordVisitFeedback(grpc::CallbackServe
   return Reply(ctx, resp, std::move(result));
 }
 
+grpc::ServerUnaryReactor* RepairService::CancelWorkOrder(grpc::CallbackServerContext* ctx,
+                                                         const v1::CancelWorkOrderRequest* req,
+                                                         v1::CancelWorkOrderResponse* resp) {
+  Validator v;
+  CheckRequestId(v, req->request_id());
+  CheckRequired(v, req->work_order_id(), "work_order_id");
+  CheckRequired(v, req->staff().staff_id(), "staff.staff_id");
+  CheckRequired(v, req->reason(), "reason");
+  const absl::Time at = CheckEventTime(v, "cancelled_at", req->cancelled_at(), req->has_cancelled_at(), Now(),
+                                       MaxSkew(), /*required=*/false);
+  if (!v.empty()) return Reply<v1::CancelWorkOrderResponse>(ctx, resp, v.status());
+  auto result = RunOnce<v1::CancelWorkOrderResponse>(
+      context_.db, context_.clock, Scope("CancelWorkOrder"), req->request_id(), *req,
+      [&](Transaction& txn) -> absl::StatusOr<v1::CancelWorkOrderResponse> {
+        auto order = MutateOrder(txn, req->work_order_id(), [&](v1::WorkOrder& o) {
+          return work_orders_.Cancel(o, req->staff(), at, req->reason());
+        });
+        if (!order.ok()) return order.status();
+        v1::CancelWorkOrderResponse r;
+        *r.mutable_work_order() = *std::move(order);
+        return r;
+      });
+  return Reply(ctx, resp, std::move(result));
+}
+
 }  // namespace gridserve::repair

@@ -40,7 +40,7 @@ RepairMetrics::RepairMetrics(prometheus::Registry& registry, const v1::SuiteConf
                        .Register(registry)),
       open_orders_(prometheus::BuildGauge()
                        .Name("gridserve_repair_open_work_orders")
-                       .Help("Repair work orders not yet completed, by area class.")
+                       .Help("Repair work orders neither completed nor cancelled, by area class.")
                        .Register(registry)),
       active_outages_(prometheus::BuildGauge()
                           .Name("gridserve_repair_active_outages")

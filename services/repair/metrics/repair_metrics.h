@@ -21,7 +21,7 @@ namespace gridserve::repair {
 //     a bucket exactly at each area class's promise (45/90/120 min = 2700/5400/7200 s);
 //   gridserve_repair_restoration_seconds{area_class}  arrival → restoration (RP-1),
 //     a bucket exactly at each restoration promise;
-//   gridserve_repair_open_work_orders{area_class}     orders not completed;
+//   gridserve_repair_open_work_orders{area_class}     orders neither completed nor cancelled;
 //   gridserve_repair_active_outages{kind}             outages with supply cut.
 // Labels are configured area classes and the outage kinds: bounded.
 class RepairMetrics {

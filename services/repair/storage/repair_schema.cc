@@ -4,6 +4,17 @@
 #include "gridserve/v1/repair.pb.h"
 
 namespace gridserve::repair {
+namespace {
+
+// The open-orders count as migration 3 first kept it (before CANCELLED).
+const KeptCount& OpenOrdersBeforeCancel() {
+  static const auto* kCount = new KeptCount{
+      "repair_open_orders_by_area", "repair_work_orders",
+      absl::StrCat("CASE WHEN NEW.state <> ", v1::WORK_ORDER_STATE_COMPLETED, " THEN NEW.area_class END")};
+  return *kCount;
+}
+
+}  // namespace
 
 const std::vector<Migration>& RepairMigrations() {
   static const auto* kMigrations = new std::vector<Migration>{
@@ -36,15 +47,19 @@ const std::vector<Migration>& RepairMigrations() {
        " kind TEXT NOT NULL, code TEXT NOT NULL, outage_id TEXT NOT NULL, PRIMARY KEY (kind, code, outage_id));"
        "CREATE INDEX repair_outage_locations_outage ON repair_outage_locations (outage_id);"},
       // The open-orders gauge reads this instead of counting open orders (kept_counts.h).
-      KeptCountMigration(3, OpenOrdersByAreaClass()),
+      KeptCountMigration(3, OpenOrdersBeforeCancel()),
+      // A cancelled order is no longer open: the count is redefined.
+      DropKeptCountMigration(4, OpenOrdersBeforeCancel().name),
+      KeptCountMigration(5, OpenOrdersByAreaClass()),
   };
   return *kMigrations;
 }
 
 const KeptCount& OpenOrdersByAreaClass() {
   static const auto* kCount = new KeptCount{
-      "repair_open_orders_by_area", "repair_work_orders",
-      absl::StrCat("CASE WHEN NEW.state <> ", v1::WORK_ORDER_STATE_COMPLETED, " THEN NEW.area_class END")};
+      "repair_open_orders", "repair_work_orders",
+      absl::StrCat("CASE WHEN NEW.state NOT IN (", v1::WORK_ORDER_STATE_COMPLETED, ", ",
+                   v1::WORK_ORDER_STATE_CANCELLED, ") THEN NEW.area_class END")};
   return *kCount;
 }
 

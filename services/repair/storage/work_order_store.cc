@@ -107,10 +107,10 @@ absl::StatusOr<std::vector<v1::WorkOrder>> WorkOrderStore::List(Transaction& txn
 
 absl::StatusOr<std::vector<OrderTimes>> WorkOrderStore::ArrivalTimes(Transaction& txn, absl::Time from, absl::Time to,
                                                                      const std::string& department) {
-  // The clocks hold the RP-1 facts: arrival closed_at = arrived_at,
-  // restoration closed_at = restored_at.
+  // The clocks hold the RP-1 facts: arrival closed_at = arrived_at (of a
+  // cancelled order: cancelled_at), restoration closed_at = restored_at.
   auto rows = txn.Query(
-      "SELECT w.area_class, w.dispatched_at, a.due_at, a.closed_at, r.due_at, r.closed_at"
+      "SELECT w.area_class, w.dispatched_at, a.due_at, a.closed_at, r.due_at, r.closed_at, w.state"
       " FROM repair_work_orders w"
       " JOIN sla_timers a ON a.sla = ? AND a.subject = w.subject"
       " LEFT JOIN sla_timers r ON r.sla = ? AND r.subject = w.subject"
@@ -124,7 +124,9 @@ absl::StatusOr<std::vector<OrderTimes>> WorkOrderStore::ArrivalTimes(Transaction
     t.area_class = row.Text(0);
     t.dispatched_at = FromMicros(row.Int(1));
     t.arrival_due = FromMicros(row.Int(2));
-    if (!row.IsNull(3)) t.arrived_at = FromMicros(row.Int(3));
+    if (!row.IsNull(3)) {
+      (row.Int(6) == v1::WORK_ORDER_STATE_CANCELLED ? t.cancelled_at : t.arrived_at) = FromMicros(row.Int(3));
+    }
     if (!row.IsNull(4)) t.restoration_due = FromMicros(row.Int(4));
     if (!row.IsNull(5)) t.restored_at = FromMicros(row.Int(5));
     out.push_back(std::move(t));

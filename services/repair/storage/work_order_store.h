@@ -44,7 +44,7 @@ class WorkOrderStore {
   // RP-1 clock facts of the orders dispatched in [from, to), for statistics.
   static absl::StatusOr<std::vector<OrderTimes>> ArrivalTimes(Transaction& txn, absl::Time from, absl::Time to,
                                                               const std::string& department);
-  // Orders not completed, by area class (gauge); `dialect` is the database's (ReadKeptCount).
+  // Orders neither completed nor cancelled, by area class (gauge); `dialect` is the database's (ReadKeptCount).
   static absl::StatusOr<std::map<std::string, int64_t>> OpenByAreaClass(Transaction& txn, absl::string_view dialect);
 };
 
