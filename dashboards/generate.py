@@ -234,7 +234,11 @@ DOMAIN_PANELS = {
          "histogram_quantile(0.9, sum by (le, area_class) (rate(gridserve_repair_restoration_seconds_bucket" + RATE + ")))",
          "{{area_class}}", "From arrival to restoration; promises urban 3 h, rural 4 h."),
         ("stat", "Open work orders", "short", "sum by (area_class) (" + stored("gridserve_repair_open_work_orders") + ")",
-         "{{area_class}}", "Work orders not yet completed."),
+         "{{area_class}}", "Work orders neither completed nor cancelled."),
+        ("bargauge", "Work orders cancelled before arrival", "short",
+         "sum by (area_class) (increase(gridserve_repair_work_orders_cancelled_total[$__range]))", "{{area_class}}",
+         "Called off before the crew arrived (RP-1 withdrawn; a breach if after the promise). Many here, with "
+         "re-created orders, would mean promises restarted by cancel-and-recreate."),
         ("stat", "Active outages", "short", "sum by (kind) (" + stored("gridserve_repair_active_outages") + ")", "{{kind}}",
          "Planned, fault and temporary-maintenance outages in progress."),
     ],

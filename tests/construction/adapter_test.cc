@@ -330,6 +330,21 @@ TEST_F(AdapterTest, Cn2GateRefusesThenForcedStartIsABreachRecordedOnce) {
   EXPECT_TRUE(started.project().breaches(0).forced());
   EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-2"}, {"department", "business-expansion"}}), 1);
   EXPECT_EQ(Get(p.project_id()).work_sessions_size(), 1);
+
+  // Emergency work without an appointment that impedes traffic: no checklist
+  // could exist, so CN-7 is breached besides CN-2.
+  v1::StartSiteWorkRequest emergency;
+  emergency.set_request_id("w4");
+  emergency.set_project_id(p.project_id());
+  *emergency.mutable_started_at() = ToProto(kFriday);
+  emergency.set_force(true);
+  emergency.set_force_reason("cable fault endangering the public");
+  emergency.set_traffic_affecting(true);
+  const grpc::Status emergency_started = Call(&v1::Construction::Stub::StartSiteWork, emergency, &started);
+  ASSERT_TRUE(emergency_started.ok()) << emergency_started.error_message();
+  EXPECT_TRUE(started.work_session().traffic_affecting());
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-7"}, {"department", "business-expansion"}}), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-2"}, {"department", "business-expansion"}}), 2);
 }
 
 TEST_F(AdapterTest, Cn5FailedInspectionWithoutNoticeIsInvalid) {

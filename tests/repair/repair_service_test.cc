@@ -470,6 +470,7 @@ TEST_F(RepairServiceTest, CancelledInTimeWithdrawsTheArrivalPromise) {
   service_->RefreshDomainGauges();
   const std::string text = Metrics();
   EXPECT_THAT(text, HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_repair_work_orders_cancelled_total{area_class=\"urban\"} 1"));
   EXPECT_THAT(text, HasSubstr("gridserve_sla_total{outcome=\"met\",service=\"repair\",sla=\"repair_arrival\"} 0"));
   EXPECT_THAT(text,
               HasSubstr("gridserve_sla_total{outcome=\"breached\",service=\"repair\",sla=\"repair_arrival\"} 0"));
@@ -684,6 +685,7 @@ TEST_F(RepairServiceTest, MetricsPresentFromStartUpWithThresholdBuckets) {
   }
   EXPECT_THAT(text, HasSubstr("gridserve_repair_open_work_orders{area_class=\"remote\"} 0"));
   EXPECT_THAT(text, HasSubstr("gridserve_repair_active_outages{kind=\"planned\"} 0"));
+  EXPECT_THAT(text, HasSubstr("gridserve_repair_work_orders_cancelled_total{area_class=\"rural\"} 0"));
   NewOrder();
   service_->RefreshDomainGauges();
   EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 1"));

@@ -252,6 +252,8 @@ class Day:
                 self.story("outage_maintenance_late_notice", self.outage_maintenance_late)
             for i in range(n):
                 self.story("work_order", self.work_order, i, self.breach())
+            for i in range(max(1, n // 10)):
+                self.story("work_order_cancelled", self.work_order_cancelled, i == 0 and self.share > 0)
         if self.enabled("contact-center"):
             for i in range(n * 2):
                 self.story("call", self.cc_call, i, self.breach())
@@ -459,6 +461,21 @@ class Day:
                 "work_order_id": wo, "civil_language": not (late and self.rng.random() < 0.4),
                 "feedback": {"satisfaction": self.rng.choice([2, 3]) if late else self.rng.choice([4, 5]),
                              "collected_at": ts(min(utcnow(), restored + 60 * M)), "channel": "FEEDBACK_CHANNEL_PHONE"}})
+
+    def work_order_cancelled(self, late):
+        """An order called off before the crew arrived: in time, RP-1 is withdrawn; after the promise, a breach."""
+        area = self.rng.choice(["urban", "rural"])
+        limit = AREA_LIMITS_MIN[area]
+        after_min = limit + 10 if late else limit * 0.3
+        dispatched = utcnow() - (after_min + 5) * M
+        r = self.call("work_order_cancelled", "repair", "CreateWorkOrder", {
+            "customer": self.person(), "location": self.location(area), "description": "no power in the house",
+            "department": "repair", "dispatched_at": ts(dispatched)})
+        if late:
+            self.plan("RP-1 arrival (cancelled after the promise)")
+        self.call("work_order_cancelled", "repair", "CancelWorkOrder", {
+            "work_order_id": r["work_order"]["work_order_id"], "staff": self.staff("DISP", "repair"),
+            "reason": "customer reports supply back", "cancelled_at": ts(dispatched + after_min * M)})
 
     def follow_dispatches(self):
         """Drives the orders repair created from contact-center's dispatches (outbox, CC-3 → RP-1)."""

@@ -384,6 +384,7 @@ grpc::ServerUnaryReactor* RepairService::CancelWorkOrder(grpc::CallbackServerCon
           return work_orders_.Cancel(o, req->staff(), at, req->reason());
         });
         if (!order.ok()) return order.status();
+        txn.AfterCommit([metrics = metrics_, area = order->location().area_class()] { metrics->CountCancellation(area); });
         v1::CancelWorkOrderResponse r;
         *r.mutable_work_order() = *std::move(order);
         return r;

@@ -46,12 +46,17 @@ RepairMetrics::RepairMetrics(prometheus::Registry& registry, const v1::SuiteConf
                           .Name("gridserve_repair_active_outages")
                           .Help("Outages whose supply is cut and not yet restored, by kind.")
                           .Register(registry)),
+      cancelled_orders_(prometheus::BuildCounter()
+                            .Name("gridserve_repair_work_orders_cancelled_total")
+                            .Help("Repair work orders called off before the crew arrived, by area class.")
+                            .Register(registry)),
       arrival_buckets_(Buckets(config, true)),
       restoration_buckets_(Buckets(config, false)) {
   for (const auto& area : config_.area_classes()) {
     arrival_.Add({{"area_class", area.name()}}, arrival_buckets_);
     restoration_.Add({{"area_class", area.name()}}, restoration_buckets_);
     open_orders_.Add({{"area_class", area.name()}}).Set(0);
+    cancelled_orders_.Add({{"area_class", area.name()}});
   }
   for (v1::OutageKind kind : kKinds) active_outages_.Add({{"kind", KindLabel(kind)}}).Set(0);
 }
@@ -71,6 +76,10 @@ void RepairMetrics::ObserveArrival(const std::string& area_class, absl::Duration
 
 void RepairMetrics::ObserveRestoration(const std::string& area_class, absl::Duration restoration) {
   restoration_.Add({{"area_class", area_class}}, restoration_buckets_).Observe(absl::ToDoubleSeconds(restoration));
+}
+
+void RepairMetrics::CountCancellation(const std::string& area_class) {
+  cancelled_orders_.Add({{"area_class", area_class}}).Increment();
 }
 
 absl::Status RepairMetrics::RefreshGauges(Database& db) {

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "gridserve/v1/common.pb.h"
+#include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -22,7 +23,9 @@ namespace gridserve::repair {
 //   gridserve_repair_restoration_seconds{area_class}  arrival → restoration (RP-1),
 //     a bucket exactly at each restoration promise;
 //   gridserve_repair_open_work_orders{area_class}     orders neither completed nor cancelled;
-//   gridserve_repair_active_outages{kind}             outages with supply cut.
+//   gridserve_repair_active_outages{kind}             outages with supply cut;
+//   gridserve_repair_work_orders_cancelled_total{area_class}  orders called off before
+//     the crew arrived (a cancel-and-recreate that restarts the RP-1 promise shows here).
 // Labels are configured area classes and the outage kinds: bounded.
 class RepairMetrics {
  public:
@@ -30,6 +33,7 @@ class RepairMetrics {
 
   void ObserveArrival(const std::string& area_class, absl::Duration arrival);
   void ObserveRestoration(const std::string& area_class, absl::Duration restoration);
+  void CountCancellation(const std::string& area_class);
 
   // Refreshes both gauges from the database (background, never on a scrape).
   absl::Status RefreshGauges(Database& db);
@@ -42,6 +46,7 @@ class RepairMetrics {
   prometheus::Family<prometheus::Histogram>& restoration_;
   prometheus::Family<prometheus::Gauge>& open_orders_;
   prometheus::Family<prometheus::Gauge>& active_outages_;
+  prometheus::Family<prometheus::Counter>& cancelled_orders_;
   prometheus::Histogram::BucketBoundaries arrival_buckets_;
   prometheus::Histogram::BucketBoundaries restoration_buckets_;
 };
