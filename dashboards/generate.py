@@ -124,6 +124,12 @@ def sla_overview():
             "Open SLA instances due within their due-soon window (24 h for complaints and tip-offs).")
     b.panel("timeseries", "Open SLA instances", "short",
             [target(f'sum by (sla) ({stored(f"gridserve_sla_open{{{sel}}}")})', "{{sla}}")], "Clocks still running.")
+    b.panel("table", "Breaches that may be false: facts reported after the expiry", "short",
+            [target(f'sum by (service, sla) (increase(gridserve_sla_late_facts_total{{{sel}}}[$__range]))', "{{sla}}",
+                    instant=True)],
+            "Goals reached in time by their event time but synced after the clock had expired; each logs "
+            "sla_fact_after_expiry with the breach id, for an auditor to void in risk (AddLedgerCorrection). "
+            "Many here: raise platform.sla_expiry_grace.")
     return b
 
 

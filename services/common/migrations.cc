@@ -99,8 +99,10 @@ const std::vector<Migration>& PlatformMigrations() {
        // The retention sweep (retention.h) deletes the oldest idempotency
        // keys and delivered outbox messages through these: its cost follows
        // what has expired, not what is stored.
-       "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);"
-       "CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;"},
+       // IF NOT EXISTS: on a large PostgreSQL database they may have been
+       // built beforehand with CREATE INDEX CONCURRENTLY (README, Retention).
+       "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);"
+       "CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;"},
   };
   return *kMigrations;
 }

@@ -1,5 +1,6 @@
 #include "services/common/retention.h"
 
+#include <array>
 #include <string>
 
 namespace gridserve {
@@ -33,24 +34,38 @@ constexpr char kDeleteDeliveredOutbox[] =
 absl::StatusOr<RetentionResult> PruneExpired(Database& db, const Clock& clock, const RetentionOptions& options,
                                              absl::Duration max_pass) {
   const absl::Time now = clock.Now();
-  const absl::Time started = absl::Now();  // the pass's own length is wall time, not the injected clock
+  const absl::Time pass_started = absl::Now();  // pacing and the pass's length: real time, not the injected clock
   RetentionResult result;
   struct Kind {
     const char* sql;
     absl::Time before;
     int64_t* deleted;
+    bool done = false;
   };
-  for (const Kind& kind : {Kind{kDeleteIdempotencyKeys, now - options.idempotency_retention, &result.idempotency_keys},
-                           Kind{kDeleteDeliveredOutbox, now - options.delivered_outbox_retention,
-                                &result.outbox_messages}}) {
-    while (absl::Now() - started < max_pass) {
+  std::array<Kind, 2> kinds = {Kind{kDeleteIdempotencyKeys, now - options.idempotency_retention, &result.idempotency_keys},
+                               Kind{kDeleteDeliveredOutbox, now - options.delivered_outbox_retention,
+                                    &result.outbox_messages}};
+  // One batch of each kind in turn, so a backlog of one does not starve the other.
+  while (true) {
+    bool any_left = false;
+    const absl::Time batch_started = absl::Now();
+    for (Kind& kind : kinds) {
+      if (kind.done) continue;
       auto deleted = DeleteBatch(db, kind.sql, kind.before, options.batch_size);
       if (!deleted.ok()) return deleted.status();
       *kind.deleted += *deleted;
-      if (*deleted < options.batch_size) break;
+      kind.done = *deleted < options.batch_size;
+      any_left |= !kind.done;
     }
+    if (!any_left) return result;
+    if (absl::Now() - pass_started >= max_pass) {
+      result.more = true;  // the caller runs the next pass soon
+      return result;
+    }
+    // A backlog: leave the writer to calls for as long as these batches held
+    // it, so pruning takes at most half of it (as the SLA sweep does).
+    absl::SleepFor(absl::Now() - batch_started);
   }
-  return result;
 }
 
 }  // namespace gridserve

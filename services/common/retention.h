@@ -18,13 +18,16 @@ struct RetentionOptions {
   // messages are never deleted (a peer down for a month still gets them).
   absl::Duration delivered_outbox_retention = absl::Hours(24 * 7);
   // Rows deleted per transaction: each holds the writer (on SQLite, every
-  // write waits behind it), so a backlog is deleted in short steps.
-  int batch_size = 500;
+  // write waits behind it), so a backlog is deleted in short steps, each
+  // followed by as long a pause.
+  int batch_size = 200;
 };
 
 struct RetentionResult {
   int64_t idempotency_keys = 0;
   int64_t outbox_messages = 0;
+  // The pass ended on its time limit with rows still to delete.
+  bool more = false;
 };
 
 // Deletes what is past its retention at the clock's now: idempotency keys
@@ -32,8 +35,11 @@ struct RetentionResult {
 // now - delivered_outbox_retention. Why: both tables gain a row with every
 // state-changing call, and without this a service's database grows for ever.
 // Each step finds its rows through an index on the time, so its cost follows
-// what is expired, not what is stored. Stops after `max_pass` (the next pass
-// continues), so a stopping service waits for no backlog.
+// what is expired, not what is stored. The two tables take turns, a batch
+// each; with a backlog, each round is followed by a pause as long as it took
+// (the writer stays free half the time), and the pass stops after `max_pass`
+// with `more` set: the caller runs the next one soon, so a stopping service
+// waits for no backlog and pruning keeps up with a busy service.
 absl::StatusOr<RetentionResult> PruneExpired(Database& db, const Clock& clock, const RetentionOptions& options,
                                              absl::Duration max_pass = absl::InfiniteDuration());
 

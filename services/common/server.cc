@@ -119,6 +119,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   // The platform pieces the service builds on.
   BreachRecorder breaches(spec.name, clock, &metrics, BreachRecorder::OutboxToRisk(clock));
   SlaClock sla(clock, breaches, &metrics);
+  sla.SetExpiryGrace(ToAbsl(platform.sla_expiry_grace()));
   OutboxOptions outbox_options;
   outbox_options.initial_backoff = ToAbsl(platform.outbox_initial_backoff());
   outbox_options.max_backoff = ToAbsl(platform.outbox_max_backoff());
@@ -213,6 +214,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     } else if (pruned->idempotency_keys > 0 || pruned->outbox_messages > 0) {
       LogInfo("retention_pruned", {{"idempotency_keys", absl::StrCat(pruned->idempotency_keys)},
                                    {"outbox_messages", absl::StrCat(pruned->outbox_messages)}});
+      if (pruned->more) retention.Wake();  // a backlog: go on right after this pass
     }
   });
   sweep.Start();

@@ -16,6 +16,11 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
                      .Name("gridserve_sla_total")
                      .Help("SLA instances by outcome: met when fulfilled in time, breached when the clock expired.")
                      .Register(*registry_)),
+      sla_late_facts_(prometheus::BuildCounter()
+                          .Name("gridserve_sla_late_facts_total")
+                          .Help("Goals reached in time by their event time but reported after the clock had expired "
+                                "and its breach was recorded (platform.sla_expiry_grace).")
+                          .Register(*registry_)),
       sla_open_(prometheus::BuildGauge()
                     .Name("gridserve_sla_open")
                     .Help("SLA instances whose clock is running.")
@@ -49,6 +54,7 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
   for (const v1::SlaDefinition* sla : SlasOfService(service_)) {
     SlaCounter(sla->name(), "met");
     SlaCounter(sla->name(), "breached");
+    sla_late_facts_.Add({{"service", service_}, {"sla", sla->name()}});
     SetSlaGauges(sla->name(), 0, 0);
   }
   std::vector<std::string> labels(departments_.begin(), departments_.end());
@@ -75,6 +81,10 @@ prometheus::Counter& ServiceMetrics::SlaCounter(const std::string& sla, const ch
 }
 
 void ServiceMetrics::CountSla(const std::string& sla, bool met) { SlaCounter(sla, met ? "met" : "breached").Increment(); }
+
+void ServiceMetrics::CountLateFact(const std::string& sla) {
+  sla_late_facts_.Add({{"service", service_}, {"sla", sla}}).Increment();
+}
 
 void ServiceMetrics::CountBreach(const std::string& rule, const std::string& department) {
   breaches_total_.Add({{"service", service_}, {"rule", rule}, {"department", DepartmentLabel(department)}}).Increment();

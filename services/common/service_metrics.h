@@ -33,6 +33,10 @@ class ServiceMetrics {
 
   // gridserve_sla_total{service,sla,outcome}: one increment per SLA instance.
   void CountSla(const std::string& sla, bool met);
+  // gridserve_sla_late_facts_total{service,sla}: a goal reached in time
+  // (by its event time) but reported only after the sweep had recorded the
+  // expiry — a breach that may be false (platform.sla_expiry_grace).
+  void CountLateFact(const std::string& sla);
   // gridserve_norm_breaches_total{service,rule,department}.
   void CountBreach(const std::string& rule, const std::string& department);
   // gridserve_sla_open / gridserve_sla_due_soon, refreshed from the database.
@@ -48,6 +52,7 @@ class ServiceMetrics {
   const std::shared_ptr<prometheus::Registry> registry_;
   std::set<std::string> departments_;
   prometheus::Family<prometheus::Counter>& sla_total_;
+  prometheus::Family<prometheus::Counter>& sla_late_facts_;
   prometheus::Family<prometheus::Gauge>& sla_open_;
   prometheus::Family<prometheus::Gauge>& sla_due_soon_;
   prometheus::Family<prometheus::Counter>& breaches_total_;

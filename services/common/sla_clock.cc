@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/catalogue.h"
+#include "services/common/log.h"
 
 namespace gridserve {
 namespace {
@@ -159,6 +160,18 @@ absl::StatusOr<SlaOutcome> SlaClock::Stop(Transaction& txn, const std::string& s
     }
     // Late, and the sweep has not seen it yet: the breach is still dated at the due time.
     if (auto s = Expire(txn, status.timer); !s.ok()) return s;
+  } else if (status.state == SlaState::kBreached && at <= status.timer.due_at) {
+    // In time by its event time, but it came after the sweep recorded the
+    // expiry (a field app synced late). The ledger is append-only: the
+    // breach stands until an auditor voids it in risk (AddLedgerCorrection);
+    // counted and logged so that can happen.
+    txn.AfterCommit([this, sla, subject, breach_id = ExpiryBreach(status.timer).breach_id(), at] {
+      if (metrics_ != nullptr) metrics_->CountLateFact(sla);
+      LogWarning("sla_fact_after_expiry", {{"sla", sla},
+                                           {"subject", subject},
+                                           {"breach_id", breach_id},
+                                           {"fact_at", absl::FormatTime(absl::RFC3339_full, at, absl::UTCTimeZone())}});
+    });
   }
   auto closed = txn.Execute("UPDATE sla_timers SET closed_at = ? WHERE sla = ? AND subject = ?",
                             {ToMicros(at), sla, subject});
@@ -179,10 +192,12 @@ absl::StatusOr<int> SlaClock::Sweep(Database& db, int batch_size, absl::Duration
       }
       // SLA by SLA on the (sla, due time) index, up to batch_size clocks in all.
       for (const v1::SlaDefinition& sla : Catalogue().slas()) {
-        // Strictly before now: a goal reached exactly at the due time is on time.
+        // Strictly before now (less the grace): a goal reached exactly at the
+        // due time is on time.
         auto rows = txn.Query(absl::StrCat("SELECT ", kTimerColumns, " FROM sla_timers"
                                            " WHERE state = 'open' AND sla = ? AND due_at < ? ORDER BY due_at LIMIT ?"),
-                              {sla.name(), ToMicros(clock_.Now()), static_cast<int64_t>(batch_size - in_batch)});
+                              {sla.name(), ToMicros(clock_.Now() - expiry_grace_),
+                               static_cast<int64_t>(batch_size - in_batch)});
         if (!rows.ok()) return rows.status();
         for (const Row& row : *rows) {
           if (auto s = Expire(txn, TimerFromRow(row)); !s.ok()) return s;

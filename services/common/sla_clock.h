@@ -114,6 +114,13 @@ class SlaClock {
   using Prologue = std::function<absl::Status(Transaction&)>;
   void SetSweepPrologue(Prologue prologue) { sweep_prologue_ = std::move(prologue); }
 
+  // How long after its due time a clock is expired (platform.sla_expiry_grace,
+  // default none). Why: facts imported from field apps and kiosks can arrive
+  // after their event; a goal reached in time but synced within the grace is
+  // judged by its event time instead of having been expired first. The breach
+  // is still dated at the due time. Set before the sweep starts.
+  void SetExpiryGrace(absl::Duration grace) { expiry_grace_ = grace; }
+
  private:
   absl::Status Expire(Transaction& txn, const SlaTimer& timer);
 
@@ -122,6 +129,7 @@ class SlaClock {
   ServiceMetrics* metrics_;
   std::map<std::string, ExpiryRefiner> refiners_;  // by SLA name; set before serving
   Prologue sweep_prologue_;
+  absl::Duration expiry_grace_ = absl::ZeroDuration();
 };
 
 }  // namespace gridserve

@@ -40,6 +40,7 @@ TEST(ConfigTest, DefaultsAreTheNumbersOfNormsMd) {
   EXPECT_EQ(ToAbsl(c.platform().idempotency_retention()), absl::Hours(24 * 30));
   EXPECT_EQ(ToAbsl(c.platform().delivered_outbox_retention()), absl::Hours(24 * 7));
   EXPECT_EQ(ToAbsl(c.platform().retention_sweep_interval()), absl::Minutes(10));
+  EXPECT_EQ(ToAbsl(c.platform().sla_expiry_grace()), absl::ZeroDuration());  // breached the moment it is due
 }
 
 TEST(ConfigTest, AFileOverridesOnlyWhatItNames) {
@@ -93,6 +94,9 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   ASSERT_FALSE(retention.ok());
   EXPECT_THAT(std::string(retention.status().message()), HasSubstr("platform.idempotency_retention"));
   EXPECT_THAT(std::string(retention.status().message()), HasSubstr("platform.delivered_outbox_retention"));
+  auto grace = ParseConfig(R"({"platform": {"slaExpiryGrace": "-1s"}})");
+  ASSERT_FALSE(grace.ok());
+  EXPECT_THAT(std::string(grace.status().message()), HasSubstr("platform.sla_expiry_grace"));
 }
 
 // A key of a map keyed by catalogue entries must name one: a typo would

@@ -122,6 +122,39 @@ TEST_F(SlaClockTest, ALateCloseBeforeTheSweepStillBreachesOnce) {
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 1);
 }
 
+// A goal reached in time but reported after the sweep recorded the expiry
+// (a field app synced late): the breach stands (the ledger is append-only),
+// and it is counted as a late fact so an auditor can void it in risk.
+TEST_F(SlaClockTest, AnOnTimeFactReportedAfterTheExpiryIsCountedAsLate) {
+  StartComplaint("L-1", absl::Hours(1));
+  clock_.Advance(absl::Hours(1) + absl::Minutes(10));
+  EXPECT_EQ(*sla_.Sweep(*db_), 1);
+  EXPECT_EQ(*Stop("L-1", kStart + absl::Minutes(50)), SlaOutcome::kBreached);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(Sla("breached"), 1);
+  EXPECT_EQ(Sla("met"), 0);
+}
+
+// With a grace, the sweep waits that long past the due time: a fact synced
+// within it is judged by its event time; past it, the breach is recorded,
+// dated at the due time.
+TEST_F(SlaClockTest, AnExpiryGraceLetsLateSyncedFactsCountByTheirEventTime) {
+  sla_.SetExpiryGrace(absl::Minutes(15));
+  StartComplaint("G-1", absl::Hours(1));
+  StartComplaint("G-2", absl::Hours(1));
+  clock_.Advance(absl::Hours(1) + absl::Minutes(10));
+  EXPECT_EQ(*sla_.Sweep(*db_), 0);  // within the grace
+  EXPECT_EQ(*Stop("G-1", kStart + absl::Minutes(55)), SlaOutcome::kMet);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 0);
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(*sla_.Sweep(*db_), 1);  // G-2, past the grace
+  EXPECT_EQ(Sla("met"), 1);
+  EXPECT_EQ(Sla("breached"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE subject = 'case/G-2' AND occurred_at = " +
+                                std::to_string(ToMicros(kStart + absl::Hours(1)))),
+            1);
+}
+
 // Withdraw: a case that ended without its goal. In time: neither met nor
 // breached; past the due time: the breach stands (recorded once, by whoever
 // gets there first), never counted met.

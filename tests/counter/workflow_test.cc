@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/counter/storage/counter_store.h"
 #include "tests/counter/counter_fixture.h"
 
 namespace gridserve::counter::testing {
@@ -533,6 +534,33 @@ TEST_F(WorkflowTest, ACustomerEvaluationKeepsItsSourceAndRating) {
   ASSERT_EQ(recorded->visit().review_origins_size(), 2);
   EXPECT_EQ(recorded->visit().review_origins(1).source(), v1::REVIEW_SOURCE_SUPERVISOR);
   EXPECT_FALSE(recorded->visit().review_origins(1).has_feedback());
+
+  // A visit whose two reviews were stored before origins were kept: the next
+  // review's origin lines up with it, the earlier ones read UNSPECIFIED.
+  auto legacy = env.Run([&](Transaction& t) -> absl::StatusOr<v1::Visit> {
+    CounterStore store(t);
+    auto found = store.FindVisit(visit.visit_id());
+    if (!found.ok()) return found.status();
+    v1::Visit stored = **found;
+    stored.clear_review_origins();
+    if (auto s = store.SaveVisit(stored); !s.ok()) return s;
+    return stored;
+  });
+  ASSERT_TRUE(legacy.ok()) << legacy.status();
+  recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_EQ(recorded->visit().reviews_size(), 3);
+  ASSERT_EQ(recorded->visit().review_origins_size(), 3);
+  EXPECT_EQ(recorded->visit().review_origins(0).source(), v1::REVIEW_SOURCE_UNSPECIFIED);
+  EXPECT_EQ(recorded->visit().review_origins(2).source(), v1::REVIEW_SOURCE_SUPERVISOR);
+
+  // The rating's collected_at is an event time: not in the future.
+  req.set_source(v1::REVIEW_SOURCE_CUSTOMER_EVALUATION);
+  req.mutable_feedback()->set_satisfaction(5);
+  *req.mutable_feedback()->mutable_collected_at() = ToProto(env.clock.Now() + absl::Hours(1));
+  refused = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "feedback.collected_at");
 }
 
 // CT-9: home-service follow-up within 3 working days; at the due time met, after it breached.

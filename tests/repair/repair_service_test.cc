@@ -12,6 +12,7 @@
 #include "services/common/config.h"
 #include "services/common/rpc_util.h"
 #include "services/repair/storage/repair_schema.h"
+#include "services/repair/storage/work_order_store.h"
 #include "services/repair/repair_spec.h"
 #include "tests/common/test_db.h"
 #include "tests/support/in_process_service.h"
@@ -419,6 +420,51 @@ TEST_F(RepairServiceTest, ArrivalStatisticsAverageByAreaClass) {
   EXPECT_EQ(resp.statistics(0).arrival_breached_count(), 1);
 }
 
+// A database at repair migration 3 (before CANCELLED) upgraded: the open-orders
+// count is rebuilt from the stored orders, the old count's triggers are gone,
+// and a cancellation now takes an order out of it.
+TEST(RepairSchemaTest, TheOpenOrdersCountIsRebuiltWhenRedefined) {
+  FakeClock clock(kStart);
+  auto db = testing::OpenPlatformDb(clock, "sqlite://" + testing::TempDbPath("repair_schema_upgrade"));
+  std::vector<Migration> before_cancel(RepairMigrations().begin(), RepairMigrations().begin() + 3);
+  ASSERT_TRUE(ApplyMigrations(*db, clock, "repair", before_cancel).ok());
+  auto insert = [&](const std::string& id, v1::WorkOrderState state, const std::string& area) {
+    return db->InTransaction([&](Transaction& txn) {
+      return txn
+          .Execute("INSERT INTO repair_work_orders (work_order_id, subject, fault_report_id, department, state,"
+                   " area_class, outage_id, dispatched_at, body) VALUES (?, ?, NULL, 'repair', ?, ?, '', 0, ?)",
+                   {id, "work_order/" + id, static_cast<int64_t>(state), area, Blob{""}})
+          .status();
+    });
+  };
+  ASSERT_TRUE(insert("WO-1", v1::WORK_ORDER_STATE_DISPATCHED, "urban").ok());
+  ASSERT_TRUE(insert("WO-2", v1::WORK_ORDER_STATE_COMPLETED, "urban").ok());
+  ASSERT_TRUE(insert("WO-3", v1::WORK_ORDER_STATE_ON_SITE, "rural").ok());
+  ASSERT_TRUE(insert("WO-4", v1::WORK_ORDER_STATE_ACKNOWLEDGED, "urban").ok());
+  ASSERT_TRUE(ApplyMigrations(*db, clock, "repair", RepairMigrations()).ok());
+
+  auto open = [&] {
+    std::map<std::string, int64_t> counts;
+    EXPECT_TRUE(db->InReadTransaction([&](Transaction& txn) -> absl::Status {
+                    auto read = WorkOrderStore::OpenByAreaClass(txn, db->dialect());
+                    if (!read.ok()) return read.status();
+                    for (const auto& [area, n] : *read) {
+                      if (n != 0) counts[area] = n;
+                    }
+                    return absl::OkStatus();
+                  }).ok());
+    return counts;
+  };
+  EXPECT_EQ(open(), (std::map<std::string, int64_t>{{"rural", 1}, {"urban", 2}}));
+  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM kept_counts WHERE count_name = 'repair_open_orders_by_area'"), 0);
+  ASSERT_TRUE(db->InTransaction([&](Transaction& txn) {
+                  return txn.Execute("UPDATE repair_work_orders SET state = ? WHERE work_order_id = 'WO-1'",
+                                     {static_cast<int64_t>(v1::WORK_ORDER_STATE_CANCELLED)})
+                      .status();
+                }).ok());
+  EXPECT_EQ(open(), (std::map<std::string, int64_t>{{"rural", 1}, {"urban", 1}}));
+}
+
 v1::CancelWorkOrderRequest CancelRequest(const std::string& id, absl::Time at, const std::string& request_id) {
   v1::CancelWorkOrderRequest r;
   r.set_request_id(request_id);
@@ -504,6 +550,7 @@ TEST_F(RepairServiceTest, CancelledAfterThePromiseStaysAnRp1Breach) {
   ASSERT_TRUE(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &stats).ok());
   EXPECT_EQ(stats.statistics(0).order_count(), 2);
   EXPECT_EQ(stats.statistics(0).arrived_count(), 1);  // the cancellation is no arrival
+  EXPECT_EQ(stats.statistics(0).cancelled_count(), 1);
   EXPECT_EQ(FromProto(stats.statistics(0).average_arrival()), absl::Minutes(60));
   EXPECT_EQ(stats.statistics(0).arrival_breached_count(), 2);
 }

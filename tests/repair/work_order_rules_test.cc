@@ -172,7 +172,7 @@ TEST_F(WorkOrderRulesTest, CancelIsRefusedOnceTheCrewArrivedAndEndsTheOrder) {
   ExpectRefused(rules_.Cancel(order, Staff(), kStart + absl::Minutes(16), "again").status(), "already cancelled");
   ExpectRefused(rules_.Arrive(order, Staff(), kStart + absl::Minutes(20), true, "").status(), "cancelled");
   ExpectRefused(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(20)).status(), "CANCELLED");
-  ExpectRefused(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "", "").status(), "RP-1");
+  ExpectRefused(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "", "").status(), "work order cancelled");
 }
 
 TEST_F(WorkOrderRulesTest, NotSurveyingOnArrivalIsAnRp1CheckBreach) {

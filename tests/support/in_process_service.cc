@@ -29,6 +29,7 @@ absl::StatusOr<std::unique_ptr<InProcessService>> InProcessService::Start(const 
   s->breaches_ = std::make_unique<BreachRecorder>(spec.name, s->clock_, s->metrics_.get(),
                                                   BreachRecorder::OutboxToRisk(s->clock_));
   s->sla_ = std::make_unique<SlaClock>(s->clock_, *s->breaches_, s->metrics_.get());
+  s->sla_->SetExpiryGrace(ToAbsl(s->config_.platform().sla_expiry_grace()));
   s->outbox_ = std::make_unique<OutboxRelay>(*s->db_, s->clock_, OutboxOptions{});
   s->context_ = std::make_unique<ServiceContext>(ServiceContext{
       s->config_, *s->calendar_, s->clock_, *s->db_, *s->metrics_, *s->breaches_, *s->sla_, *s->outbox_,

@@ -324,6 +324,8 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
     const int satisfaction = req.feedback().satisfaction();
     v.Check((satisfaction >= 1 && satisfaction <= 5) || (satisfaction == 0 && req.feedback().declined()),
             "feedback.satisfaction", "must be 1..5 (0 only when declined)");
+    EventTime(v, "feedback.collected_at", req.feedback().collected_at(), req.feedback().has_collected_at(),
+              /*required=*/false);
   }
   const absl::Time at =
       EventTime(v, "review.reviewed_at", req.review().reviewed_at(), req.review().has_reviewed_at());
@@ -347,6 +349,9 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
     if (!breach.ok()) return breach.status();
     *resp.add_breaches() = *breach;
   }
+  // Reviews stored before origins were kept have none: pad, so that origin i
+  // stays the origin of review i.
+  while (visit.review_origins_size() < visit.reviews_size()) visit.add_review_origins();
   *visit.add_reviews() = req.review();
   v1::ReviewOrigin* origin = visit.add_review_origins();
   origin->set_source(req.source());

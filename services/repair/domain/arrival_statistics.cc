@@ -83,6 +83,7 @@ std::vector<v1::ArrivalStatistic> ComputeArrivalStatistics(const v1::SuiteConfig
                                                                     : now;
         const bool arrival_late = arrival_end > o.arrival_due;
         if (arrival_late) stat.set_arrival_breached_count(stat.arrival_breached_count() + 1);
+        if (o.cancelled_at.has_value()) stat.set_cancelled_count(stat.cancelled_count() + 1);
         if (!o.arrived_at.has_value()) continue;
         stat.set_arrived_count(stat.arrived_count() + 1);
         arrival_sum += *o.arrived_at - o.dispatched_at;

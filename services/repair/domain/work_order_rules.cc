@@ -249,6 +249,7 @@ absl::StatusOr<StepEffects> WorkOrderRules::Restore(v1::WorkOrder& order, const 
                                                     const std::string& fault_cause,
                                                     const std::string& action_taken) const {
   if (Completed(order)) return Refuse(order, "RP-1", "work order completed");
+  if (Cancelled(order)) return Refuse(order, "RP-1", "work order cancelled");
   if (!order.has_arrived_at()) return Refuse(order, "RP-1", "crew not arrived yet (RecordArrival first)");
   if (order.has_restored_at()) return Refuse(order, "RP-1", "restoration already recorded");
   if (at < FromProto(order.arrived_at())) return InvalidField("restored_at", "is before arrived_at");
