@@ -11,7 +11,9 @@
 #include "services/common/business_calendar.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
+#include "services/common/idempotency.h"
 #include "services/common/migrations.h"
+#include "services/common/retention.h"
 #include "services/common/sla_clock.h"
 #include "services/contact_center/domain/call_rules.h"
 #include "services/risk/domain/risk_score.h"
@@ -105,6 +107,45 @@ void BM_SlaSweep(benchmark::State& state) {
   state.counters["stored"] = static_cast<double>(stored);
 }
 BENCHMARK(BM_SlaSweep)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond)->Iterations(20);
+
+// range(0) idempotency keys stored, one a second (a request's stored answer
+// each). Each pass comes range(1) seconds after the one before, so that many
+// more are past the 30-day retention: it deletes those. Its cost follows what
+// expired, not what is stored (SQLite: the oldest keys in rowid order, no
+// time index); each deletion costs more in a larger table (deeper B-trees).
+void BM_RetentionPass(benchmark::State& state) {
+  FakeClock clock(kStart);
+  auto db = *OpenDatabase("sqlite::memory:");
+  (void)ApplyMigrations(*db, clock, "platform", PlatformMigrations());
+  const int64_t stored = state.range(0);
+  (void)db->InTransaction([&](Transaction& txn) -> absl::Status {
+    for (int64_t i = 0; i < stored; ++i) {
+      auto s = StoreResponse(txn, kStart + absl::Seconds(i), "Counter/IssueTicket", "r-" + std::to_string(i),
+                             "request", "response");
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  const RetentionOptions options{absl::Hours(24 * 30), absl::Hours(24 * 7)};
+  clock.Set(kStart + options.idempotency_retention);  // the first key is exactly at the limit: kept
+  const int64_t expiring = state.range(1);
+  for (auto _ : state) {
+    state.PauseTiming();
+    clock.Advance(absl::Seconds(expiring));
+    state.ResumeTiming();
+    auto pruned = PruneExpired(*db, clock, options);
+    if (!pruned.ok() || pruned->idempotency_keys != expiring) state.SkipWithError("the pass deleted another count");
+  }
+  state.counters["stored"] = static_cast<double>(stored);
+  state.counters["deleted"] = static_cast<double>(expiring);
+}
+BENCHMARK(BM_RetentionPass)
+    ->Args({10'000, 0})
+    ->Args({1'000'000, 0})
+    ->Args({10'000, 100})
+    ->Args({1'000'000, 100})
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(20);
 
 // The line BreachRecorder logs for each breach (a sweep expiring a backlog of
 // clocks writes one per clock).

@@ -20,11 +20,19 @@ absl::StatusOr<int64_t> DeleteBatch(Database& db, const char* sql, absl::Time be
   return deleted;
 }
 
-// The oldest first, through the indexes of platform migration 9. The
-// sub-select is the portable way to bound a DELETE (SQLite and PostgreSQL).
+// The oldest first. The sub-select is the portable way to bound a DELETE.
+// PostgreSQL: through the created_at index of platform migration 9.
 constexpr char kDeleteIdempotencyKeys[] =
     "DELETE FROM idempotency_keys WHERE (scope, request_id) IN"
     " (SELECT scope, request_id FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)";
+// SQLite: the first rows in rowid order are the first inserted, each stored
+// at its call's time, so they are the oldest; of those, the expired ones go.
+// No index on created_at to maintain on every write; a pass reads at most
+// `limit` rows beyond what it deletes. (A key stored while the clock stood
+// behind waits for the rows inserted before it.)
+constexpr char kDeleteIdempotencyKeysSqlite[] =
+    "DELETE FROM idempotency_keys WHERE created_at < ? AND rowid IN"
+    " (SELECT rowid FROM idempotency_keys ORDER BY rowid LIMIT ?)";
 constexpr char kDeleteDeliveredOutbox[] =
     "DELETE FROM outbox WHERE message_id IN"
     " (SELECT message_id FROM outbox WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?)";
@@ -42,7 +50,8 @@ absl::StatusOr<RetentionResult> PruneExpired(Database& db, const Clock& clock, c
     int64_t* deleted;
     bool done = false;
   };
-  std::array<Kind, 2> kinds = {Kind{kDeleteIdempotencyKeys, now - options.idempotency_retention, &result.idempotency_keys},
+  const char* delete_keys = db.dialect() == "sqlite" ? kDeleteIdempotencyKeysSqlite : kDeleteIdempotencyKeys;
+  std::array<Kind, 2> kinds = {Kind{delete_keys, now - options.idempotency_retention, &result.idempotency_keys},
                                Kind{kDeleteDeliveredOutbox, now - options.delivered_outbox_retention,
                                     &result.outbox_messages}};
   // One batch of each kind in turn, so a backlog of one does not starve the other.
