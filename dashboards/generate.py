@@ -127,9 +127,9 @@ def sla_overview():
     b.panel("table", "Breaches that may be false: facts reported after the expiry", "short",
             [target(f'sum by (service, sla) (increase(gridserve_sla_late_facts_total{{{sel}}}[$__range]))', "{{sla}}",
                     instant=True)],
-            "Goals reached in time by their event time but synced after the clock had expired; each logs "
-            "sla_fact_after_expiry with the breach id, for an auditor to void in risk (AddLedgerCorrection). "
-            "Many here: raise platform.sla_expiry_grace.")
+            "Clocks that ended in time by their event time (goal reached or case withdrawn) but were synced after "
+            "the clock had expired; each logs sla_fact_after_expiry with the breach id, rule and occurred_at, for an "
+            "auditor to void in risk (AddLedgerCorrection). Many here: raise platform.sla_expiry_grace.")
     return b
 
 

@@ -34,8 +34,9 @@ struct RetentionResult {
 // stored before now - idempotency_retention, outbox messages delivered before
 // now - delivered_outbox_retention. Why: both tables gain a row with every
 // state-changing call, and without this a service's database grows for ever.
-// Each step finds its rows through an index on the time, so its cost follows
-// what is expired, not what is stored. The two tables take turns, a batch
+// Each step finds its rows from the oldest end (SQLite keys: rowid order;
+// otherwise an index on the time), so its cost follows what is expired, not
+// what is stored. The two tables take turns, a batch
 // each; with a backlog, each round is followed by a pause as long as it took
 // (the writer stays free half the time), and the pass stops after `max_pass`
 // with `more` set: the caller runs the next one soon, so a stopping service

@@ -18,8 +18,9 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
                      .Register(*registry_)),
       sla_late_facts_(prometheus::BuildCounter()
                           .Name("gridserve_sla_late_facts_total")
-                          .Help("Goals reached in time by their event time but reported after the clock had expired "
-                                "and its breach was recorded (platform.sla_expiry_grace).")
+                          .Help("SLA clocks that ended in time by their event time (goal reached or case withdrawn) "
+                                "but were reported after the clock had expired and its breach was recorded "
+                                "(platform.sla_expiry_grace).")
                           .Register(*registry_)),
       sla_open_(prometheus::BuildGauge()
                     .Name("gridserve_sla_open")

@@ -33,9 +33,10 @@ class ServiceMetrics {
 
   // gridserve_sla_total{service,sla,outcome}: one increment per SLA instance.
   void CountSla(const std::string& sla, bool met);
-  // gridserve_sla_late_facts_total{service,sla}: a goal reached in time
-  // (by its event time) but reported only after the sweep had recorded the
-  // expiry — a breach that may be false (platform.sla_expiry_grace).
+  // gridserve_sla_late_facts_total{service,sla}: a clock that ended in time
+  // by its event time (goal reached, or case withdrawn) but was reported only
+  // after the sweep had recorded the expiry — a breach that may be false
+  // (platform.sla_expiry_grace).
   void CountLateFact(const std::string& sla);
   // gridserve_norm_breaches_total{service,rule,department}.
   void CountBreach(const std::string& rule, const std::string& department);

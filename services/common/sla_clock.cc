@@ -161,16 +161,21 @@ absl::StatusOr<SlaOutcome> SlaClock::Stop(Transaction& txn, const std::string& s
     // Late, and the sweep has not seen it yet: the breach is still dated at the due time.
     if (auto s = Expire(txn, status.timer); !s.ok()) return s;
   } else if (status.state == SlaState::kBreached && at <= status.timer.due_at) {
-    // In time by its event time, but it came after the sweep recorded the
-    // expiry (a field app synced late). The ledger is append-only: the
-    // breach stands until an auditor voids it in risk (AddLedgerCorrection);
-    // counted and logged so that can happen.
-    txn.AfterCommit([this, sla, subject, breach_id = ExpiryBreach(status.timer).breach_id(), at] {
+    // Ended in time by its event time (the goal reached, or the case
+    // withdrawn), but reported after the sweep recorded the expiry (a field
+    // app synced late). The ledger is append-only: the breach stands until an
+    // auditor voids it in risk (AddLedgerCorrection); counted and logged with
+    // what finds its ledger entry (service, rule, occurred_at = the due time).
+    const v1::Breach breach = ExpiryBreach(status.timer);  // dated at the due time
+    txn.AfterCommit([this, sla, subject, breach, due_at = status.timer.due_at, at] {
       if (metrics_ != nullptr) metrics_->CountLateFact(sla);
+      const auto time = [](absl::Time t) { return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone()); };
       LogWarning("sla_fact_after_expiry", {{"sla", sla},
                                            {"subject", subject},
-                                           {"breach_id", breach_id},
-                                           {"fact_at", absl::FormatTime(absl::RFC3339_full, at, absl::UTCTimeZone())}});
+                                           {"breach_id", breach.breach_id()},
+                                           {"rule", breach.rule()},
+                                           {"occurred_at", time(due_at)},
+                                           {"fact_at", time(at)}});
     });
   }
   auto closed = txn.Execute("UPDATE sla_timers SET closed_at = ? WHERE sla = ? AND subject = ?",

@@ -122,6 +122,11 @@ TEST_F(SlaClockTest, ALateCloseBeforeTheSweepStillBreachesOnce) {
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches"), 1);
 }
 
+// Withdraws case/<id>'s complaint_reply clock at `at`.
+absl::Status Withdraw(Database& db, SlaClock& sla, const std::string& id, absl::Time at) {
+  return db.InTransaction([&](Transaction& txn) { return sla.Withdraw(txn, "complaint_reply", "case/" + id, at); });
+}
+
 // A goal reached in time but reported after the sweep recorded the expiry
 // (a field app synced late): the breach stands (the ledger is append-only),
 // and it is counted as a late fact so an auditor can void it in risk.
@@ -133,6 +138,19 @@ TEST_F(SlaClockTest, AnOnTimeFactReportedAfterTheExpiryIsCountedAsLate) {
   EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
   EXPECT_EQ(Sla("breached"), 1);
   EXPECT_EQ(Sla("met"), 0);
+}
+
+// A case withdrawn in time (by its event time) but synced after the sweep
+// recorded the expiry is a late fact too; a second stop counts nothing more.
+TEST_F(SlaClockTest, AWithdrawalSyncedAfterTheExpiryIsALateFactOnce) {
+  StartComplaint("L-2", absl::Hours(1));
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(*sla_.Sweep(*db_), 1);
+  ASSERT_TRUE(Withdraw(*db_, sla_, "L-2", kStart + absl::Minutes(30)).ok());
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(*Stop("L-2", kStart + absl::Minutes(40)), SlaOutcome::kAlreadyClosed);
+  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(Breaches(), 1);
 }
 
 // With a grace, the sweep waits that long past the due time: a fact synced
@@ -158,10 +176,6 @@ TEST_F(SlaClockTest, AnExpiryGraceLetsLateSyncedFactsCountByTheirEventTime) {
 // Withdraw: a case that ended without its goal. In time: neither met nor
 // breached; past the due time: the breach stands (recorded once, by whoever
 // gets there first), never counted met.
-absl::Status Withdraw(Database& db, SlaClock& sla, const std::string& id, absl::Time at) {
-  return db.InTransaction([&](Transaction& txn) { return sla.Withdraw(txn, "complaint_reply", "case/" + id, at); });
-}
-
 TEST_F(SlaClockTest, WithdrawnInTimeIsNeitherMetNorBreached) {
   StartComplaint("W-1", absl::Hours(1));
   clock_.Advance(absl::Minutes(30));

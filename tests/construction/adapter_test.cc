@@ -400,6 +400,28 @@ TEST_F(AdapterTest, WithdrawalCancelsClocksSoNothingBreaches) {
   EXPECT_EQ(Get(p.project_id()).breaches_size(), 0);
 }
 
+// Withdrawn after the first-guidance limit (end of Tuesday) but before the
+// sweep ran: CN-1 stays breached; the project's time limit (Friday) had not
+// passed, so that clock is withdrawn.
+TEST_F(AdapterTest, WithdrawalAfterADueTimeKeepsThatBreach) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  clock_.Set(kFriday + absl::Hours(24 * 5));  // Wednesday 10:00
+  v1::AdvanceStageRequest cancel;
+  cancel.set_request_id("c1");
+  cancel.set_project_id(p.project_id());
+  cancel.set_to_stage(v1::PROJECT_STAGE_CANCELLED);
+  *cancel.mutable_advanced_at() = ToProto(clock_.Now());
+  v1::AdvanceStageResponse resp;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, cancel, &resp).ok());
+  EXPECT_EQ(Sla(resp.project(), "first_guidance")->state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_CANCELLED);
+  clock_.Advance(absl::Hours(24 * 30));
+  Sweep();
+  const v1::Project stored = Get(p.project_id());
+  ASSERT_EQ(stored.breaches_size(), 1);
+  EXPECT_EQ(stored.breaches(0).rule(), "CN-1");
+}
+
 TEST_F(AdapterTest, Rk5ReportGoesToRiskThroughTheOutboxOnce) {
   v1::Project p = Create("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
   v1::ReportDesignatedSupplierPressureRequest req;

@@ -547,6 +547,12 @@ TEST_F(WorkflowTest, ACustomerEvaluationKeepsItsSourceAndRating) {
     return stored;
   });
   ASSERT_TRUE(legacy.ok()) << legacy.status();
+  v1::GetVisitRequest get;
+  get.set_visit_id(visit.visit_id());
+  auto read = env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); });
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->visit().review_origins_size(), 2);  // padded on read
+  EXPECT_EQ(read->visit().review_origins(1).source(), v1::REVIEW_SOURCE_UNSPECIFIED);
   recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
   ASSERT_TRUE(recorded.ok()) << recorded.status();
   ASSERT_EQ(recorded->visit().reviews_size(), 3);

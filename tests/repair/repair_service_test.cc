@@ -465,6 +465,49 @@ TEST(RepairSchemaTest, TheOpenOrdersCountIsRebuiltWhenRedefined) {
   EXPECT_EQ(open(), (std::map<std::string, int64_t>{{"rural", 1}, {"urban", 1}}));
 }
 
+// platform.sla_expiry_grace reaches the service's sweep: an on-time arrival
+// synced 10 minutes after the promise, within a 15-minute grace, is met; without
+// the grace the sweep had already breached it (a late fact).
+TEST(RepairGraceTest, AnArrivalSyncedWithinTheGraceCountsByItsEventTime) {
+  for (const bool with_grace : {true, false}) {
+    testing::InProcessService::Options options;
+    options.start = kStart;
+    options.config = DefaultConfig();
+    if (with_grace) *options.config.mutable_platform()->mutable_sla_expiry_grace() = ToProto(absl::Minutes(15));
+    auto service = testing::InProcessService::Start(RepairSpec(), options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    auto stub = v1::Repair::NewStub((*service)->channel());
+    v1::CreateWorkOrderRequest create;
+    create.set_request_id("create-1");
+    create.mutable_location()->set_address("1 Grid Road");
+    create.mutable_location()->set_area_class("urban");
+    create.set_description("no power");
+    create.set_department("repair");
+    *create.mutable_dispatched_at() = ToProto(kStart);
+    v1::CreateWorkOrderResponse created;
+    grpc::ClientContext create_ctx;
+    ASSERT_TRUE(stub->CreateWorkOrder(&create_ctx, create, &created).ok());
+
+    (*service)->clock().Set(kStart + absl::Minutes(55));  // promise (45 min) + 10 min
+    ASSERT_EQ(*(*service)->sla().Sweep((*service)->db()), with_grace ? 0 : 1);
+    v1::RecordArrivalRequest arrive;
+    arrive.set_request_id("arrive-1");
+    arrive.set_work_order_id(created.work_order().work_order_id());
+    arrive.mutable_staff()->set_staff_id("S-1");
+    *arrive.mutable_arrived_at() = ToProto(kStart + absl::Minutes(40));
+    arrive.set_site_surveyed(true);
+    v1::RecordArrivalResponse arrived;
+    grpc::ClientContext arrive_ctx;
+    ASSERT_TRUE(stub->RecordArrival(&arrive_ctx, arrive, &arrived).ok());
+    const std::string text =
+        prometheus::TextSerializer().Serialize((*service)->metrics().registry()->Collect());
+    EXPECT_THAT(text, HasSubstr(absl::StrCat("gridserve_sla_late_facts_total{service=\"repair\",sla=\"repair_arrival\"} ",
+                                             with_grace ? 0 : 1)))
+        << with_grace;
+    EXPECT_EQ(arrived.work_order().breaches_size(), with_grace ? 0 : 1) << with_grace;
+  }
+}
+
 v1::CancelWorkOrderRequest CancelRequest(const std::string& id, absl::Time at, const std::string& request_id) {
   v1::CancelWorkOrderRequest r;
   r.set_request_id(request_id);

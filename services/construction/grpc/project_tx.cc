@@ -35,8 +35,11 @@ absl::Status ApplyEffects(Transaction& txn, ServiceContext& context, Constructio
     auto outcome = context.sla.Stop(txn, end.sla, end.subject, end.at);
     if (!outcome.ok()) return outcome.status();
   }
+  // Withdrawn, not cancelled outright: a clock already past its due time
+  // when the project is called off keeps its breach (the sweep may not have
+  // run yet, or platform.sla_expiry_grace holds it back).
   for (const SlaEnd& end : effects.cancel_clocks) {
-    if (auto s = context.sla.Cancel(txn, end.sla, end.subject, end.at); !s.ok()) return s.status();
+    if (auto s = context.sla.Withdraw(txn, end.sla, end.subject, end.at); !s.ok()) return s;
   }
   for (const v1::Breach& breach : effects.breaches) {
     auto recorded = context.breaches.Record(txn, breach);

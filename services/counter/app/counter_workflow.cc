@@ -69,6 +69,9 @@ absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Ticket& ticket, abs
 }
 
 absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Visit& visit) {
+  // Reviews stored before their origins were kept read with an UNSPECIFIED
+  // origin: origin i is always review i's.
+  while (visit.review_origins_size() < visit.reviews_size()) visit.add_review_origins();
   visit.clear_slas();
   if (auto s = AttachSla(txn, kSlaFailureConversion, VisitSubject(visit.visit_id()), visit.mutable_slas()); !s.ok()) {
     return s;

@@ -349,8 +349,8 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
     if (!breach.ok()) return breach.status();
     *resp.add_breaches() = *breach;
   }
-  // Reviews stored before origins were kept have none: pad, so that origin i
-  // stays the origin of review i.
+  // Reviews stored before origins were kept have none: pad (as Decorate does
+  // on every read), so that origin i stays the origin of review i.
   while (visit.review_origins_size() < visit.reviews_size()) visit.add_review_origins();
   *visit.add_reviews() = req.review();
   v1::ReviewOrigin* origin = visit.add_review_origins();
