@@ -284,6 +284,17 @@ def service_board(name):
                     "{{topic}} failed attempts/s", ref="B")],
             "Breaches, red-line reports and dispatches stored but not yet delivered to their peer (they are "
             "delivered once it answers; GridserveOutboxStuck alerts), and failed delivery attempts per second.", w=24)
+    backup = f'service="{name}"'
+    b.panel("stat", "Newest backup age", "s",
+            [target(f"(time() - max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}))"
+                    f" and (max(gridserve_backup_interval_seconds{{{backup}}}) > 0)", "age", instant=True)],
+            "Time since the newest online backup of the SQLite store was written (platform.backup_dir; no data when "
+            "backups are off or the store is PostgreSQL, which is backed up with its own tools). "
+            "GridserveBackupMissing alerts past two intervals.")
+    b.panel("stat", "Failed backups", "short",
+            [target(f'sum(increase(gridserve_backups_total{{{backup}, outcome="failure"}}[$__range]))', "failed",
+                    instant=True)],
+            "Backup attempts that failed in the dashboard's time range; the service's backup_failed log lines say why.")
     sel = f'grpc_service="{grpc_service}"'
     b.panel("timeseries", "gRPC requests by method", "reqps",
             [target(f'sum by (grpc_method) (rate(grpc_server_handled_total{{{sel}}}[$__rate_interval]))', "{{grpc_method}}")],

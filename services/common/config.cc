@@ -112,6 +112,8 @@ v1::SuiteConfig DefaultConfig() {
   *p->mutable_delivered_outbox_retention() = Hours(24 * 7);
   *p->mutable_retention_sweep_interval() = Minutes(10);
   *p->mutable_sla_expiry_grace() = Seconds(0);
+  *p->mutable_backup_interval() = Hours(6);
+  p->set_backup_keep(8);
 
   auto* cc = c.mutable_contact_center();
   cc->set_answer_ring_limit(3);                      // CC-1
@@ -192,6 +194,8 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   CheckPositive(v, p.delivered_outbox_retention(), "platform.delivered_outbox_retention");
   CheckPositive(v, p.retention_sweep_interval(), "platform.retention_sweep_interval");
   CheckNotNegative(v, p.sla_expiry_grace(), "platform.sla_expiry_grace");
+  CheckPositive(v, p.backup_interval(), "platform.backup_interval");
+  v.Check(p.backup_keep() >= 1 && p.backup_keep() <= 10000, "platform.backup_keep", "must be between 1 and 10000");
   v.Check(p.call_threads() >= 1 && p.call_threads() <= 512, "platform.call_threads", "must be between 1 and 512");
   v.Check(p.max_queued_calls() >= 1 && p.max_queued_calls() <= 1000000, "platform.max_queued_calls",
           "must be between 1 and 1000000");

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "prometheus/exposer.h"
 #include "services/common/auth_security.h"
+#include "services/common/backup.h"
 #include "services/common/call_executor.h"
 #include "services/common/catalogue.h"
 #include "services/common/config.h"
@@ -102,6 +103,12 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   SystemClock clock;
   auto db = OpenDatabase(database_url, spec.name);
   if (!db.ok()) return Fail("database_unavailable", db.status());
+  const BackupOptions backup_options{platform.backup_dir(), platform.backup_keep()};
+  if (!backup_options.dir.empty() && (*db)->dialect() != "sqlite") {
+    return Fail("config_invalid", absl::InvalidArgumentError(
+                                      "platform.backup_dir: online backups are of the embedded SQLite store; back up "
+                                      "PostgreSQL with its own tools (pg_dump, base backups with WAL archiving)"));
+  }
   if (auto s = ApplyMigrations(**db, clock, "platform", PlatformMigrations()); !s.ok()) return Fail("migration_failed", s);
   if (auto s = ApplyMigrations(**db, clock, spec.name, spec.migrations); !s.ok()) return Fail("migration_failed", s);
 
@@ -115,6 +122,8 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     return Fail("metrics_listen_failed", absl::UnavailableError(absl::StrCat(metrics_listen, ": ", e.what())));
   }
   exposer->RegisterCollectable(registry);
+  BackupMetrics backup_metrics(
+      spec.name, backup_options.dir.empty() ? absl::ZeroDuration() : ToAbsl(platform.backup_interval()), *registry);
 
   // The platform pieces the service builds on.
   BreachRecorder breaches(spec.name, clock, &metrics, BreachRecorder::OutboxToRisk(clock));
@@ -217,10 +226,24 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
       if (pruned->more) retention.Wake();  // a backlog: go on right after this pass
     }
   });
+  // The first backup at start-up (a PeriodicTask runs its work at once).
+  PeriodicTask backup("backup", ToAbsl(platform.backup_interval()), [&] {
+    const absl::Time now = clock.Now();
+    auto taken = TakeBackup(**db, spec.name, backup_options, now);
+    backup_metrics.Record(taken, now);
+    if (!taken.ok()) {
+      LogError("backup_failed", {{"dir", backup_options.dir}, {"error", std::string(taken.status().message())}});
+    } else {
+      LogInfo("backup_written", {{"path", taken->path},
+                                 {"bytes", absl::StrCat(taken->bytes)},
+                                 {"removed", absl::StrCat(taken->removed)}});
+    }
+  });
   sweep.Start();
   relay.Start();
   gauges.Start();
   retention.Start();
+  if (!backup_options.dir.empty()) backup.Start();
 
   set_serving(true);
   auto metrics_ports = exposer->GetListeningPorts();
@@ -237,6 +260,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   LogInfo("draining", {{"signal", absl::StrCat(signal_number)}});
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(absl::ToInt64Milliseconds(ToAbsl(platform.drain_timeout()))));
+  backup.Stop();
   retention.Stop();
   gauges.Stop();
   relay.Stop();

@@ -241,6 +241,7 @@ class SqliteDatabase final : public Database {
   }
 
   absl::Status InReadTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) override;
+  absl::Status CopyTo(const std::string& target);
   absl::string_view dialect() const override { return "sqlite"; }
   // In memory, a read takes the writer between batches: it waits for one.
   bool ReadsNeverWait() const override { return has_readers(); }
@@ -429,7 +430,41 @@ void SqliteDatabase::MarkDone(const std::vector<PendingTransaction*>& batch) {
   for (PendingTransaction* p : batch) p->done = true;
 }
 
+absl::Status VacuumInto(sqlite3* handle, const std::string& target) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(handle, "VACUUM INTO ?1", -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(stmt, 1, target.c_str(), -1, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  absl::Status status =
+      rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(handle, rc, absl::StrCat("VACUUM INTO ", target));
+  sqlite3_finalize(stmt);
+  return status;
+}
+
+absl::Status SqliteDatabase::CopyTo(const std::string& target) {
+  if (access(target.c_str(), F_OK) == 0) return absl::AlreadyExistsError(absl::StrCat(target, " already exists"));
+  if (!has_readers()) {
+    absl::MutexLock lock(&mu_);
+    return VacuumInto(writer_->handle(), target);
+  }
+  // Not a pooled reader: the copy is rare and long, and needs no query_only.
+  sqlite3* handle = nullptr;
+  const int rc = sqlite3_open_v2(path_.c_str(), &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteConnection connection(handle);  // closes the handle on every path
+  if (rc != SQLITE_OK) return SqliteError(handle, rc, absl::StrCat("cannot open ", path_, " to copy it"));
+  sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
+  return VacuumInto(handle, target);
+}
+
 }  // namespace
+
+absl::Status CopySqliteDatabase(Database& db, const std::string& target) {
+  auto* sqlite = dynamic_cast<SqliteDatabase*>(&db);
+  if (sqlite == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("only an SQLite database can be copied, not ", db.dialect()));
+  }
+  return sqlite->CopyTo(target);
+}
 
 absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path, SqliteOptions options) {
   // Once per process, before SQLite initialises: no global memory statistics

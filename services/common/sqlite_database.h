@@ -28,6 +28,14 @@ struct SqliteOptions {
 absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path,
                                                              SqliteOptions options = {});
 
+// Writes a consistent copy of `db` (opened by OpenSqliteDatabase), as of its
+// last commit, to the new file `target`, while calls go on: VACUUM INTO on a
+// read-only connection of its own (WAL: a reader holds nothing the writer
+// waits for; in memory, on the writer between batches). The copy is compact
+// but not yet fsynced (see backup.h). ALREADY_EXISTS if `target` exists,
+// FAILED_PRECONDITION if `db` is not SQLite.
+absl::Status CopySqliteDatabase(Database& db, const std::string& target);
+
 }  // namespace gridserve
 
 #endif  // GRIDSERVE_SERVICES_COMMON_SQLITE_DATABASE_H_

@@ -41,6 +41,10 @@ TEST(ConfigTest, DefaultsAreTheNumbersOfNormsMd) {
   EXPECT_EQ(ToAbsl(c.platform().delivered_outbox_retention()), absl::Hours(24 * 7));
   EXPECT_EQ(ToAbsl(c.platform().retention_sweep_interval()), absl::Minutes(10));
   EXPECT_EQ(ToAbsl(c.platform().sla_expiry_grace()), absl::ZeroDuration());  // breached the moment it is due
+  // Backups are off until a directory is named; then every 6 h, two days kept.
+  EXPECT_EQ(c.platform().backup_dir(), "");
+  EXPECT_EQ(ToAbsl(c.platform().backup_interval()), absl::Hours(6));
+  EXPECT_EQ(c.platform().backup_keep(), 8);
 }
 
 TEST(ConfigTest, AFileOverridesOnlyWhatItNames) {
@@ -97,6 +101,10 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   auto grace = ParseConfig(R"({"platform": {"slaExpiryGrace": "-1s"}})");
   ASSERT_FALSE(grace.ok());
   EXPECT_THAT(std::string(grace.status().message()), HasSubstr("platform.sla_expiry_grace"));
+  auto backups = ParseConfig(R"({"platform": {"backupDir": "b", "backupInterval": "0s", "backupKeep": 0}})");
+  ASSERT_FALSE(backups.ok());
+  EXPECT_THAT(std::string(backups.status().message()), HasSubstr("platform.backup_interval"));
+  EXPECT_THAT(std::string(backups.status().message()), HasSubstr("platform.backup_keep"));
 }
 
 // A key of a map keyed by catalogue entries must name one: a typo would

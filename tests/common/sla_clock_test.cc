@@ -3,30 +3,16 @@
 #include "gtest/gtest.h"
 #include "services/common/config.h"
 #include "services/common/outbox.h"
+#include "tests/common/registry_value.h"
 #include "tests/common/test_db.h"
 
 namespace gridserve {
 namespace {
 
 using testing::CountRows;
+using testing::RegistryValue;
 using testing::kStart;
 using testing::OpenPlatformDb;
-
-double Value(prometheus::Registry& registry, const std::string& name, const std::map<std::string, std::string>& labels) {
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        bool found = false;
-        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
-        match &= found;
-      }
-      if (match) return family.type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value;
-    }
-  }
-  return -1;
-}
 
 class SlaClockTest : public ::testing::Test {
  protected:
@@ -57,11 +43,11 @@ class SlaClockTest : public ::testing::Test {
   }
 
   double Sla(const std::string& outcome) {
-    return Value(*metrics_.registry(), "gridserve_sla_total",
+    return RegistryValue(*metrics_.registry(), "gridserve_sla_total",
                  {{"sla", "complaint_reply"}, {"outcome", outcome}});
   }
   double Breaches() {
-    return Value(*metrics_.registry(), "gridserve_norm_breaches_total",
+    return RegistryValue(*metrics_.registry(), "gridserve_norm_breaches_total",
                  {{"rule", "CC-5"}, {"department", "customer-service"}});
   }
 
@@ -76,8 +62,8 @@ TEST_F(SlaClockTest, SeriesExistAtZeroFromStartUp) {
   EXPECT_EQ(Sla("met"), 0);
   EXPECT_EQ(Sla("breached"), 0);
   EXPECT_EQ(Breaches(), 0);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_norm_breaches_total", {{"rule", "CC-8"}, {"department", "other"}}), 0);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "fault_dispatch"}}), 0);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_norm_breaches_total", {{"rule", "CC-8"}, {"department", "other"}}), 0);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_open", {{"sla", "fault_dispatch"}}), 0);
 }
 
 TEST_F(SlaClockTest, ExactlyAtTheDueTimeIsOnTime) {
@@ -135,7 +121,7 @@ TEST_F(SlaClockTest, AnOnTimeFactReportedAfterTheExpiryIsCountedAsLate) {
   clock_.Advance(absl::Hours(1) + absl::Minutes(10));
   EXPECT_EQ(*sla_.Sweep(*db_), 1);
   EXPECT_EQ(*Stop("L-1", kStart + absl::Minutes(50)), SlaOutcome::kBreached);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
   EXPECT_EQ(Sla("breached"), 1);
   EXPECT_EQ(Sla("met"), 0);
 }
@@ -147,9 +133,9 @@ TEST_F(SlaClockTest, AWithdrawalSyncedAfterTheExpiryIsALateFactOnce) {
   clock_.Advance(absl::Hours(2));
   EXPECT_EQ(*sla_.Sweep(*db_), 1);
   ASSERT_TRUE(Withdraw(*db_, sla_, "L-2", kStart + absl::Minutes(30)).ok());
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
   EXPECT_EQ(*Stop("L-2", kStart + absl::Minutes(40)), SlaOutcome::kAlreadyClosed);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 1);
   EXPECT_EQ(Breaches(), 1);
 }
 
@@ -163,7 +149,7 @@ TEST_F(SlaClockTest, AnExpiryGraceLetsLateSyncedFactsCountByTheirEventTime) {
   clock_.Advance(absl::Hours(1) + absl::Minutes(10));
   EXPECT_EQ(*sla_.Sweep(*db_), 0);  // within the grace
   EXPECT_EQ(*Stop("G-1", kStart + absl::Minutes(55)), SlaOutcome::kMet);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 0);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_late_facts_total", {{"sla", "complaint_reply"}}), 0);
   clock_.Advance(absl::Minutes(6));
   EXPECT_EQ(*sla_.Sweep(*db_), 1);  // G-2, past the grace
   EXPECT_EQ(Sla("met"), 1);
@@ -324,15 +310,15 @@ TEST_F(SlaClockTest, GaugesCountOpenAndDueSoon) {
   const std::map<std::string, absl::Duration> windows = {{"complaint_reply", absl::Hours(24)},
                                                          {"fault_dispatch", absl::Minutes(2)}};
   ASSERT_TRUE(sla_.RefreshGauges(*db_, "contact-center", windows).ok());
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "complaint_reply"}}), 2);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "complaint_reply"}}), 1);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "fault_dispatch"}}), 1);
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "fault_dispatch"}}), 0);  // 8 min left
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_open", {{"sla", "repair_arrival"}}), -1);    // not ours
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_open", {{"sla", "complaint_reply"}}), 2);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "complaint_reply"}}), 1);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_open", {{"sla", "fault_dispatch"}}), 1);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "fault_dispatch"}}), 0);  // 8 min left
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_open", {{"sla", "repair_arrival"}}), -1);    // not ours
 
   clock_.Advance(absl::Minutes(7));  // fault_dispatch now within its 2-minute window
   ASSERT_TRUE(sla_.RefreshGauges(*db_, "contact-center", windows).ok());
-  EXPECT_EQ(Value(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "fault_dispatch"}}), 1);
+  EXPECT_EQ(RegistryValue(*metrics_.registry(), "gridserve_sla_due_soon", {{"sla", "fault_dispatch"}}), 1);
   // The open count is read, not counted: it agrees with the table.
   EXPECT_EQ(CountRows(*db_, "SELECT value FROM kept_counts WHERE count_name = 'sla_open' AND"
                             " count_key = 'complaint_reply'"),

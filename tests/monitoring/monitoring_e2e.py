@@ -156,7 +156,11 @@ class Suite:
     def write_config(self):
         # Database-backed gauges refreshed every second, so the test waits less for them.
         self.config = self.tmp / "suite.json"
-        self.config.write_text(json.dumps({"platform": {"gauge_refresh_interval": "1s"}}))
+        # Backups on (every service into one directory, names prefixed by the
+        # service): the backup panels have data to show.
+        self.config.write_text(json.dumps({"platform": {"gauge_refresh_interval": "1s",
+                                                        "backup_dir": str(self.tmp / "backups"),
+                                                        "backup_interval": "60s"}}))
 
     def check_metrics(self):
         bad = []

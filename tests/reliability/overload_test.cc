@@ -14,29 +14,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/time_util.h"
 #include "gridserve/v1/contact_center.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/reliability/case_request.h"
 #include "tests/support/suite_process.h"
 
 namespace gridserve::testing {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-v1::RecordCaseRequest Case(const std::string& id, const std::string& summary = "meter seal broken") {
-  v1::RecordCaseRequest r;
-  r.set_request_id(id);
-  r.set_kind(v1::CASE_KIND_COMPLAINT);
-  r.set_department("customer-service");
-  r.set_summary(summary);
-  r.set_thanked(true);
-  r.mutable_recorded_by()->set_staff_id("S-1");
-  r.mutable_recorded_by()->set_department("customer-service");
-  *r.mutable_received_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
-  return r;
-}
 
 class OverloadTest : public ::testing::Test {
  protected:
@@ -75,10 +60,10 @@ class OverloadTest : public ::testing::Test {
 TEST_F(OverloadTest, AnOversizedRequestIsRefusedAndTheServiceCarriesOn) {
   StartService("{}");
   v1::RecordCaseResponse response;
-  const grpc::Status oversized = Record(Case("big-1", std::string(2 << 20, 'x')), &response);
+  const grpc::Status oversized = Record(ComplaintCase("big-1", std::string(2 << 20, 'x')), &response);
   EXPECT_EQ(oversized.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << oversized.error_message();
   // Nothing of it was stored; the same request id, now small, is a new request.
-  const grpc::Status normal = Record(Case("big-1"), &response);
+  const grpc::Status normal = Record(ComplaintCase("big-1"), &response);
   EXPECT_TRUE(normal.ok()) << normal.error_message();
   EXPECT_TRUE(Serving());
 }
@@ -100,7 +85,7 @@ TEST_F(OverloadTest, ADeadlineLessFloodIsShedByTheBoundedQueue) {
   std::atomic<int> remaining{kCalls};
   for (int i = 0; i < kCalls; ++i) {
     auto flight = std::make_unique<Flight>();
-    flight->request = Case(absl::StrCat("flood-", i));
+    flight->request = ComplaintCase(absl::StrCat("flood-", i));
     Flight* f = flight.get();
     flights.push_back(std::move(flight));
     stub_->async()->RecordCase(&f->context, &f->request, &f->response, [&, f](grpc::Status status) {
