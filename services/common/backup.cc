@@ -1,6 +1,7 @@
 #include "services/common/backup.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,6 +96,12 @@ absl::StatusOr<BackupResult> TakeBackup(Database& db, const std::string& service
   if (absl::Status copied = CopySqliteDatabase(db, partial); !copied.ok()) {
     fs::remove(partial, ec);
     return copied;
+  }
+  // Customers' phone numbers and addresses: for the service's user only.
+  if (chmod(partial.c_str(), 0600) != 0) {
+    const absl::Status restricted = Errno("cannot restrict the permissions of", partial);
+    fs::remove(partial, ec);
+    return restricted;
   }
   if (absl::Status synced = Sync(partial, false); !synced.ok()) {
     fs::remove(partial, ec);

@@ -33,7 +33,8 @@ struct BackupResult {
 
 // Writes <dir>/<service>-<now as YYYYMMDDTHHMMSSZ>.db: a consistent copy of
 // `db` as of its last commit, taken while calls go on (CopySqliteDatabase),
-// written under a ".partial" name, fsynced, then renamed (and the directory
+// written under a ".partial" name, readable by its owner only (it holds
+// customers' personal data), fsynced, then renamed (and the directory
 // fsynced), so a file with the final name is always a whole backup. Then
 // deletes the service's older backups beyond `keep`, and ".partial" files
 // left by a crash. A failure leaves the existing backups as they were.

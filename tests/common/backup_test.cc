@@ -67,6 +67,7 @@ TEST(BackupTest, ABackupHoldsEveryCommitAndOpensAsADatabase) {
   EXPECT_EQ(taken->path, dir + "/counter-20261127T090000Z.db");
   EXPECT_GT(taken->bytes, 0);
   EXPECT_THAT(FileNames(dir), ::testing::ElementsAre("counter-20261127T090000Z.db"));  // no .partial left
+  EXPECT_EQ(fs::status(taken->path).permissions(), fs::perms::owner_read | fs::perms::owner_write);
   auto copy = OpenFile(taken->path);
   EXPECT_EQ(CountRows(*copy, "SELECT COUNT(*) FROM tickets"), 100);
   EXPECT_EQ(IntegrityCheck(*copy), "ok");
