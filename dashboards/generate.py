@@ -281,9 +281,12 @@ def service_board(name):
     b.panel("timeseries", "Outbox to peers", "short",
             [target(f'max by (topic) (gridserve_outbox_pending{{service="{name}"}})', "{{topic}} waiting"),
              target(f'sum by (topic) (rate(gridserve_outbox_failed_attempts_total{{service="{name}"}}[$__rate_interval]))',
-                    "{{topic}} failed attempts/s", ref="B")],
+                    "{{topic}} failed attempts/s", ref="B"),
+             target(f'sum by (topic) (increase(gridserve_outbox_rejected_total{{service="{name}"}}[1h]))',
+                    "{{topic}} rejected in the last hour", ref="C")],
             "Breaches, red-line reports and dispatches stored but not yet delivered to their peer (they are "
-            "delivered once it answers; GridserveOutboxStuck alerts), and failed delivery attempts per second.", w=24)
+            "delivered once it answers; GridserveOutboxStuck alerts), failed delivery attempts per second, and "
+            "attempts the peer rejected as invalid in the last hour (retried hourly; GridserveOutboxRejected).", w=24)
     backup = f'service="{name}"'
     b.panel("stat", "Newest backup age", "s",
             [target(f"(time() - max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}))"

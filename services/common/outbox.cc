@@ -27,6 +27,10 @@ absl::StatusOr<bool> OutboxDelivered(Transaction& txn, const std::string& messag
   return rows->empty() || !(*rows)[0].IsNull(0);
 }
 
+bool IsRejection(const absl::Status& delivery) {
+  return absl::IsInvalidArgument(delivery) || absl::IsUnimplemented(delivery);
+}
+
 OutboxRelay::OutboxRelay(Database& db, const Clock& clock, OutboxOptions options)
     : db_(db), clock_(clock), options_(options) {}
 
@@ -101,7 +105,9 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
       }
       return txn.Execute("UPDATE outbox SET next_attempt_at = ?, last_error = ?"
                          " WHERE message_id = ? AND delivered_at IS NULL AND next_attempt_at = ?",
-                         {ToMicros(done + BackoffAfter(message.attempts)), std::string(result.message()),
+                         {ToMicros(done + (IsRejection(result) ? options_.rejected_retry
+                                                               : BackoffAfter(message.attempts))),
+                          std::string(result.message()),
                           message.message_id, lease_until})
           .status();
     });
@@ -113,6 +119,16 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
     if (result.ok()) {
       ++delivered;
       ++counts_[message.topic].delivered;
+    } else if (IsRejection(result)) {
+      ++counts_[message.topic].failed_attempts;
+      ++counts_[message.topic].rejected;
+      // The receiver's message says what it refused (its errors are masked).
+      LogError("outbox_message_rejected", {{"topic", message.topic},
+                                           {"message_id", message.message_id},
+                                           {"attempts", absl::StrCat(message.attempts)},
+                                           {"code", absl::StatusCodeToString(result.code())},
+                                           {"error", std::string(result.message())},
+                                           {"next_attempt_in", absl::FormatDuration(options_.rejected_retry)}});
     } else {
       ++counts_[message.topic].failed_attempts;
       LogWarning("outbox_delivery_failed", {{"topic", message.topic},

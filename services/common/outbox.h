@@ -45,7 +45,18 @@ struct OutboxOptions {
   // may share a database); after that another may retry it.
   absl::Duration claim_lease = absl::Seconds(30);
   int batch_size = 100;
+  // A message its receiver rejects (IsRejection: the receiver refuses the
+  // message itself, not the moment) is retried this much later instead of
+  // by the backoff: it will not be accepted until one of the two services is
+  // changed, and a retry a minute would be a failing call and an error line
+  // a minute meanwhile. Never dropped: accepted once the receiver takes it.
+  absl::Duration rejected_retry = absl::Hours(1);
 };
+
+// INVALID_ARGUMENT or UNIMPLEMENTED from a receiver: it refuses the message
+// as such (in the suite, two services disagreeing on the contract), so the
+// same bytes fail again until a service is upgraded or fixed.
+bool IsRejection(const absl::Status& delivery);
 
 // Delivers pending messages to their topic's handler: at least once, retried
 // with exponential backoff, surviving restarts (the table is the queue).
@@ -74,7 +85,8 @@ class OutboxRelay {
   // Totals since start, by topic: delivered and failed attempts.
   struct Counts {
     int64_t delivered = 0;
-    int64_t failed_attempts = 0;
+    int64_t failed_attempts = 0;  // every failed attempt, rejections included
+    int64_t rejected = 0;         // attempts the receiver rejected (IsRejection)
   };
   std::map<std::string, Counts> counts() const;
 

@@ -197,7 +197,8 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     if (!delivered.ok()) LogError("outbox_relay_failed", {{"error", std::string(delivered.status().message())}});
     for (const auto& [topic, counts] : outbox.counts()) {
       auto& seen = reported_counts[topic];
-      metrics.CountOutboxDeliveries(topic, counts.delivered - seen.delivered, counts.failed_attempts - seen.failed_attempts);
+      metrics.CountOutboxDeliveries(topic, counts.delivered - seen.delivered, counts.failed_attempts - seen.failed_attempts,
+                                    counts.rejected - seen.rejected);
       seen = counts;
     }
   });

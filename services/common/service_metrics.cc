@@ -45,7 +45,12 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
       outbox_failed_(prometheus::BuildCounter()
                          .Name("gridserve_outbox_failed_attempts_total")
                          .Help("Outbox delivery attempts that failed and will be retried.")
-                         .Register(*registry_)) {
+                         .Register(*registry_)),
+      outbox_rejected_(prometheus::BuildCounter()
+                           .Name("gridserve_outbox_rejected_total")
+                           .Help("Outbox delivery attempts the receiver rejected as invalid or unimplemented "
+                                 "(retried hourly until it accepts them).")
+                           .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name("gridserve_build_info")
       .Help("Build of the running service; always 1.")
@@ -100,10 +105,12 @@ void ServiceMetrics::SetOutboxPending(const std::string& topic, double pending) 
   outbox_pending_.Add({{"service", service_}, {"topic", topic}}).Set(pending);
 }
 
-void ServiceMetrics::CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts) {
+void ServiceMetrics::CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts,
+                                           double rejected) {
   // Add() creates the series at zero; Increment ignores a negative amount.
   outbox_delivered_.Add({{"service", service_}, {"topic", topic}}).Increment(delivered);
   outbox_failed_.Add({{"service", service_}, {"topic", topic}}).Increment(failed_attempts);
+  outbox_rejected_.Add({{"service", service_}, {"topic", topic}}).Increment(rejected);
 }
 
 prometheus::Histogram::BucketBoundaries ThresholdBuckets(std::vector<double> thresholds, std::vector<double> extra) {

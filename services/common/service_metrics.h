@@ -44,7 +44,11 @@ class ServiceMetrics {
   void SetSlaGauges(const std::string& sla, double open, double due_soon);
   // gridserve_outbox_pending{service,topic}.
   void SetOutboxPending(const std::string& topic, double pending);
-  void CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts);
+  // gridserve_outbox_delivered_total, gridserve_outbox_failed_attempts_total
+  // and gridserve_outbox_rejected_total{service,topic} (failed attempts the
+  // receiver rejected: OutboxOptions::rejected_retry).
+  void CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts,
+                             double rejected = 0);
 
  private:
   prometheus::Counter& SlaCounter(const std::string& sla, const char* outcome);
@@ -60,6 +64,7 @@ class ServiceMetrics {
   prometheus::Family<prometheus::Gauge>& outbox_pending_;
   prometheus::Family<prometheus::Counter>& outbox_delivered_;
   prometheus::Family<prometheus::Counter>& outbox_failed_;
+  prometheus::Family<prometheus::Counter>& outbox_rejected_;
 };
 
 // Histogram buckets with one boundary exactly at each threshold (so "within

@@ -86,16 +86,18 @@ TEST(ServiceMetricsTest, OutboxSeriesExistAtZeroFromStartUpThenCount) {
   ServiceMetrics metrics("repair", "test", DefaultConfig(), registry);
   for (const char* topic : {kTopicRiskBreach, kTopicRiskRedLine, kTopicRepairDispatch}) {
     const std::map<std::string, std::string> labels = {{"service", "repair"}, {"topic", topic}};
-    for (const char* name : {"gridserve_outbox_delivered_total", "gridserve_outbox_failed_attempts_total"}) {
+    for (const char* name : {"gridserve_outbox_delivered_total", "gridserve_outbox_failed_attempts_total",
+                             "gridserve_outbox_rejected_total"}) {
       const Series series = Find(*registry, name, labels);
       EXPECT_EQ(series.count, 1) << name << " " << topic;
       EXPECT_EQ(series.value, 0) << name << " " << topic;
     }
   }
-  metrics.CountOutboxDeliveries(kTopicRiskBreach, 2, 1);
+  metrics.CountOutboxDeliveries(kTopicRiskBreach, 2, 1, 1);
   metrics.CountOutboxDeliveries(kTopicRiskBreach, 0, 0);
   EXPECT_EQ(Find(*registry, "gridserve_outbox_delivered_total", {{"topic", kTopicRiskBreach}}).value, 2);
   EXPECT_EQ(Find(*registry, "gridserve_outbox_failed_attempts_total", {{"topic", kTopicRiskBreach}}).value, 1);
+  EXPECT_EQ(Find(*registry, "gridserve_outbox_rejected_total", {{"topic", kTopicRiskBreach}}).value, 1);
   EXPECT_EQ(Find(*registry, "gridserve_outbox_delivered_total", {}).count, 3);
 }
 

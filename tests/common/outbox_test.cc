@@ -197,6 +197,46 @@ TEST(OutboxTest, BackoffIsCapped) {
   EXPECT_EQ(peer.calls, 5);
 }
 
+// A receiver refusing a message itself (INVALID_ARGUMENT, UNIMPLEMENTED) will
+// refuse the same bytes again: it is retried after rejected_retry, not every
+// backoff, holds back nothing else, and is delivered once accepted.
+TEST(OutboxTest, ARejectedMessageIsRetriedHourlyUntilAcceptedAndHoldsBackNothing) {
+  FakeClock clock(kStart);
+  auto db = OpenPlatformDb(clock);
+  OutboxRelay relay(*db, clock, OutboxOptions{absl::Seconds(1), absl::Seconds(60)});
+  bool contract_fixed = false;
+  std::map<std::string, int> calls;
+  std::map<std::string, int> accepted;
+  relay.RegisterHandler(kTopicRiskBreach, [&](const OutboxMessage& m) -> absl::Status {
+    ++calls[m.message_id];
+    if (m.message_id == "b-new-field" && !contract_fixed) return absl::InvalidArgumentError("rule: unknown clause");
+    if (m.message_id == "b-new-method" && !contract_fixed) return absl::UnimplementedError("unknown method");
+    ++accepted[m.message_id];
+    return absl::OkStatus();
+  });
+  for (const char* id : {"b-new-field", "b-1", "b-new-method", "b-2"}) Enqueue(*db, clock, id);
+
+  EXPECT_EQ(*relay.DeliverDue(), 2);
+  for (int minute = 1; minute < 60; ++minute) {  // a backoff would have retried them by now
+    clock.Advance(absl::Minutes(1));
+    ASSERT_EQ(*relay.DeliverDue(), 0);
+  }
+  EXPECT_EQ(calls["b-new-field"], 1);
+  EXPECT_EQ(calls["b-new-method"], 1);
+  EXPECT_EQ(relay.counts()[kTopicRiskBreach].rejected, 2);
+  EXPECT_EQ(relay.counts()[kTopicRiskBreach].failed_attempts, 2);
+
+  clock.Advance(absl::Minutes(1));  // an hour after the rejection: tried again, still refused
+  EXPECT_EQ(*relay.DeliverDue(), 0);
+  EXPECT_EQ(calls["b-new-field"], 2);
+  contract_fixed = true;  // the receiver is upgraded
+  clock.Advance(absl::Hours(1));
+  EXPECT_EQ(*relay.DeliverDue(), 2);
+  EXPECT_EQ(accepted, (std::map<std::string, int>{{"b-1", 1}, {"b-2", 1}, {"b-new-field", 1}, {"b-new-method", 1}}));
+  EXPECT_TRUE(relay.PendingByTopic()->empty());
+  EXPECT_EQ(relay.counts()[kTopicRiskBreach].rejected, 4);
+}
+
 TEST(OutboxTest, PendingMessagesSurviveARestart) {
   FakeClock clock(kStart);
   const std::string url = "sqlite://" + TempDbPath("outbox_restart");
@@ -299,7 +339,7 @@ TEST(OutboxTest, ARelayWhoseLeaseRanOutDoesNotOverwriteTheNewOwnersSchedule) {
   OutboxRelay slow(*db, clock, options);
   OutboxRelay other(*db, clock, options);
   other.RegisterHandler(kTopicRiskBreach,
-                        [](const OutboxMessage&) { return absl::InvalidArgumentError("refused to other"); });
+                        [](const OutboxMessage&) { return absl::InternalError("refused to other"); });
   slow.RegisterHandler(kTopicRiskBreach, [&](const OutboxMessage&) {
     clock.Advance(absl::Seconds(31));  // slow's lease has run out: other takes the message over
     EXPECT_EQ(*other.DeliverDue(), 0);
