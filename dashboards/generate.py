@@ -290,9 +290,11 @@ def service_board(name):
     backup = f'service="{name}"'
     b.panel("stat", "Newest backup age", "s",
             [target(f"(time() - max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}))"
-                    f" and (max(gridserve_backup_interval_seconds{{{backup}}}) > 0)", "age", instant=True)],
+                    f" and (max(gridserve_backup_interval_seconds{{{backup}}}) > 0)"
+                    f" and (max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}) > 0)", "age", instant=True)],
             "Time since the newest online backup of the SQLite store was written (platform.backup_dir; no data when "
-            "backups are off or the store is PostgreSQL, which is backed up with its own tools). "
+            "backups are off, none has been written yet, or the store is PostgreSQL, which is backed up with its own "
+            "tools). "
             "GridserveBackupMissing alerts past two intervals.")
     b.panel("stat", "Failed backups", "short",
             [target(f'sum(increase(gridserve_backups_total{{{backup}, outcome="failure"}}[$__range]))', "failed",

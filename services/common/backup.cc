@@ -12,7 +12,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/log.h"
 #include "services/common/sqlite_database.h"
 
 namespace gridserve {
@@ -25,6 +27,20 @@ constexpr char kPartial[] = ".partial";
 constexpr size_t kStampLength = 16;  // YYYYMMDDTHHMMSSZ
 
 std::string Stamp(absl::Time t) { return absl::FormatTime("%Y%m%dT%H%M%SZ", t, absl::UTCTimeZone()); }
+
+// The time in a backup's name (<service>-<stamp>.db), read field by field
+// (absl::ParseTime's %Y would take all the digits); InfinitePast if none.
+absl::Time StampTime(const std::string& path) {
+  const std::string name = fs::path(path).stem().string();
+  if (name.size() < kStampLength) return absl::InfinitePast();
+  const absl::string_view stamp = absl::string_view(name).substr(name.size() - kStampLength);
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  const bool parsed = absl::SimpleAtoi(stamp.substr(0, 4), &year) && absl::SimpleAtoi(stamp.substr(4, 2), &month) &&
+                      absl::SimpleAtoi(stamp.substr(6, 2), &day) && absl::SimpleAtoi(stamp.substr(9, 2), &hour) &&
+                      absl::SimpleAtoi(stamp.substr(11, 2), &minute) && absl::SimpleAtoi(stamp.substr(13, 2), &second);
+  if (!parsed) return absl::InfinitePast();
+  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second), absl::UTCTimeZone());
+}
 
 bool IsStamp(absl::string_view s) {
   if (s.size() != kStampLength || s[8] != 'T' || s[15] != 'Z') return false;
@@ -80,8 +96,13 @@ std::vector<std::string> ListBackups(const std::string& dir, const std::string& 
 absl::StatusOr<BackupResult> TakeBackup(Database& db, const std::string& service, const BackupOptions& options,
                                         absl::Time now) {
   std::error_code ec;
-  fs::create_directories(options.dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot create backup directory ", options.dir, ": ", ec.message()));
+  if (fs::create_directories(options.dir, ec)) {
+    fs::permissions(options.dir, fs::perms::owner_all, ec);  // backups hold personal data
+    const fs::path parent = fs::absolute(options.dir, ec).parent_path();
+    if (absl::Status synced = Sync(parent.string(), true); !synced.ok()) return synced;
+  }
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("cannot create backup directory ", options.dir, ": ", ec.message()));
   BackupResult result;
   result.path = (fs::path(options.dir) / absl::StrCat(service, "-", Stamp(now), kSuffix)).string();
   if (fs::exists(result.path, ec)) {
@@ -92,32 +113,30 @@ absl::StatusOr<BackupResult> TakeBackup(Database& db, const std::string& service
   for (const std::string& name : NamesIn(options.dir, service, absl::StrCat(kSuffix, kPartial))) {
     if (fs::remove(fs::path(options.dir) / name, ec)) ++result.removed;
   }
+  // Created empty and owner-only before SQLite writes into it (VACUUM INTO
+  // takes an empty file): the copy is never readable by others, not even
+  // while it is written.
   const std::string partial = result.path + kPartial;
-  if (absl::Status copied = CopySqliteDatabase(db, partial); !copied.ok()) {
-    fs::remove(partial, ec);
-    return copied;
+  const int fd = open(partial.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot create", partial);
+  close(fd);
+  absl::Status written = CopySqliteDatabase(db, partial);
+  if (written.ok()) written = Sync(partial, false);
+  if (written.ok() && rename(partial.c_str(), result.path.c_str()) != 0) {
+    written = Errno("cannot rename the backup to", result.path);
   }
-  // Customers' phone numbers and addresses: for the service's user only.
-  if (chmod(partial.c_str(), 0600) != 0) {
-    const absl::Status restricted = Errno("cannot restrict the permissions of", partial);
+  if (!written.ok()) {
     fs::remove(partial, ec);
-    return restricted;
-  }
-  if (absl::Status synced = Sync(partial, false); !synced.ok()) {
-    fs::remove(partial, ec);
-    return synced;
-  }
-  if (rename(partial.c_str(), result.path.c_str()) != 0) {
-    const absl::Status renamed = Errno("cannot rename the backup to", result.path);
-    fs::remove(partial, ec);
-    return renamed;
+    return written;
   }
   if (absl::Status synced = Sync(options.dir, true); !synced.ok()) return synced;
-  result.bytes = static_cast<int64_t>(fs::file_size(result.path, ec));
+  const auto size = fs::file_size(result.path, ec);
+  result.bytes = ec ? 0 : static_cast<int64_t>(size);
 
   const std::vector<std::string> backups = ListBackups(options.dir, service);
   const size_t keep = static_cast<size_t>(std::max(options.keep, 1));
   for (size_t i = 0; i + keep < backups.size(); ++i) {
+    if (backups[i] == result.path) continue;  // a clock stepped back: the new one sorts first, and stays
     if (fs::remove(backups[i], ec)) ++result.removed;
   }
   return result;
@@ -148,14 +167,60 @@ BackupMetrics::BackupMetrics(const std::string& service, absl::Duration interval
       .Set(absl::ToDoubleSeconds(interval));
 }
 
+void BackupMetrics::SetLastSuccess(absl::Time taken) {
+  last_success_.Set(absl::ToDoubleSeconds(taken - absl::UnixEpoch()));
+}
+
 void BackupMetrics::Record(const absl::StatusOr<BackupResult>& result, absl::Time now) {
   if (!result.ok()) {
     failure_.Increment();
     return;
   }
   success_.Increment();
-  last_success_.Set(absl::ToDoubleSeconds(now - absl::UnixEpoch()));
+  SetLastSuccess(now);
   last_size_.Set(static_cast<double>(result->bytes));
+}
+
+BackupSchedule::BackupSchedule(Database& db, std::string service, BackupOptions options, const Clock& clock,
+                               BackupMetrics& metrics)
+    : db_(db),
+      service_(std::move(service)),
+      options_(std::move(options)),
+      clock_(clock),
+      metrics_(metrics),
+      newest_(absl::InfinitePast()) {
+  const std::vector<std::string> backups = ListBackups(options_.dir, service_);
+  if (backups.empty()) return;
+  newest_ = StampTime(backups.back());
+  metrics_.SetLastSuccess(newest_);
+}
+
+bool BackupSchedule::RunIfDue() {
+  const absl::Time now = clock_.Now();
+  // Due an interval after the newest; also when the newest lies further in
+  // the future than an interval (the clock stepped back: waiting for it would
+  // mean no backups meanwhile).
+  if (now - newest_ < options_.interval && newest_ - now < options_.interval) return false;
+  // A new database before its first migration has nothing to back up (and a
+  // copy of it would be no backup of the service).
+  int64_t tables = 0;
+  absl::Status read = db_.InReadTransaction([&](Transaction& txn) -> absl::Status {
+    auto rows = txn.Query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'");
+    if (!rows.ok()) return rows.status();
+    tables = (*rows)[0].Int(0);
+    return absl::OkStatus();
+  });
+  if (read.ok() && tables == 0) return false;
+  auto taken = TakeBackup(db_, service_, options_, now);
+  metrics_.Record(taken, now);
+  if (!taken.ok()) {
+    LogError("backup_failed", {{"dir", options_.dir}, {"error", std::string(taken.status().message())}});
+    return false;
+  }
+  newest_ = now;
+  LogInfo("backup_written",
+          {{"path", taken->path}, {"bytes", absl::StrCat(taken->bytes)}, {"removed", absl::StrCat(taken->removed)}});
+  return true;
 }
 
 }  // namespace gridserve

@@ -194,7 +194,8 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   CheckPositive(v, p.delivered_outbox_retention(), "platform.delivered_outbox_retention");
   CheckPositive(v, p.retention_sweep_interval(), "platform.retention_sweep_interval");
   CheckNotNegative(v, p.sla_expiry_grace(), "platform.sla_expiry_grace");
-  CheckPositive(v, p.backup_interval(), "platform.backup_interval");
+  // Backups are named to the second.
+  v.Check(ToAbsl(p.backup_interval()) >= absl::Seconds(1), "platform.backup_interval", "must be at least 1s");
   v.Check(p.backup_keep() >= 1 && p.backup_keep() <= 10000, "platform.backup_keep", "must be between 1 and 10000");
   v.Check(p.call_threads() >= 1 && p.call_threads() <= 512, "platform.call_threads", "must be between 1 and 512");
   v.Check(p.max_queued_calls() >= 1 && p.max_queued_calls() <= 1000000, "platform.max_queued_calls",

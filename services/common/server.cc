@@ -103,17 +103,22 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   SystemClock clock;
   auto db = OpenDatabase(database_url, spec.name);
   if (!db.ok()) return Fail("database_unavailable", db.status());
-  const BackupOptions backup_options{platform.backup_dir(), platform.backup_keep()};
-  if (!backup_options.dir.empty() && (*db)->dialect() != "sqlite") {
+  const BackupOptions backup_options{platform.backup_dir(), platform.backup_keep(), ToAbsl(platform.backup_interval())};
+  const bool backups_on = !backup_options.dir.empty();
+  if (backups_on && (*db)->dialect() != "sqlite") {
     return Fail("config_invalid", absl::InvalidArgumentError(
                                       "platform.backup_dir: online backups are of the embedded SQLite store; back up "
                                       "PostgreSQL with its own tools (pg_dump, base backups with WAL archiving)"));
   }
+  auto registry = std::make_shared<prometheus::Registry>();
+  BackupMetrics backup_metrics(spec.name, backups_on ? backup_options.interval : absl::ZeroDuration(), *registry);
+  BackupSchedule backups(**db, spec.name, backup_options, clock, backup_metrics);
+  if (backups_on) backups.RunIfDue();  // before the migrations: a schema change never goes unbacked
   if (auto s = ApplyMigrations(**db, clock, "platform", PlatformMigrations()); !s.ok()) return Fail("migration_failed", s);
   if (auto s = ApplyMigrations(**db, clock, spec.name, spec.migrations); !s.ok()) return Fail("migration_failed", s);
+  if (backups_on) backups.RunIfDue();  // a new database: its first backup before the first call
 
   // Metrics.
-  auto registry = std::make_shared<prometheus::Registry>();
   ServiceMetrics metrics(spec.name, kVersion, *config, registry);
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
@@ -122,8 +127,6 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     return Fail("metrics_listen_failed", absl::UnavailableError(absl::StrCat(metrics_listen, ": ", e.what())));
   }
   exposer->RegisterCollectable(registry);
-  BackupMetrics backup_metrics(
-      spec.name, backup_options.dir.empty() ? absl::ZeroDuration() : ToAbsl(platform.backup_interval()), *registry);
 
   // The platform pieces the service builds on.
   BreachRecorder breaches(spec.name, clock, &metrics, BreachRecorder::OutboxToRisk(clock));
@@ -227,24 +230,12 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
       if (pruned->more) retention.Wake();  // a backlog: go on right after this pass
     }
   });
-  // The first backup at start-up (a PeriodicTask runs its work at once).
-  PeriodicTask backup("backup", ToAbsl(platform.backup_interval()), [&] {
-    const absl::Time now = clock.Now();
-    auto taken = TakeBackup(**db, spec.name, backup_options, now);
-    backup_metrics.Record(taken, now);
-    if (!taken.ok()) {
-      LogError("backup_failed", {{"dir", backup_options.dir}, {"error", std::string(taken.status().message())}});
-    } else {
-      LogInfo("backup_written", {{"path", taken->path},
-                                 {"bytes", absl::StrCat(taken->bytes)},
-                                 {"removed", absl::StrCat(taken->removed)}});
-    }
-  });
+  PeriodicTask backup("backup", BackupSchedule::CheckEvery(backup_options.interval), [&] { backups.RunIfDue(); });
   sweep.Start();
   relay.Start();
   gauges.Start();
   retention.Start();
-  if (!backup_options.dir.empty()) backup.Start();
+  if (backups_on) backup.Start();
 
   set_serving(true);
   auto metrics_ports = exposer->GetListeningPorts();

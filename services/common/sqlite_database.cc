@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -442,7 +443,10 @@ absl::Status VacuumInto(sqlite3* handle, const std::string& target) {
 }
 
 absl::Status SqliteDatabase::CopyTo(const std::string& target) {
-  if (access(target.c_str(), F_OK) == 0) return absl::AlreadyExistsError(absl::StrCat(target, " already exists"));
+  struct stat existing;
+  if (stat(target.c_str(), &existing) == 0 && existing.st_size > 0) {  // VACUUM INTO fills an empty file
+    return absl::AlreadyExistsError(absl::StrCat(target, " already exists"));
+  }
   if (!has_readers()) {
     absl::MutexLock lock(&mu_);
     return VacuumInto(writer_->handle(), target);

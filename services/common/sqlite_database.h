@@ -32,7 +32,8 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& 
 // last commit, to the new file `target`, while calls go on: VACUUM INTO on a
 // read-only connection of its own (WAL: a reader holds nothing the writer
 // waits for; in memory, on the writer between batches). The copy is compact
-// but not yet fsynced (see backup.h). ALREADY_EXISTS if `target` exists,
+// but not yet fsynced (see backup.h). `target` may exist empty (created with
+// the permissions it is to have); ALREADY_EXISTS if it holds anything,
 // FAILED_PRECONDITION if `db` is not SQLite.
 absl::Status CopySqliteDatabase(Database& db, const std::string& target);
 

@@ -166,7 +166,26 @@ TEST(BackupTest, AnInMemoryDatabaseIsCopiedOnItsWriter) {
   EXPECT_EQ(CountRows(*copy, "SELECT x FROM t"), 7);
 }
 
-TEST(BackupTest, AnUnusableDirectoryFailsAndLeavesNothingBehind) {
+// A clock that stepped back makes the new backup's name sort before older
+// ones: rotation must not delete the backup it has just written.
+TEST(BackupTest, ANewBackupIsKeptEvenWhenItsNameSortsOldest) {
+  auto db = OpenFile(TempDbPath("backup_clock_back"));
+  const std::string dir = FreshDir("backups_clock_back");
+  fs::create_directories(dir);
+  for (const char* name :
+       {"counter-20271127T090000Z.db", "counter-20271127T100000Z.db", "counter-20271127T110000Z.db"}) {
+    std::ofstream(dir + "/" + name) << "x";
+  }
+
+  auto taken = TakeBackup(*db, "counter", {dir, 3}, kStart);
+
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_TRUE(fs::exists(taken->path));
+  EXPECT_EQ(taken->removed, 0);
+  EXPECT_EQ(ListBackups(dir, "counter").size(), 4u);
+}
+
+TEST(BackupTest, AnUnusableDirectoryFailsNamingIt) {
   auto db = OpenFile(TempDbPath("backup_bad_dir"));
   const std::string not_a_dir = ::testing::TempDir() + "/backups_not_a_dir";
   fs::remove_all(not_a_dir);
@@ -196,6 +215,91 @@ TEST(BackupTest, MetricsExistFromStartAndFollowEachBackup) {
   EXPECT_EQ(RegistryValue(registry, "gridserve_backup_last_success_timestamp_seconds", {}),
             absl::ToUnixSeconds(kStart + absl::Minutes(1)));
   EXPECT_EQ(RegistryValue(registry, "gridserve_backup_last_size_bytes", {}), 4096);
+}
+
+class BackupScheduleTest : public ::testing::Test {
+ protected:
+  BackupScheduleTest()
+      : clock_(kStart),
+        db_(OpenFile(TempDbPath(std::string("backup_schedule_") +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name()))),
+        metrics_("counter", kInterval, registry_) {
+    Exec(*db_, "CREATE TABLE tickets (id INTEGER PRIMARY KEY);");
+  }
+
+  BackupSchedule Schedule(const std::string& dir) {
+    return BackupSchedule(*db_, "counter", {dir, 8, kInterval}, clock_, metrics_);
+  }
+  double LastSuccess() { return RegistryValue(registry_, "gridserve_backup_last_success_timestamp_seconds", {}); }
+
+  static constexpr absl::Duration kInterval = absl::Hours(6);
+  FakeClock clock_;
+  std::unique_ptr<Database> db_;
+  prometheus::Registry registry_;
+  BackupMetrics metrics_;
+};
+
+TEST_F(BackupScheduleTest, AFirstBackupIsDueAtOnceThenOneAnIntervalAfterTheNewest) {
+  const std::string dir = FreshDir("schedule_fresh");
+  BackupSchedule schedule = Schedule(dir);
+
+  EXPECT_TRUE(schedule.RunIfDue());
+  EXPECT_FALSE(schedule.RunIfDue());
+  clock_.Advance(kInterval - absl::Seconds(1));
+  EXPECT_FALSE(schedule.RunIfDue());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(schedule.RunIfDue());
+  EXPECT_EQ(ListBackups(dir, "counter").size(), 2u);
+  EXPECT_EQ(LastSuccess(), absl::ToUnixSeconds(kStart + kInterval));
+}
+
+// A service restarted often (a crash loop) takes no backup per start, so its
+// older backups are not rotated out; the metric starts from the newest.
+TEST_F(BackupScheduleTest, ARestartFindsTheNewestBackupAndWaitsForItsInterval) {
+  const std::string dir = FreshDir("schedule_restart");
+  fs::create_directories(dir);
+  std::ofstream(dir + "/counter-20261127T080000Z.db") << "x";  // an hour before kStart
+
+  BackupSchedule schedule = Schedule(dir);
+
+  EXPECT_EQ(LastSuccess(), absl::ToUnixSeconds(kStart - absl::Hours(1)));
+  EXPECT_FALSE(schedule.RunIfDue());
+  clock_.Advance(absl::Hours(5));
+  EXPECT_TRUE(schedule.RunIfDue());
+}
+
+TEST_F(BackupScheduleTest, ANewestBackupFromAClockAheadDoesNotStopBackups) {
+  const std::string dir = FreshDir("schedule_clock_ahead");
+  fs::create_directories(dir);
+  std::ofstream(dir + "/counter-20261129T090000Z.db") << "x";  // two days ahead of kStart
+  BackupSchedule schedule = Schedule(dir);
+  ASSERT_EQ(LastSuccess(), absl::ToUnixSeconds(kStart + absl::Hours(48)));  // the newest was read
+
+  EXPECT_TRUE(schedule.RunIfDue());
+}
+
+TEST_F(BackupScheduleTest, ADatabaseWithNoTablesYetIsNotBackedUp) {
+  auto empty = OpenFile(TempDbPath("backup_schedule_empty"));
+  const std::string dir = FreshDir("schedule_empty");
+  BackupSchedule schedule(*empty, "counter", {dir, 8, kInterval}, clock_, metrics_);
+
+  EXPECT_FALSE(schedule.RunIfDue());
+  Exec(*empty, "CREATE TABLE tickets (id INTEGER PRIMARY KEY);");  // the migrations ran
+  EXPECT_TRUE(schedule.RunIfDue());
+}
+
+TEST_F(BackupScheduleTest, AFailedBackupIsRetriedAtTheNextCheck) {
+  const std::string blocked = ::testing::TempDir() + "/schedule_blocked";
+  fs::remove_all(blocked);
+  std::ofstream(blocked) << "a file where the directory should be";
+  BackupSchedule schedule = Schedule(blocked);
+
+  EXPECT_FALSE(schedule.RunIfDue());
+  EXPECT_EQ(RegistryValue(registry_, "gridserve_backups_total", {{"outcome", "failure"}}), 1);
+  fs::remove(blocked);  // the volume is back
+  clock_.Advance(BackupSchedule::CheckEvery(kInterval));
+  EXPECT_TRUE(schedule.RunIfDue());
+  EXPECT_EQ(RegistryValue(registry_, "gridserve_backups_total", {{"outcome", "success"}}), 1);
 }
 
 }  // namespace

@@ -105,6 +105,9 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   ASSERT_FALSE(backups.ok());
   EXPECT_THAT(std::string(backups.status().message()), HasSubstr("platform.backup_interval"));
   EXPECT_THAT(std::string(backups.status().message()), HasSubstr("platform.backup_keep"));
+  auto sub_second = ParseConfig(R"({"platform": {"backupDir": "b", "backupInterval": "0.5s"}})");  // names are to the second
+  ASSERT_FALSE(sub_second.ok());
+  EXPECT_THAT(std::string(sub_second.status().message()), HasSubstr("platform.backup_interval"));
 }
 
 // A key of a map keyed by catalogue entries must name one: a typo would

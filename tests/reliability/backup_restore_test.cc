@@ -4,6 +4,7 @@
 // acknowledged before that backup began. The restore refuses a database a
 // running service holds.
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,10 +46,10 @@ TEST(BackupRestoreTest, ARestoredBackupServesEveryWriteAcknowledgedBeforeIt) {
   const std::string dir = MakeWorkDir("backup_restore");
   const std::string backups = dir + "/backups";
   std::ofstream(dir + "/config.json") << R"({"platform": {"backupDir": ")" << backups
-                                      << R"(", "backupInterval": "0.2s", "backupKeep": 3}})";
-  ServiceProcess service("contact-center", dir,
-                         {"--config=" + dir + "/config.json", "--risk_target=127.0.0.1:1",
-                          "--repair_target=127.0.0.1:1"});
+                                      << R"(", "backupInterval": "1s", "backupKeep": 3}})";
+  ServiceProcess service(
+      "contact-center", dir,
+      {"--config=" + dir + "/config.json", "--risk_target=127.0.0.1:1", "--repair_target=127.0.0.1:1"});
   ASSERT_TRUE(service.Start()) << service.Log();
   auto stub = StubOf(service);
 
@@ -76,10 +77,11 @@ TEST(BackupRestoreTest, ARestoredBackupServesEveryWriteAcknowledgedBeforeIt) {
   // Restore the newest backup as the database of a new service.
   const std::string restored_dir = MakeWorkDir("backup_restored");
   const std::string database = restored_dir + "/data/contact-center.db";
+  fs::create_directories(restored_dir + "/data");
   std::string output;
-  ASSERT_EQ(RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", kept.back(), " ", database),
-                       &output),
-            0)
+  ASSERT_EQ(
+      RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", kept.back(), " ", database), &output),
+      0)
       << output;
   ServiceProcess restored("contact-center", restored_dir, {"--risk_target=127.0.0.1:1", "--repair_target=127.0.0.1:1"});
   ASSERT_TRUE(restored.Start()) << restored.Log();
@@ -94,9 +96,9 @@ TEST(BackupRestoreTest, ARestoredBackupServesEveryWriteAcknowledgedBeforeIt) {
 
   // A database a running service holds is not replaced under it.
   std::string refused;
-  EXPECT_NE(RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", kept.front(), " ", database),
-                       &refused),
-            0);
+  EXPECT_NE(
+      RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", kept.front(), " ", database), &refused),
+      0);
   EXPECT_NE(refused.find("in use by a running service"), std::string::npos) << refused;
   grpc::ClientContext context;
   v1::GetCaseRequest get;
@@ -105,31 +107,35 @@ TEST(BackupRestoreTest, ARestoredBackupServesEveryWriteAcknowledgedBeforeIt) {
   EXPECT_TRUE(stub->GetCase(&context, get, &got).ok());
 }
 
-// Restoring over a database keeps the one it replaces (with its WAL) aside,
+// Restoring over a database keeps the one it replaces (with its WAL, which
+// holds the last writes of a killed service) aside,
 // and a file that is not a sound SQLite database is refused before anything
 // is touched.
 TEST(BackupRestoreTest, ARestoreKeepsTheReplacedDatabaseAndRefusesABadBackup) {
   const std::string dir = MakeWorkDir("restore_aside");
   const std::string backups = dir + "/backups";
   std::ofstream(dir + "/config.json") << R"({"platform": {"backupDir": ")" << backups << R"("}})";
-  ServiceProcess service("contact-center", dir, {"--config=" + dir + "/config.json", "--risk_target=127.0.0.1:1",
-                                                  "--repair_target=127.0.0.1:1"});
-  ASSERT_TRUE(service.Start()) << service.Log();  // the first backup is taken at start-up
+  ServiceProcess service(
+      "contact-center", dir,
+      {"--config=" + dir + "/config.json", "--risk_target=127.0.0.1:1", "--repair_target=127.0.0.1:1"});
+  ASSERT_TRUE(service.Start()) << service.Log();  // the first backup is taken at start-up, before serving
   auto stub = StubOf(service);
   grpc::ClientContext context;
   v1::RecordCaseResponse after_backup;
   ASSERT_TRUE(stub->RecordCase(&context, ComplaintCase("after-backup"), &after_backup).ok());
-  ASSERT_EQ(service.Stop(), 0) << service.Log();
+  // Killed, not stopped: the case written after the backup is in the WAL only.
+  service.Stop(SIGKILL);
+  ASSERT_TRUE(fs::exists(dir + "/data/contact-center.db-wal"));
   const std::vector<std::string> kept = BackupsIn(backups);
   ASSERT_EQ(kept.size(), 1u);
 
   const std::string database = dir + "/data/contact-center.db";
   std::ofstream(dir + "/not-a-backup.db") << "not a database";
   std::string output;
-  EXPECT_NE(RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", dir, "/not-a-backup.db ",
-                                    database),
-                       &output),
-            0);
+  EXPECT_NE(
+      RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", dir, "/not-a-backup.db ", database),
+                 &output),
+      0);
   EXPECT_NE(output.find("not-a-backup.db"), std::string::npos) << output;
   ASSERT_TRUE(fs::exists(database)) << "a refused restore must not move the database";
 

@@ -20,8 +20,7 @@ inline v1::RecordCaseRequest ComplaintCase(const std::string& request_id,
   r.set_thanked(true);
   r.mutable_recorded_by()->set_staff_id("S-1");
   r.mutable_recorded_by()->set_department("customer-service");
-  *r.mutable_received_at() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+  *r.mutable_received_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
   return r;
 }
 
