@@ -138,6 +138,12 @@ TEST(BackupRestoreTest, ARestoreKeepsTheReplacedDatabaseAndRefusesABadBackup) {
       0);
   EXPECT_NE(output.find("not-a-backup.db"), std::string::npos) << output;
   ASSERT_TRUE(fs::exists(database)) << "a refused restore must not move the database";
+  // A directory that does not exist is a typo, not a place to create a database.
+  EXPECT_NE(RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", kept[0], " ", dir,
+                                    "/dta/contact-center.db"),
+                       &output),
+            0);
+  EXPECT_NE(output.find("does not exist"), std::string::npos) << output;
 
   ASSERT_EQ(RunCommand(absl::StrCat(GRIDSERVE_SOURCE_DIR, "/scripts/restore-backup ", kept[0], " ", database), &output),
             0)
