@@ -8,6 +8,7 @@
 #include "services/common/config.h"
 #include "services/common/outbox.h"
 #include "services/common/service_metrics.h"
+#include "tests/common/registry_value.h"
 
 namespace gridserve {
 namespace {
@@ -22,13 +23,7 @@ Series Find(prometheus::Registry& registry, const std::string& name, const std::
   for (const auto& family : registry.Collect()) {
     if (family.name != name) continue;
     for (const auto& metric : family.metric) {
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        bool found = false;
-        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
-        match &= found;
-      }
-      if (!match) continue;
+      if (!testing::MetricHasLabels(metric, labels)) continue;
       ++out.count;
       out.value = family.type == prometheus::MetricType::Histogram ? metric.histogram.sample_count
                                                                    : metric.counter.value;

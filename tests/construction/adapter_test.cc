@@ -18,6 +18,7 @@
 #include "services/construction/grpc/construction_service.h"
 #include "services/construction/storage/construction_schema.h"
 #include "services/construction/construction_spec.h"
+#include "tests/common/registry_value.h"
 #include "tests/construction/domain_fixture.h"
 #include "tests/support/in_process_service.h"
 
@@ -105,30 +106,7 @@ class AdapterTest : public ::testing::Test {
 
   // A sample's value (counter, gauge, or histogram count / bucket at `le`).
   double Metric(const std::string& name, const std::map<std::string, std::string>& labels, double le = -1) {
-    for (const auto& family : registry_->Collect()) {
-      if (family.name != name) continue;
-      for (const auto& m : family.metric) {
-        bool match = true;
-        for (const auto& [k, v] : labels) {
-          bool found = false;
-          for (const auto& l : m.label) found |= (l.name == k && l.value == v);
-          match &= found;
-        }
-        if (!match) continue;
-        switch (family.type) {
-          case prometheus::MetricType::Counter: return m.counter.value;
-          case prometheus::MetricType::Gauge: return m.gauge.value;
-          case prometheus::MetricType::Histogram:
-            if (le < 0) return static_cast<double>(m.histogram.sample_count);
-            for (const auto& b : m.histogram.bucket) {
-              if (b.upper_bound == le) return static_cast<double>(b.cumulative_count);
-            }
-            return -1;
-          default: return -1;
-        }
-      }
-    }
-    return -1;
+    return ::gridserve::testing::RegistryValue(*registry_, name, labels, le);
   }
 
   const v1::SlaState* Sla(const v1::Project& p, const std::string& name) {

@@ -18,6 +18,7 @@
 #include "services/common/config.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/storage/contact_center_schema.h"
+#include "tests/common/registry_value.h"
 #include "tests/common/test_db.h"
 
 namespace gridserve::contact_center {
@@ -104,33 +105,7 @@ class FakeRepair final : public v1::Repair::CallbackService {
 // histogram's cumulative bucket count when `le` is given. -1 if absent.
 double Sample(prometheus::Registry& registry, const std::string& name, const std::map<std::string, std::string>& labels,
               double le = -1) {
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        bool found = false;
-        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
-        match &= found;
-      }
-      if (!match) continue;
-      switch (family.type) {
-        case prometheus::MetricType::Counter:
-          return metric.counter.value;
-        case prometheus::MetricType::Gauge:
-          return metric.gauge.value;
-        case prometheus::MetricType::Histogram:
-          if (le < 0) return static_cast<double>(metric.histogram.sample_count);
-          for (const auto& bucket : metric.histogram.bucket) {
-            if (bucket.upper_bound == le) return static_cast<double>(bucket.cumulative_count);
-          }
-          return -1;
-        default:
-          return -1;
-      }
-    }
-  }
-  return -1;
+  return ::gridserve::testing::RegistryValue(registry, name, labels, le);
 }
 
 std::vector<std::string> ViolationFields(const grpc::Status& status) {

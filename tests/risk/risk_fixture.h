@@ -15,6 +15,7 @@
 #include "services/risk/grpc/risk_service.h"
 #include "services/risk/risk_spec.h"
 #include "services/risk/storage/risk_schema.h"
+#include "tests/common/registry_value.h"
 #include "tests/common/test_db.h"
 #include "tests/support/in_process_service.h"
 
@@ -22,23 +23,6 @@ namespace gridserve::risk::testing {
 
 using ::gridserve::testing::CountRows;
 using ::gridserve::testing::kStart;
-
-inline double MetricOf(prometheus::Registry& registry, const std::string& name,
-                       const std::map<std::string, std::string>& labels) {
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        bool found = false;
-        for (const auto& label : metric.label) found |= (label.name == k && label.value == v);
-        match &= found;
-      }
-      if (match) return family.type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value;
-    }
-  }
-  return -1;
-}
 
 class RiskFixture : public ::testing::Test {
  protected:
@@ -63,7 +47,7 @@ class RiskFixture : public ::testing::Test {
   Database& ledger_db() { return service_->ledger_db(); }
 
   double Metric(const std::string& name, const std::map<std::string, std::string>& labels) {
-    return MetricOf(*metrics_.registry(), name, labels);
+    return ::gridserve::testing::RegistryValue(*metrics_.registry(), name, labels);
   }
 
   void RefreshGauges() { harness_->RefreshDomainGauges(); }
