@@ -91,6 +91,7 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
                               ? absl::FailedPreconditionError(absl::StrCat("no handler for topic ", message.topic))
                               : handler->second(message);
     const absl::Time done = clock_.Now();
+    const bool rejected = IsRejection(result);
     // A pass that outlived its lease may find the message claimed by another
     // relay. The receiver having it is a fact whoever holds the lease, so a
     // delivery is recorded unless one already was; a failure's retry time only
@@ -105,8 +106,7 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
       }
       return txn.Execute("UPDATE outbox SET next_attempt_at = ?, last_error = ?"
                          " WHERE message_id = ? AND delivered_at IS NULL AND next_attempt_at = ?",
-                         {ToMicros(done + (IsRejection(result) ? options_.rejected_retry
-                                                               : BackoffAfter(message.attempts))),
+                         {ToMicros(done + (rejected ? options_.rejected_retry : BackoffAfter(message.attempts))),
                           std::string(result.message()),
                           message.message_id, lease_until})
           .status();
@@ -119,7 +119,7 @@ absl::StatusOr<int> OutboxRelay::DeliverDue() {
     if (result.ok()) {
       ++delivered;
       ++counts_[message.topic].delivered;
-    } else if (IsRejection(result)) {
+    } else if (rejected) {
       ++counts_[message.topic].failed_attempts;
       ++counts_[message.topic].rejected;
       // The receiver's message says what it refused (its errors are masked).
