@@ -296,8 +296,12 @@ absl::StatusOr<std::unique_ptr<Database>> OpenPostgresDatabase(const std::string
     if (!absl::ascii_isalnum(c)) c = '_';
   }
   for (int i = 0; i < pool_size; ++i) {
-    const char* keys[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
-    const char* values[] = {url.c_str(), password.empty() ? nullptr : password.c_str(), nullptr};
+    // The schema is a connection option, not only a session SET: PQreset
+    // (after the server restarts or drops the connection) reconnects with the
+    // options and would otherwise come back in `public`.
+    const std::string options = absl::StrCat("-c search_path=", quoted);
+    const char* keys[] = {"dbname", "options", password.empty() ? nullptr : "password", nullptr};
+    const char* values[] = {url.c_str(), options.c_str(), password.empty() ? nullptr : password.c_str(), nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (PQstatus(conn) != CONNECTION_OK) {
       const std::string message = PQerrorMessage(conn);

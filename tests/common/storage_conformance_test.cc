@@ -190,6 +190,40 @@ TEST_P(StorageConformanceTest, AReadDoesNotWaitForAWriteInProgress) {
   EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 1);
 }
 
+// A connection the server dropped (a restart, a failover, an administrator)
+// fails its transaction once and is reconnected in the service's own schema:
+// the service's tables are found again, not looked for in `public`.
+TEST_P(StorageConformanceTest, AReconnectedConnectionKeepsTheServiceSchema) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "a SQLite file has no server to drop the connection";
+  const auto backend_pid = [](Transaction& txn) -> absl::StatusOr<int64_t> {
+    auto rows = txn.Query("SELECT pg_backend_pid()");
+    if (!rows.ok()) return rows.status();
+    return rows->at(0).Int(0);
+  };
+  // The pool hands out its most recently used connection: this one is next.
+  auto pid = InTransactionResult<int64_t>(*db_, backend_pid);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  std::unique_ptr<Database> administrator = Open();
+  ASSERT_NE(administrator, nullptr);
+  const absl::Status terminated = administrator->InTransaction([&](Transaction& txn) {
+    return txn.Query("SELECT pg_terminate_backend(CAST(? AS INTEGER))", {*pid}).status();
+  });
+  ASSERT_TRUE(terminated.ok()) << terminated;
+  const auto count_migrations = [](Transaction& txn) -> absl::StatusOr<int64_t> {
+    auto rows = txn.Query("SELECT COUNT(*) FROM schema_migrations");
+    if (!rows.ok()) return rows.status();
+    return rows->at(0).Int(0);
+  };
+  auto on_dropped = InTransactionResult<int64_t>(*db_, count_migrations);
+  EXPECT_FALSE(on_dropped.ok()) << "the terminated connection answered";
+  auto reconnected = InTransactionResult<int64_t>(*db_, count_migrations);
+  ASSERT_TRUE(reconnected.ok()) << reconnected.status();
+  EXPECT_GT(*reconnected, 0);
+  auto new_pid = InTransactionResult<int64_t>(*db_, backend_pid);
+  ASSERT_TRUE(new_pid.ok()) << new_pid.status();
+  EXPECT_NE(*new_pid, *pid) << "the same connection was used again without a reconnect";
+}
+
 // Inside a StoreReadScope (a store read on gRPC's thread) a write
 // transaction is refused before it runs; reads go on.
 TEST_P(StorageConformanceTest, AStoreReadScopeRefusesWritesAndAllowsReads) {

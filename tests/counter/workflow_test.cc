@@ -687,6 +687,16 @@ TEST_F(WorkflowTest, ClosingGates) {
             absl::StatusCode::kFailedPrecondition);  // already closed today
 }
 
+// Closes hall H1 now, by force (a power cut).
+absl::StatusOr<v1::CloseHallResponse> ForceCloseHall(CounterEnv& env) {
+  v1::CloseHallRequest hall;
+  hall.set_hall_id("H1");
+  hall.set_force(true);
+  hall.set_force_reason("power cut");
+  *hall.mutable_closed_at() = ToProto(env.clock.Now());
+  return env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+}
+
 // CT-4: the hall closing cancels the wait clocks of tickets never called:
 // nobody was served, so nothing is "met"; a wait already past its limit stays
 // breached (counted once, even before the sweep saw it).
@@ -694,12 +704,7 @@ TEST_F(WorkflowTest, ClosingTheHallCancelsWaitClocksOfTicketsNeverCalled) {
   v1::Ticket overdue = env.Issue("payment", {}, env.clock.Now() - absl::Minutes(20));
   v1::Ticket fresh = env.Issue();
   env.clock.Advance(absl::Minutes(5));
-  v1::CloseHallRequest hall;
-  hall.set_hall_id("H1");
-  hall.set_force(true);
-  hall.set_force_reason("power cut");
-  *hall.mutable_closed_at() = ToProto(env.clock.Now());
-  auto closed = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+  auto closed = ForceCloseHall(env);
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(fresh.ticket_id()))->state, SlaState::kCancelled);
   EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(overdue.ticket_id()))->state, SlaState::kBreached);
@@ -708,6 +713,26 @@ TEST_F(WorkflowTest, ClosingTheHallCancelsWaitClocksOfTicketsNeverCalled) {
   env.Sweep();
   EXPECT_THAT(env.Breaches("CT-4"), SizeIs(1));
   EXPECT_EQ(env.SlaTotal(kSlaTicketWait, "breached"), 1);
+}
+
+// CT-4 check at closing: a counter in back office while a ticket waited past
+// its limit is recorded even when no background pass ran in between (the
+// check runs before closing cancels the waiting tickets).
+TEST_F(WorkflowTest, ClosingTheHallChecksBackOfficeBeforeCancellingTickets) {
+  env.Open();
+  ASSERT_TRUE(env.SetState(v1::COUNTER_STATE_BACK_OFFICE).ok());
+  env.Issue();
+  env.clock.Advance(absl::Minutes(16));
+  auto closed = ForceCloseHall(env);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  int back_office = 0;
+  for (const auto& breach : env.Breaches("CT-4")) {
+    if (breach.subject() != CounterSubject("C1")) continue;
+    ++back_office;
+    EXPECT_EQ(breach.mechanism(), v1::MECHANISM_CHECK);
+    EXPECT_EQ(FromProto(breach.occurred_at()), kDayStart + absl::Minutes(15));
+  }
+  EXPECT_EQ(back_office, 1);
 }
 
 // CT-10: a ticket issued after closing time does not hold the closing.

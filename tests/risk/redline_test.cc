@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/config.h"
+#include "services/common/risk_client.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "tests/common/test_db.h"
@@ -65,6 +66,27 @@ TEST(RedLineIntakeTest, NewReportIsReportedAtTheTimeItArrives) {
   EXPECT_EQ(r.report_id(), "RL-1");
   EXPECT_EQ(r.rule(), "RK-8");
   EXPECT_EQ(FromProto(r.reported_at()), kStart);
+}
+
+// A sender's text longer than risk accepts (a complaint's summary) is cut by
+// the relay to what risk's intake takes, on a character boundary, naming
+// where the full text is: refused, it would be retried for ever.
+TEST(RedLineIntakeTest, ALongDescriptionIsFittedToWhatIntakeAccepts) {
+  v1::ReportRedLineRequest r = Request();
+  std::string text = "x";
+  while (text.size() <= kRedLineDescriptionMaxBytes) text += "\xe7\xa4\xbc";  // "礼", 3 bytes each
+  r.set_description(text);
+  EXPECT_EQ(ValidateRedLineRequest(r, kStart, kSkew).code(), absl::StatusCode::kInvalidArgument);
+
+  r.set_description(FitRedLineDescription(text, "contact-center", "CASE-1"));
+  EXPECT_TRUE(ValidateRedLineRequest(r, kStart, kSkew).ok());
+  EXPECT_LE(r.description().size(), kRedLineDescriptionMaxBytes);
+  EXPECT_THAT(r.description(), ::testing::EndsWith("the full text is in contact-center CASE-1]"));
+  const std::string kept = r.description().substr(0, r.description().find(" [... cut"));
+  EXPECT_EQ(text.substr(0, kept.size()), kept);
+  EXPECT_EQ((kept.size() - 1) % 3, 0u) << "cut inside a character";
+
+  EXPECT_EQ(FitRedLineDescription("gift accepted", "counter", "V-1"), "gift accepted");
 }
 
 TEST(RedLineIntakeTest, ValidRequestPasses) { EXPECT_TRUE(ValidateRedLineRequest(Request(), kStart, kSkew).ok()); }

@@ -313,6 +313,58 @@ TEST_F(RiskServiceTest, WatchLedgerFiltersAndRefusesANegativeCursor) {
   EXPECT_THAT(Fields(s), Contains("after_sequence"));
 }
 
+// A filter with a value the API does not define is a typo, not "nothing
+// matches": INVALID_ARGUMENT naming the field, on lists and watches alike.
+TEST_F(RiskServiceTest, UnknownFilterValuesAreRefused) {
+  const auto expect_refused = [&](const grpc::Status& s, const std::string& field) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(Fields(s), Contains(field));
+  };
+  {
+    grpc::ClientContext context;
+    v1::ListRedLineReportsRequest req;
+    req.set_state(static_cast<v1::RedLineState>(99));
+    v1::ListRedLineReportsResponse resp;
+    expect_refused(stub_->ListRedLineReports(&context, req, &resp), "state");
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListLedgerEntriesRequest req;
+    req.set_kind(static_cast<v1::LedgerEntryKind>(99));
+    v1::ListLedgerEntriesResponse resp;
+    expect_refused(stub_->ListLedgerEntries(&context, req, &resp), "kind");
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListWarningsRequest req;
+    req.set_scope(static_cast<v1::RiskScope>(99));
+    v1::ListWarningsResponse resp;
+    expect_refused(stub_->ListWarnings(&context, req, &resp), "scope");
+  }
+  {
+    grpc::ClientContext context;
+    v1::GetRiskScoresRequest req;
+    req.set_min_level(static_cast<v1::RiskLevel>(99));
+    v1::GetRiskScoresResponse resp;
+    expect_refused(stub_->GetRiskScores(&context, req, &resp), "min_level");
+  }
+  {
+    grpc::ClientContext context;
+    v1::WatchWarningsRequest req;
+    req.set_scope(static_cast<v1::RiskScope>(99));
+    auto reader = stub_->WatchWarnings(&context, req);
+    v1::Warning w;
+    EXPECT_FALSE(reader->Read(&w));
+    expect_refused(reader->Finish(), "scope");
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListRedLineReportsRequest req;  // the defined values still list
+    v1::ListRedLineReportsResponse resp;
+    EXPECT_TRUE(stub_->ListRedLineReports(&context, req, &resp).ok());
+  }
+}
+
 TEST_F(RiskServiceTest, WatchWarningsSeesRisingLevels) {
   for (int i = 0; i < 15; ++i) Breach(MakeBreach("b" + std::to_string(i), "metering", kStart));
   grpc::ClientContext context;

@@ -175,6 +175,13 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
     if (!breach.ok()) return breach.status();
     *resp.add_breaches() = *breach;
   }
+  // CT-4 before the waiting tickets are cancelled below: a counter in back
+  // office while a ticket waited past its limit is judged on those tickets.
+  auto counters = store.ListCounters(req.hall_id(), 0, 0, 100000);
+  if (!counters.ok()) return counters.status();
+  for (const v1::HallCounter& c : *counters) {
+    if (auto s = CheckBackOffice(store, txn, c, closed_at); !s.ok()) return s;
+  }
   // The day is over: remaining tickets are cancelled, and so are the wait
   // clocks of those never called (CT-4 not met: nobody called them; a wait
   // already past its limit stays breached).
@@ -194,10 +201,7 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
     if (auto s = store.SaveSession(session); !s.ok()) return s;
     resp.add_closed_session_ids(session.session_id());
   }
-  auto counters = store.ListCounters(req.hall_id(), 0, 0, 100000);
-  if (!counters.ok()) return counters.status();
   for (v1::HallCounter c : *counters) {
-    if (auto s = CheckBackOffice(store, txn, c, closed_at); !s.ok()) return s;
     if (c.state() == v1::COUNTER_STATE_CLOSED && c.session_id().empty()) continue;
     c.clear_session_id();
     c.set_state(v1::COUNTER_STATE_CLOSED);

@@ -117,7 +117,7 @@ absl::Status ValidateRedLineRequest(const v1::ReportRedLineRequest& request, abs
   v.Check(request.source_service().empty() || IsKnownService(request.source_service()), "source_service",
           "must be empty or one of contact-center, counter, construction, repair, risk");
   CheckEventTime(v, "occurred_at", request.occurred_at(), request.has_occurred_at(), now, max_skew);
-  CheckText(v, "description", request.description(), /*required=*/true);
+  CheckText(v, "description", request.description(), /*required=*/true);  // senders fit theirs (FitRedLineDescription)
   for (int i = 0; i < request.related_breaches_size(); ++i) {
     v.Check(!request.related_breaches(i).breach_id().empty(), absl::StrCat("related_breaches[", i, "].breach_id"),
             "is required");

@@ -42,6 +42,8 @@ absl::StatusOr<v1::ListRedLineReportsResponse> RiskService::DoListRedLineReports
   q.staff_id = request.staff_id();
   q.source = request.source();
   q.state = request.state();
+  v.Check(v1::RedLineSource_IsValid(request.source()), "source", "unknown source");
+  v.Check(v1::RedLineState_IsValid(request.state()), "state", "unknown state");
   const Range range = CheckRange(v, "time_range", request.time_range());
   q.start = range.start;
   q.end = range.end;
@@ -122,6 +124,8 @@ absl::StatusOr<v1::ListLedgerEntriesResponse> RiskService::DoListLedgerEntries(
   q.staff_id = request.staff_id();
   q.service = request.service();
   q.kind = request.kind();
+  v.Check(v1::LedgerEntryKind_IsValid(request.kind()), "kind", "unknown kind");
+  v.Check(v1::RedLineState_IsValid(request.red_line_state()), "red_line_state", "unknown state");
   const Range range = CheckRange(v, "time_range", request.time_range());
   q.start = range.start;
   q.end = range.end;
@@ -184,6 +188,7 @@ absl::StatusOr<v1::GetRiskScoresResponse> RiskService::DoGetRiskScores(const v1:
   Validator v;
   const int limit = CheckPageSize(v, request.page_size());
   const int64_t offset = DecodePageToken(v, request.page_token());
+  v.Check(v1::RiskLevel_IsValid(request.min_level()), "min_level", "unknown level");
   if (!v.empty()) return v.status();
   const bool include_staff = request.include_staff() || !request.staff_id().empty();
   const absl::Time now = context_.clock.Now();
@@ -267,6 +272,9 @@ absl::StatusOr<v1::ListWarningsResponse> RiskService::DoListWarnings(const v1::L
   q.scope = request.scope();
   q.level = request.level();
   q.direction = request.direction();
+  v.Check(v1::RiskScope_IsValid(request.scope()), "scope", "unknown scope");
+  v.Check(v1::RiskLevel_IsValid(request.level()), "level", "unknown level");
+  v.Check(v1::WarningDirection_IsValid(request.direction()), "direction", "unknown direction");
   const Range range = CheckRange(v, "time_range", request.time_range());
   q.start = range.start;
   q.end = range.end;

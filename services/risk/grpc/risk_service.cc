@@ -226,6 +226,9 @@ grpc::ServerWriteReactor<v1::LedgerEntry>* RiskService::WatchLedger(grpc::Callba
   if (request->after_sequence() < 0) {
     return new RefusedStream<v1::LedgerEntry>(InvalidField("after_sequence", "must not be negative"));
   }
+  if (!v1::LedgerEntryKind_IsValid(request->kind())) {
+    return new RefusedStream<v1::LedgerEntry>(InvalidField("kind", "unknown kind"));
+  }
   auto fetch = [this, service = request->service(), rule = request->rule(), kind = request->kind()](
                    int64_t after, int limit) {
     return InReadTransactionResult<std::vector<v1::LedgerEntry>>(
@@ -240,6 +243,9 @@ grpc::ServerWriteReactor<v1::Warning>* RiskService::WatchWarnings(grpc::Callback
                                                                   const v1::WatchWarningsRequest* request) {
   if (request->after_sequence() < 0) {
     return new RefusedStream<v1::Warning>(InvalidField("after_sequence", "must not be negative"));
+  }
+  if (!v1::RiskScope_IsValid(request->scope())) {
+    return new RefusedStream<v1::Warning>(InvalidField("scope", "unknown scope"));
   }
   auto fetch = [this, department = request->department(), scope = request->scope()](
                    int64_t after, int limit) {
