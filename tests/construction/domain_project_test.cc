@@ -237,6 +237,18 @@ TEST_F(ProjectRulesTest, Cn8FeedbackCollectedAfterCompletionDoesNotCount) {
   EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_COMPLETED);
 }
 
+// Feedback given with the completion is checked as RecordSiteFeedback checks
+// it: an opinion collected before the customer applied is no opinion on this work.
+TEST_F(ProjectRulesTest, Cn8InlineFeedbackBeforeTheApplicationIsRefused) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  const v1::Feedback before_application = Opinion(kFriday - absl::Hours(24 * 30));
+  auto refused = CompleteProject(rules_, p, Completion(kFriday + absl::Hours(3)), &before_application);
+  EXPECT_TRUE(HasViolation(refused.status(), "feedback.collected_at")) << refused.status();
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_CONNECTION);
+  EXPECT_TRUE(p.feedback().empty());
+}
+
 TEST_F(ProjectRulesTest, CompletionStopsTheWholeProcessClockAndMeasuresWorkingDays) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
   WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);

@@ -528,17 +528,36 @@ TEST_F(ContactCenterServiceTest, LookupOutageForAgents) {
 // ---------------------------------------------------------------------------
 // CC-6 / CC-7 reviews, RK-1
 
-TEST_F(ContactCenterServiceTest, ReviewFailuresAreBreachesAndAbuseIsReportedAsRk1) {
-  const v1::Call call = RecordOk(AnsweredCall("r-1", 1));
+// A supervisor's review of a call that failed CC-7 (key content not confirmed).
+v1::RecordCallReviewRequest FailedCc7Review(const std::string& request_id, const std::string& call_id,
+                                            absl::Time reviewed_at) {
   v1::RecordCallReviewRequest request;
-  request.set_request_id("rev-1");
-  request.set_call_id(call.call_id());
+  request.set_request_id(request_id);
+  request.set_call_id(call_id);
   request.mutable_review()->set_reviewer_staff_id("SUP-1");
-  *request.mutable_review()->mutable_reviewed_at() = ToProto(clock_.Now());
+  *request.mutable_review()->mutable_reviewed_at() = ToProto(reviewed_at);
   auto* item = request.mutable_review()->add_items();
   item->set_clause("CC-7");
   item->set_item("confirmed_key_content");
   item->set_result(v1::REVIEW_RESULT_FAIL);
+  return request;
+}
+
+// A review dated before the call began is refused: its breaches would be
+// dated before the call they judge.
+TEST_F(ContactCenterServiceTest, AReviewBeforeTheCallBeganIsRefused) {
+  const v1::Call call = RecordOk(AnsweredCall("r-early", 1));
+  v1::RecordCallReviewRequest request =
+      FailedCc7Review("rev-early", call.call_id(), FromProto(call.alerting_started_at()) - absl::Hours(1));
+  v1::RecordCallReviewResponse response;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &response)),
+              ElementsAre("review.reviewed_at"));
+  EXPECT_EQ(Breaches("CC-7"), 0);
+}
+
+TEST_F(ContactCenterServiceTest, ReviewFailuresAreBreachesAndAbuseIsReportedAsRk1) {
+  const v1::Call call = RecordOk(AnsweredCall("r-1", 1));
+  v1::RecordCallReviewRequest request = FailedCc7Review("rev-1", call.call_id(), clock_.Now());
   request.set_abusive_language(true);
   v1::RecordCallReviewResponse response;
   ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &response).ok());

@@ -501,6 +501,35 @@ TEST_F(WorkflowTest, ReviewFailedItemsAreBreaches) {
   EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "review.items[0].clause");
 }
 
+// A review or an evaluation dated before the visit began judges nothing of it.
+TEST_F(WorkflowTest, AReviewBeforeTheVisitStartedIsRefused) {
+  env.clock.Advance(absl::Hours(1));
+  v1::Visit visit = env.Start("", "S1");
+  v1::RecordCounterReviewRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.set_source(v1::REVIEW_SOURCE_SUPERVISOR);
+  *req.mutable_review()->mutable_reviewed_at() = ToProto(env.clock.Now() - absl::Minutes(30));
+  auto* item = req.mutable_review()->add_items();
+  item->set_clause("CT-2");
+  item->set_item("greeted standing");
+  item->set_result(v1::REVIEW_RESULT_FAIL);
+  auto early_review = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_EQ(early_review.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(early_review.status())[0].field, "review.reviewed_at");
+
+  *req.mutable_review()->mutable_reviewed_at() = ToProto(env.clock.Now());
+  req.mutable_feedback()->set_satisfaction(2);
+  *req.mutable_feedback()->mutable_collected_at() = ToProto(env.clock.Now() - absl::Minutes(30));
+  auto early_feedback = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_EQ(early_feedback.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(early_feedback.status())[0].field, "feedback.collected_at");
+  EXPECT_THAT(env.Breaches("CT-2"), SizeIs(0));
+
+  *req.mutable_feedback()->mutable_collected_at() = ToProto(env.clock.Now());
+  EXPECT_TRUE(env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); }).ok());
+  EXPECT_THAT(env.Breaches("CT-2"), SizeIs(1));
+}
+
 // The customer's evaluation keeps its rating beside the review; a rating of 0
 // means "declined" and needs the flag.
 TEST_F(WorkflowTest, ACustomerEvaluationKeepsItsSourceAndRating) {

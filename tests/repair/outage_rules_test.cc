@@ -269,6 +269,22 @@ TEST_F(OutageRulesTest, Rk4AnEtrMovedAfterItPassedNeedsTheCauseOfTheDelay) {
   EXPECT_EQ(rules_.Restore(o, new_etr + absl::Microseconds(1), "")->red_lines.size(), 1u);
 }
 
+// RK-4: an update dated before the last one cannot slip under the "ETR in
+// force has passed" rule by claiming an earlier time.
+TEST_F(OutageRulesTest, Rk4EtrUpdatesComeInTheOrderTheyWereMade) {
+  v1::Outage o = Started();
+  ASSERT_TRUE(rules_.UpdateEtr(o, planned_end_ + absl::Hours(1), planned_end_ - absl::Minutes(30), "").ok());
+  const absl::Status backdated =
+      rules_.UpdateEtr(o, planned_end_ + absl::Hours(5), planned_end_ - absl::Minutes(40), "");
+  EXPECT_EQ(backdated.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_FALSE(FieldViolationsOf(backdated).empty());
+  EXPECT_EQ(FieldViolationsOf(backdated).at(0).field, "updated_at");
+  EXPECT_EQ(o.etr_updates_size(), 1);
+  EXPECT_EQ(FromProto(o.etr()), planned_end_ + absl::Hours(1));
+  // At the same time as the last one is in order.
+  EXPECT_TRUE(rules_.UpdateEtr(o, planned_end_ + absl::Hours(2), planned_end_ - absl::Minutes(30), "").ok());
+}
+
 TEST_F(OutageRulesTest, Rk4AnEtrUpdatedBeforeItPassesNeedsNoReason) {
   v1::Outage o = Started();
   const absl::Time new_etr = planned_end_ + absl::Hours(1);

@@ -598,6 +598,32 @@ TEST_F(RepairServiceTest, CancelledAfterThePromiseStaysAnRp1Breach) {
   EXPECT_EQ(stats.statistics(0).arrival_breached_count(), 2);
 }
 
+// RK-4: an ETR before the cut itself would make every restoration late.
+TEST_F(RepairServiceTest, AnOutageEtrBeforeTheCutIsRefused) {
+  v1::CreateOutageRequest fault;
+  fault.set_request_id("outage-etr-1");
+  fault.set_kind(v1::OUTAGE_KIND_FAULT);
+  fault.set_reason("cable fault");
+  fault.set_department("operations");
+  fault.add_feeder_ids("F-11");
+  *fault.mutable_started_at() = ToProto(kStart);
+  *fault.mutable_etr() = ToProto(kStart - absl::Minutes(30));
+  v1::CreateOutageResponse created;
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateOutage, fault, &created)), Contains("etr"));
+
+  v1::CreateOutageRequest planned = fault;
+  planned.set_request_id("outage-etr-2");
+  planned.set_kind(v1::OUTAGE_KIND_PLANNED);
+  planned.clear_started_at();
+  *planned.mutable_planned_start() = ToProto(kStart + absl::Hours(72));
+  *planned.mutable_planned_end() = ToProto(kStart + absl::Hours(76));
+  *planned.mutable_etr() = ToProto(kStart + absl::Hours(71));
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateOutage, planned, &created)), Contains("etr"));
+
+  *fault.mutable_etr() = ToProto(kStart + absl::Hours(2));  // ahead of the cut: accepted
+  EXPECT_TRUE(Call(&v1::Repair::Stub::CreateOutage, fault, &created).ok());
+}
+
 TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   const absl::Time planned_start = kStart + absl::Hours(24 * 3);
   v1::CreateOutageRequest create;

@@ -344,6 +344,22 @@ TEST_F(WorkOrderRulesTest, UncivilLanguageAndFailedSurveyItemsAreReviewBreaches)
   ExpectRefused(rules_.RecordFeedback(order, feedback, true, {}, kStart + absl::Hours(4)).status(), "RP-4");
 }
 
+// RP-4: a survey dated before the crew arrived is refused; its findings
+// would be dated before the visit they judge.
+TEST_F(WorkOrderRulesTest, FeedbackCollectedBeforeTheArrivalIsRefused) {
+  v1::WorkOrder order = Arrived();
+  v1::Feedback feedback;
+  feedback.set_satisfaction(1);
+  *feedback.mutable_collected_at() = ToProto(FromProto(order.arrived_at()) - absl::Minutes(1));
+  auto refused = rules_.RecordFeedback(order, feedback, /*civil_language=*/false, {}, kStart + absl::Hours(3));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_FALSE(FieldViolationsOf(refused.status()).empty());
+  EXPECT_EQ(FieldViolationsOf(refused.status()).at(0).field, "feedback.collected_at");
+  EXPECT_FALSE(order.has_feedback());
+  *feedback.mutable_collected_at() = order.arrived_at();
+  EXPECT_TRUE(rules_.RecordFeedback(order, feedback, false, {}, kStart + absl::Hours(3)).ok());
+}
+
 TEST_F(WorkOrderRulesTest, CivilFeedbackHasNoBreachAndReviewClausesAreRepairs) {
   v1::WorkOrder order = Arrived();
   v1::Feedback feedback;

@@ -181,6 +181,14 @@ absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project
   if (!missing.empty()) {
     return PreconditionFailed("CN-8", subject, absl::StrCat("checklist incomplete: ", absl::StrJoin(missing, ", ")));
   }
+  // Inline feedback passes the same order check as RecordSiteFeedback's.
+  if (feedback != nullptr) {
+    if (auto s = NotBefore(FromProto(feedback->collected_at()), AppliedAt(project), "feedback.collected_at",
+                           "the application");
+        !s.ok()) {
+      return s;
+    }
+  }
   // CN-8: the customer's opinion was asked by completion; feedback collected
   // only after completed_at was not there when the project was closed.
   const auto asked_by_completion = [at](const v1::Feedback& f) { return FromProto(f.collected_at()) <= at; };

@@ -230,6 +230,11 @@ absl::StatusOr<v1::RecordCallReviewResponse> ContactCenterService::DoRecordCallR
         if (!found.ok()) return found.status();
         if (!found->has_value()) return absl::NotFoundError(absl::StrCat("call ", request.call_id(), " not found"));
         v1::Call& call = **found;
+        // A review judges a call that had taken place: its findings are
+        // dated at the review, never before the call began ringing.
+        if (call.has_alerting_started_at() && reviewed_at < FromProto(call.alerting_started_at())) {
+          return InvalidField("review.reviewed_at", "is before the call began (alerting_started_at)");
+        }
         const int number = call.reviews_size() + 1;
         *call.add_reviews() = request.review();
         if (auto s = UpdateCall(txn, call); !s.ok()) return s;

@@ -335,6 +335,13 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
   if (!found.ok()) return found.status();
   if (!found->has_value()) return VisitNotFound(req.visit_id());
   v1::Visit visit = **found;
+  // A review (and the customer's evaluation) judges a visit that had begun.
+  const absl::Time visit_started = FromProto(visit.started_at());
+  if (at < visit_started) return InvalidField("review.reviewed_at", "is before the visit started");
+  if (req.has_feedback() && req.feedback().has_collected_at() &&
+      FromProto(req.feedback().collected_at()) < visit_started) {
+    return InvalidField("feedback.collected_at", "is before the visit started");
+  }
 
   const std::string review_id = NewId("RV");
   v1::RecordCounterReviewResponse resp;

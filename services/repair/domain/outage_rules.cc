@@ -147,6 +147,12 @@ absl::Status OutageRules::UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Ti
                                     const std::string& reason) const {
   if (Closed(outage)) return Refuse(outage, "RK-4", ClosedWord(outage));
   if (etr < updated_at) return InvalidField("etr", "is before updated_at (an estimate must lie ahead)");
+  // Updates come in the order they were made: one dated before the last would
+  // be judged (below) against an ETR that was not yet in force.
+  if (outage.etr_updates_size() > 0 &&
+      updated_at < FromProto(outage.etr_updates(outage.etr_updates_size() - 1).updated_at())) {
+    return InvalidField("updated_at", "is before the previous ETR update's updated_at");
+  }
   // RK-4 is "restored after the planned end or ETR with no recorded cause".
   // Once the ETR in force has passed, the delay has begun: moving the ETR
   // then must record its cause (the reason), or a late restoration could be

@@ -335,6 +335,10 @@ absl::StatusOr<StepEffects> WorkOrderRules::RecordFeedback(v1::WorkOrder& order,
       return InvalidField(absl::StrCat("review.items[", i, "].clause"), "must be one of RP-2, RP-3, RP-4, RP-5");
     }
   }
+  // The survey follows the visit: its findings are dated when it was taken.
+  if (feedback.has_collected_at() && FromProto(feedback.collected_at()) < FromProto(order.arrived_at())) {
+    return InvalidField("feedback.collected_at", "is before arrived_at (the survey follows the visit)");
+  }
   *order.mutable_feedback() = feedback;
   order.set_civil_language(civil_language);
   const absl::Time at = feedback.has_collected_at() ? FromProto(feedback.collected_at()) : now;

@@ -1,5 +1,6 @@
 // Outage RPCs: planned / fault / temporary-maintenance outages, their
 // notices, start, ETR and restoration; RK-3 and RK-4 found on the way.
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -32,19 +33,29 @@ grpc::ServerUnaryReactor* RepairService::CreateOutage(grpc::CallbackServerContex
   const bool fault = req->kind() == v1::OUTAGE_KIND_FAULT;
   v.Check(req->kind() == v1::OUTAGE_KIND_PLANNED || fault || req->kind() == v1::OUTAGE_KIND_TEMPORARY_MAINTENANCE,
           "kind", "must be PLANNED, FAULT or TEMPORARY_MAINTENANCE");
+  std::optional<absl::Time> begins;  // when supply is (to be) cut, if the request gives it validly
   if (fault) {
     CheckEventTime(v, "started_at", req->started_at(), req->has_started_at(), Now(), MaxSkew());
+    Validator scratch;  // already reported in `v`: only whether it is a time to compare with
+    if (CheckPlannedTime(scratch, req->started_at(), req->has_started_at(), "started_at")) {
+      begins = FromProto(req->started_at());
+    }
   } else if (req->kind() != v1::OUTAGE_KIND_UNSPECIFIED) {
     // Planned work: the window is required (RK-3 lead time runs back from planned_start).
     v.Check(!req->has_started_at(), "started_at", "a planned outage starts with RecordOutageStart");
     const bool start_ok = CheckPlannedTime(v, req->planned_start(), req->has_planned_start(), "planned_start");
     const bool end_ok = CheckPlannedTime(v, req->planned_end(), req->has_planned_end(), "planned_end");
+    if (start_ok) begins = FromProto(req->planned_start());
     if (start_ok && end_ok) {
       v.Check(FromProto(req->planned_end()) > FromProto(req->planned_start()), "planned_end",
               "must be after planned_start");
     }
   }
-  if (req->has_etr()) CheckPlannedTime(v, req->etr(), true, "etr");
+  // RK-4 judges the restoration against the ETR: one before the cut itself
+  // would make any restoration late.
+  if (req->has_etr() && CheckPlannedTime(v, req->etr(), true, "etr") && begins.has_value()) {
+    v.Check(FromProto(req->etr()) >= *begins, "etr", fault ? "is before started_at" : "is before planned_start");
+  }
   v.Check(req->feeder_ids_size() + req->area_codes_size() > 0, "area_codes",
           "at least one feeder_id or area_code is needed (the CC-4 lookup matches on them)");
   for (int i = 0; i < req->feeder_ids_size(); ++i) CheckRequired(v, req->feeder_ids(i), absl::StrCat("feeder_ids[", i, "]"));
