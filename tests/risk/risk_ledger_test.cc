@@ -290,6 +290,41 @@ TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
   EXPECT_EQ(*sla_.Sweep(*db_), 0);
 }
 
+// An AMEND that moves a report to another department and staff member moves
+// its overdue-investigation breach too: the ledger, the breach row and the
+// metric name whom the report names when the clock expires.
+TEST_F(RiskLedgerTest, AnAmendedReportsOverdueBreachGoesToWhomItNamesNow) {
+  const auto report = Report(MakeRedLine("a", "RK-8", "repair", kStart, "S-1"));
+  v1::AddLedgerCorrectionRequest amend;
+  amend.set_entry_id(report.report_id());
+  amend.set_kind(v1::CORRECTION_KIND_AMEND);
+  amend.set_reason("reported against the wrong team");
+  amend.mutable_corrected_by()->set_staff_id("A-1");
+  v1::RedLineReport moved = report;
+  moved.set_department("operations");
+  moved.mutable_staff()->set_staff_id("S-2");
+  moved.mutable_staff()->set_department("operations");
+  *amend.mutable_red_line_report() = moved;
+  ASSERT_TRUE(Correct(amend).ok());
+
+  clock_.Set(FromProto(report.slas(0).due_at()) + absl::Microseconds(1));
+  ASSERT_EQ(*sla_.Sweep(*db_), 1);
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto entries = EntriesAfter(txn, 1, "", "", v1::LEDGER_ENTRY_KIND_BREACH, 10);
+                   EXPECT_EQ(entries->size(), 1u);
+                   EXPECT_EQ(entries->front().department(), "operations");
+                   EXPECT_EQ(entries->front().staff_id(), "S-2");
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE department = 'operations'"), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total",
+                   {{"service", "risk"}, {"rule", "RK-8"}, {"department", "operations"}}),
+            1);
+  EXPECT_LT(Metric("gridserve_norm_breaches_total",
+                   {{"service", "risk"}, {"rule", "RK-8"}, {"department", "repair"}}),
+            1);
+}
+
 // A decision after the due time that the sweep has not seen records the
 // overdue breach in the decision's transaction, with the reported clause.
 TEST_F(RiskLedgerTest, ALateDecisionBreachesTheReportedClause) {

@@ -331,14 +331,20 @@ absl::Status RiskLedger::RefreshGauges(Database& db) {
   return absl::OkStatus();
 }
 
-absl::Status RiskLedger::ResolveInvestigationClause(Transaction& txn, v1::Breach& breach) {
+absl::Status RiskLedger::ResolveInvestigationBreach(Transaction& txn, v1::Breach& breach) {
   // The catalogue's "investigation" SLA names RK-1 only because it holds one
   // clause; the breach is of the clause that was reported. Resolved before
   // the breach is recorded, so the local row and the breach metric carry it.
   auto view = GetView(txn, ReportIdOfSubject(breach.subject()));
   if (!view.ok()) return view.status();
   if (!view->has_value() || (*view)->kind != v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT) return absl::OkStatus();
-  breach.set_rule((*view)->report.rule());
+  const v1::RedLineReport& report = (*view)->report;
+  breach.set_rule(report.rule());
+  // The clock copied the department and staff when it started; an AMEND
+  // correction may have moved the report since: the breach goes to whom the
+  // report names now, as its score does.
+  breach.set_department(report.department());
+  breach.set_staff_id(report.staff().staff_id());
   breach.set_detail(
       absl::StrCat("red-line investigation (", breach.rule(), ") not decided by its due time; ", breach.detail()));
   return absl::OkStatus();
@@ -361,7 +367,7 @@ BreachRecorder::Sink RiskLedger::OwnBreachSink() {
 }
 
 SlaClock::ExpiryRefiner RiskLedger::InvestigationClauseResolver() {
-  return [this](Transaction& txn, v1::Breach& breach) { return ResolveInvestigationClause(txn, breach); };
+  return [this](Transaction& txn, v1::Breach& breach) { return ResolveInvestigationBreach(txn, breach); };
 }
 
 }  // namespace gridserve::risk

@@ -95,7 +95,7 @@ class RiskLedger {
   absl::StatusOr<bool> Rescore(Transaction& txn, const RiskSubject& subject, const std::string& trigger_entry_id,
                                absl::Time now, bool ageing);
   absl::Status RecordOwnBreach(Transaction& txn, const v1::Breach& breach);
-  absl::Status ResolveInvestigationClause(Transaction& txn, v1::Breach& breach);
+  absl::Status ResolveInvestigationBreach(Transaction& txn, v1::Breach& breach);
 
   const v1::SuiteConfig& config_;
   const BusinessCalendar& calendar_;
