@@ -2,6 +2,7 @@
 #define GRIDSERVE_TESTS_COUNTER_COUNTER_FIXTURE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -175,13 +176,15 @@ struct CounterEnv {
     return r.ok() ? r->system_failure() : v1::SystemFailure();
   }
 
-  absl::StatusOr<v1::ConvertVisitToAppointmentResponse> Convert(const std::string& visit_id) {
+  // Booked now unless `booked_at` says when.
+  absl::StatusOr<v1::ConvertVisitToAppointmentResponse> Convert(const std::string& visit_id,
+                                                                std::optional<absl::Time> booked_at = std::nullopt) {
     v1::ConvertVisitToAppointmentRequest req;
     req.set_visit_id(visit_id);
     req.mutable_contact()->set_name("Customer");
     req.mutable_contact()->set_phone("13800000000");
     req.set_apologised(true);
-    *req.mutable_booked_at() = ToProto(clock.Now());
+    *req.mutable_booked_at() = ToProto(booked_at.value_or(clock.Now()));
     *req.mutable_scheduled_at() = ToProto(clock.Now() + absl::Hours(24));
     return Run([&](Transaction& t) { return workflow.ConvertVisitToAppointment(t, req); });
   }

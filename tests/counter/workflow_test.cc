@@ -418,6 +418,22 @@ TEST_F(WorkflowTest, ConversionNeedsAFailureThatAffectedTheVisit) {
             v1::VISIT_STATE_IN_PROGRESS);
 }
 
+// CT-7: a booking dated before the visit began is refused: it would end the
+// visit, and stop its conversion clock, before either started.
+TEST_F(WorkflowTest, ABookingBeforeTheVisitStartedIsRefused) {
+  env.OpenFailure(kDayStart - absl::Minutes(20));
+  v1::Visit visit = env.Start();
+  auto refused = env.Convert(visit.visit_id(), env.clock.Now() - absl::Minutes(5));
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "booked_at");
+  v1::GetVisitRequest get;
+  get.set_visit_id(visit.visit_id());
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); })->visit().state(),
+            v1::VISIT_STATE_IN_PROGRESS);
+  auto booked = env.Convert(visit.visit_id(), env.clock.Now());
+  ASSERT_TRUE(booked.ok()) << booked.status();
+}
+
 // CT-7: a visit that starts during a long failure waits in it too.
 TEST_F(WorkflowTest, VisitStartingInLongFailureGetsAClock) {
   env.OpenFailure(kDayStart - absl::Minutes(20));  // imported: already long

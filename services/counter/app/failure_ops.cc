@@ -165,6 +165,9 @@ absl::StatusOr<v1::ConvertVisitToAppointmentResponse> CounterWorkflow::ConvertVi
   if (visit.state() != v1::VISIT_STATE_IN_PROGRESS) {
     return PreconditionFailed("CT-7", VisitSubject(visit.visit_id()), "the visit has already ended");
   }
+  // The booking ends the visit and stops its conversion clock: it cannot
+  // come before the visit began.
+  if (booked_at < FromProto(visit.started_at())) return InvalidField("booked_at", "is before the visit started");
   const std::string failure_id = req.failure_id().empty() ? visit.system_failure_id() : req.failure_id();
   std::optional<v1::SystemFailure> failure;
   if (!failure_id.empty()) {
@@ -199,7 +202,7 @@ absl::StatusOr<v1::ConvertVisitToAppointmentResponse> CounterWorkflow::ConvertVi
   visit.set_state(v1::VISIT_STATE_ENDED);
   visit.set_outcome(v1::VISIT_OUTCOME_CONVERTED_TO_APPOINTMENT);
   visit.set_appointment_id(appointment.appointment_id());
-  *visit.mutable_ended_at() = ToProto(std::max(booked_at, FromProto(visit.started_at())));
+  *visit.mutable_ended_at() = ToProto(booked_at);
   if (auto s = store.SaveVisit(visit); !s.ok()) return s;
   if (auto s = FinishTicketOf(store, visit); !s.ok()) return s;
   // CT-7: the conversion clock stops with the booking (met when in time).
