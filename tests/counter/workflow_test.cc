@@ -160,6 +160,24 @@ TEST_F(WorkflowTest, BackOfficeWithoutOverdueTicketsIsFine) {
   EXPECT_THAT(env.Breaches("CT-4"), SizeIs(0));
 }
 
+// A visit cannot end before what was recorded during it.
+TEST_F(WorkflowTest, AVisitCannotEndBeforeARecordedAssist) {
+  v1::Visit visit = env.Start("", "S1");
+  env.clock.Advance(absl::Minutes(10));
+  v1::AddVisitAssistRequest assist;
+  assist.set_visit_id(visit.visit_id());
+  assist.mutable_assistant()->set_staff_id("S2");
+  assist.set_reason("metering question");
+  *assist.mutable_assisted_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.AddVisitAssist(t, assist); }).ok());
+  env.clock.Advance(-absl::Minutes(5));  // the end as the terminal reports it: before the assist
+  auto refused = env.End(visit.visit_id(), "S1");
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "ended_at");
+  env.clock.Advance(absl::Minutes(5));
+  EXPECT_TRUE(env.End(visit.visit_id(), "S1").ok());
+}
+
 // CT-1: the owner keeps the visit; assists do not transfer it; only the owner ends it.
 TEST_F(WorkflowTest, FirstContactOwnership) {
   v1::Visit visit = env.Start("", "S1");

@@ -167,6 +167,15 @@ absl::StatusOr<v1::EndVisitResponse> CounterWorkflow::EndVisit(Transaction& txn,
   if (visit.state() != v1::VISIT_STATE_IN_PROGRESS) return VisitEnded(visit);
   if (auto s = CheckVisitMayEnd(store, txn, visit, req.ended_by_staff_id()); !s.ok()) return s;  // CT-1, CT-7
   if (ended_at < FromProto(visit.started_at())) return InvalidField("ended_at", "is before the visit started");
+  // What was recorded during the visit happened before its end.
+  for (const v1::VisitAssist& assist : visit.assists()) {
+    if (ended_at < FromProto(assist.assisted_at())) return InvalidField("ended_at", "is before a recorded assist");
+  }
+  for (const v1::Escalation& escalation : visit.escalations()) {
+    if (ended_at < FromProto(escalation.escalated_at())) {
+      return InvalidField("ended_at", "is before a recorded escalation");
+    }
+  }
 
   visit.set_state(v1::VISIT_STATE_ENDED);
   visit.set_outcome(req.outcome());
