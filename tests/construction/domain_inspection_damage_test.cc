@@ -99,6 +99,22 @@ TEST_F(InspectionTest, Cn5ReinspectionCycleUntilPassed) {
   EXPECT_TRUE(AdvanceStage(rules_, project_, To(v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(49))).ok());
 }
 
+// CN-5: an inspection happens in the inspection stage, and a re-inspection
+// after the customer received the rectification notice (its clock's start).
+TEST_F(InspectionTest, Cn5InspectionTimesFollowTheStageAndTheNotice) {
+  v1::Project later = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  WalkTo(later, v1::PROJECT_STAGE_INSPECTION, kFriday + absl::Hours(2));
+  auto before_stage = RecordInspection(rules_, later, Passed("INS-1", kFriday + absl::Hours(1)));
+  EXPECT_TRUE(HasViolation(before_stage.status(), "inspected_at")) << before_stage.status();
+  EXPECT_TRUE(later.inspections().empty());
+
+  ASSERT_TRUE(RecordInspection(rules_, project_, Failed("INS-1", kFriday)).ok());  // notice at +30 min
+  auto before_notice = RecordInspection(rules_, project_, Passed("INS-2", kFriday + absl::Minutes(10)));
+  EXPECT_TRUE(HasViolation(before_notice.status(), "inspected_at")) << before_notice.status();
+  EXPECT_EQ(project_.inspections_size(), 1);
+  EXPECT_TRUE(RecordInspection(rules_, project_, Passed("INS-2", kFriday + absl::Minutes(30))).ok());
+}
+
 TEST_F(InspectionTest, Cn5UnknownOrPassedPreviousInspection) {
   EXPECT_TRUE(absl::IsNotFound(RecordInspection(rules_, project_, Passed("INS-1", kFriday, "INS-404")).status()));
   ASSERT_TRUE(RecordInspection(rules_, project_, Passed("INS-1", kFriday)).ok());

@@ -147,6 +147,20 @@ TEST_F(ProjectRulesTest, Cn3PlanThatBuildsTwiceStillBreaches) {
   EXPECT_EQ(e->breaches[0].rule(), "CN-3");
 }
 
+// CN-3: a plan dated after the design approval was not there to coordinate
+// it, even when it was recorded before the approval was reported.
+TEST_F(ProjectRulesTest, Cn3PlanMadeAfterTheDesignApprovalStillBreaches) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  v1::CoordinatedPlan late = Plan(true);
+  *late.mutable_planned_at() = ToProto(kFriday + absl::Hours(5));
+  ASSERT_TRUE(RecordCoordinatedPlan(rules_, p, late).ok());
+  auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_DESIGN_APPROVAL, kFriday + absl::Hours(3)));
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->breaches.size(), 1u);
+  EXPECT_EQ(e->breaches[0].rule(), "CN-3");
+  EXPECT_NE(e->breaches[0].detail().find("before the coordinated"), std::string::npos) << e->breaches[0].detail();
+}
+
 TEST_F(ProjectRulesTest, Cn3LowVoltageNeedsNoPlan) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_LOW_VOLTAGE_NON_RESIDENTIAL);
   auto e = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_DESIGN_APPROVAL, kFriday));
@@ -166,6 +180,16 @@ TEST_F(ProjectRulesTest, Cn5LeavingInspectionNeedsAPassedInspection) {
   EXPECT_TRUE(RefusedBy(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday)).status(), "CN-5"));
   PassInspection(p, kFriday + absl::Hours(1));
   EXPECT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(1))).ok());
+}
+
+// CN-5: the project leaves inspection after the inspection that passed it.
+TEST_F(ProjectRulesTest, Cn5LeavingInspectionBeforeThePassedInspectionIsInvalid) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_INSPECTION, kFriday)).ok());
+  PassInspection(p, kFriday + absl::Hours(2));
+  auto early = AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CONNECTION, kFriday + absl::Hours(1)));
+  EXPECT_TRUE(HasViolation(early.status(), "advanced_at")) << early.status();
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_INSPECTION);
 }
 
 TEST_F(ProjectRulesTest, Cn5HighVoltageMayNotSkipInspection) {

@@ -155,14 +155,16 @@ struct CounterEnv {
     return r.ok() ? r->visit() : v1::Visit();
   }
 
+  // Ended now unless `ended_at` says when.
   absl::StatusOr<v1::EndVisitResponse> End(const std::string& visit_id, const std::string& by,
-                                           v1::VisitOutcome outcome = v1::VISIT_OUTCOME_COMPLETED) {
+                                           v1::VisitOutcome outcome = v1::VISIT_OUTCOME_COMPLETED,
+                                           std::optional<absl::Time> ended_at = std::nullopt) {
     v1::EndVisitRequest req;
     req.set_visit_id(visit_id);
     req.set_ended_by_staff_id(by);
     req.set_outcome(outcome);
     if (outcome == v1::VISIT_OUTCOME_REDIRECTED_UNFINISHED) req.set_redirected_to("another hall");
-    *req.mutable_ended_at() = ToProto(clock.Now());
+    *req.mutable_ended_at() = ToProto(ended_at.value_or(clock.Now()));
     return Run([&](Transaction& t) { return workflow.EndVisit(t, req); });
   }
 

@@ -57,6 +57,25 @@ TEST_F(WorkflowTest, PriorityTicketGoesAheadAndIsCalledNext) {
   EXPECT_EQ(called->ticket().ticket_id(), issued->ticket().ticket_id());
 }
 
+// CT-4: a call dated before the counter went into service is refused; the
+// ticket keeps waiting (its clock was not stopped by a call no one made).
+TEST_F(WorkflowTest, ACallBeforeTheCounterWentIntoServiceIsRefused) {
+  v1::Ticket ticket = env.Issue();
+  env.clock.Advance(absl::Minutes(10));
+  env.Open();
+  v1::CallTicketRequest req;
+  req.set_ticket_id(ticket.ticket_id());
+  req.set_counter_id("C1");
+  req.mutable_staff()->set_staff_id("S1");
+  *req.mutable_called_at() = ToProto(env.clock.Now() - absl::Minutes(5));
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.CallTicket(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "called_at");
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(ticket.ticket_id()))->state, SlaState::kOpen);
+  auto called = env.Call(ticket.ticket_id());
+  ASSERT_TRUE(called.ok()) << called.status();
+}
+
 // CT-4 timer: called exactly at 15 min is met; the sweep breaches one microsecond later.
 TEST_F(WorkflowTest, TicketWaitClockEdges) {
   v1::Ticket on_time = env.Issue();
@@ -350,6 +369,33 @@ TEST_F(WorkflowTest, LongFailureConvertsVisitsToAppointments) {
   EXPECT_EQ(kept->appointment().state(), v1::APPOINTMENT_STATE_KEPT);
   EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.KeepAppointment(t, keep); }).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// CT-7: the gate judges the visit's end as reported, not the server's time: a
+// visit that ended while the failure was still short needed no appointment,
+// even when the end is reported after the failure turned long and a pass
+// started its conversion clock; one that ended after the turn did.
+TEST_F(WorkflowTest, Ct7GateJudgesTheFailureAtTheVisitsEnd) {
+  v1::Visit early = env.Start("", "S1");
+  v1::Visit late = env.Start("", "S2");
+  env.OpenFailure();
+  env.clock.Advance(absl::Minutes(20));  // long since minute 15
+  env.Background();
+  ASSERT_TRUE(env.Sla(kSlaFailureConversion, VisitSubject(early.visit_id())).has_value());
+
+  auto ended = env.End(early.visit_id(), "S1", v1::VISIT_OUTCOME_CUSTOMER_LEFT, kDayStart + absl::Minutes(10));
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, VisitSubject(early.visit_id()))->state, SlaState::kCancelled);
+
+  auto refused = env.End(late.visit_id(), "S2", v1::VISIT_OUTCOME_CUSTOMER_LEFT, kDayStart + absl::Minutes(16));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-7"));
+
+  env.clock.Advance(absl::Minutes(30));  // past every conversion's due time
+  env.Sweep();
+  auto breaches = env.Breaches("CT-7");
+  ASSERT_THAT(breaches, SizeIs(1));  // only the visit that really waited in the long failure
+  EXPECT_EQ(breaches[0].subject(), VisitSubject(late.visit_id()));
 }
 
 // CT-7: a failure closed while still short starts no clocks; closing a long one

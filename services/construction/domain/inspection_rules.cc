@@ -49,10 +49,14 @@ absl::StatusOr<Effects> RecordInspection(const Rules& rules, v1::Project& projec
   }
   const absl::Time at = FromProto(inspection.inspected_at());
   const v1::Inspection* latest = LatestInspection(project);
-  if (auto s = NotBefore(at, latest != nullptr ? FromProto(latest->inspected_at()) : AppliedAt(project),
-                         "inspected_at", latest != nullptr ? "the previous inspection" : "the application");
-      !s.ok()) {
+  if (auto s = NotBefore(at, LastStageChange(project), "inspected_at", "the project entered inspection"); !s.ok()) {
     return s;
+  }
+  if (latest != nullptr) {
+    if (auto s = NotBefore(at, FromProto(latest->inspected_at()), "inspected_at", "the previous inspection");
+        !s.ok()) {
+      return s;
+    }
   }
   const bool failed = inspection.result() == v1::INSPECTION_RESULT_FAILED;
   if (failed) {
@@ -75,6 +79,13 @@ absl::StatusOr<Effects> RecordInspection(const Rules& rules, v1::Project& projec
     if (AlreadyReinspected(project, previous->inspection_id())) {
       return PreconditionFailed("CN-5", EntitySubject(project, "inspection", previous->inspection_id()),
                                 "that failed inspection was already re-inspected");
+    }
+    // The re-inspection clock runs from the notice's delivery (CN-5): the
+    // customer rectifies after receiving it.
+    if (auto s = NotBefore(at, FromProto(previous->notice().delivered_at()), "inspected_at",
+                           "the previous inspection's rectification notice was delivered");
+        !s.ok()) {
+      return s;
     }
     effects.stop_clocks.push_back(
         {kSlaReinspection, ReinspectionSubject(project.project_id(), previous->inspection_id()), at});

@@ -43,6 +43,11 @@ absl::Status NotBefore(absl::Time t, absl::Time earlier, absl::string_view field
 
 absl::Time AppliedAt(const v1::Project& project) { return FromProto(project.applied_at()); }
 
+absl::Time LastStageChange(const v1::Project& project) {
+  if (project.stage_history().empty()) return AppliedAt(project);
+  return FromProto(project.stage_history(project.stage_history_size() - 1).at());
+}
+
 v1::SiteAppointment* FindAppointment(v1::Project& project, const std::string& appointment_id) {
   for (auto& a : *project.mutable_appointments()) {
     if (a.appointment_id() == appointment_id) return &a;

@@ -27,6 +27,8 @@ v1::Breach ProjectBreach(const v1::Project& project, absl::string_view rule, abs
 absl::Status NotBefore(absl::Time t, absl::Time earlier, absl::string_view field, absl::string_view what);
 
 absl::Time AppliedAt(const v1::Project& project);
+// When the project entered its current stage (the application for the first).
+absl::Time LastStageChange(const v1::Project& project);
 
 v1::SiteAppointment* FindAppointment(v1::Project& project, const std::string& appointment_id);
 v1::Damage* FindDamage(v1::Project& project, const std::string& damage_id);

@@ -13,13 +13,20 @@
 namespace gridserve::construction {
 namespace {
 
-absl::Time LastStageChange(const v1::Project& project) {
-  if (project.stage_history().empty()) return AppliedAt(project);
-  return FromProto(project.stage_history(project.stage_history_size() - 1).at());
+// CN-3: a plan counts for the design approval it was made before.
+bool HasCoordinatedPlan(const v1::Project& project, absl::Time approval_at) {
+  return project.has_coordinated_plan() && project.coordinated_plan().no_duplicate_building() &&
+         FromProto(project.coordinated_plan().planned_at()) <= approval_at;
 }
 
-bool HasCoordinatedPlan(const v1::Project& project) {
-  return project.has_coordinated_plan() && project.coordinated_plan().no_duplicate_building();
+std::string MissingPlanDetail(const v1::Project& project) {
+  if (!project.has_coordinated_plan()) {
+    return "design approval entered without a coordinated substation / distribution-room plan";
+  }
+  if (!project.coordinated_plan().no_duplicate_building()) {
+    return "design approval entered with a plan that does not confirm there is no duplicate building";
+  }
+  return "design approval entered before the coordinated substation / distribution-room plan was made";
 }
 
 // Stages a high-voltage project may not skip: design approval (CN-3 is
@@ -111,17 +118,17 @@ absl::StatusOr<Effects> AdvanceStage(const Rules&, v1::Project& project, v1::Sta
       if (latest == nullptr || latest->result() != v1::INSPECTION_RESULT_PASSED) {
         return PreconditionFailed("CN-5", subject, "no passed inspection: the project cannot leave inspection");
       }
+      if (auto s = NotBefore(at, FromProto(latest->inspected_at()), "advanced_at", "the passed inspection");
+          !s.ok()) {
+        return s;
+      }
     }
     // CN-3 (check): a high-voltage project's substation / distribution room is
     // planned together with the supply works before design approval.
     if (to == v1::PROJECT_STAGE_DESIGN_APPROVAL && IsHighVoltage(project.project_type()) &&
-        !HasCoordinatedPlan(project)) {
-      effects.breaches.push_back(ProjectBreach(
-          project, "CN-3", "design_approval",
-          project.has_coordinated_plan()
-              ? "design approval entered with a plan that does not confirm there is no duplicate building"
-              : "design approval entered without a coordinated substation / distribution-room plan",
-          at, v1::MECHANISM_CHECK, change.staff().staff_id()));
+        !HasCoordinatedPlan(project, at)) {
+      effects.breaches.push_back(ProjectBreach(project, "CN-3", "design_approval", MissingPlanDetail(project), at,
+                                               v1::MECHANISM_CHECK, change.staff().staff_id()));
     }
   }
   change.set_from_stage(project.stage());

@@ -101,10 +101,11 @@ class CounterWorkflow {
   // visit still waiting in it. Idempotent; saves the failure when changed.
   absl::Status EvaluateFailure(CounterStore& store, Transaction& txn, v1::SystemFailure& failure, absl::Time now);
   // The gates of every call that ends a visit in progress (EndVisit,
-  // OpenHomeService): CT-1 only the owner ends it; CT-7 a visit waiting in a
-  // long system failure is converted to an appointment instead.
+  // OpenHomeService) at `ends_at`: CT-1 only the owner ends it; CT-7 a visit
+  // waiting in a failure that was long by then is converted to an appointment
+  // instead.
   absl::Status CheckVisitMayEnd(CounterStore& store, Transaction& txn, const v1::Visit& visit,
-                                absl::string_view by_staff_id);
+                                absl::string_view by_staff_id, absl::Time ends_at);
   // Starts one visit's conversion clock unless it already has one.
   absl::Status StartConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time became_long_at);
   // Records a breach with this service's conventions; returns it.

@@ -1,4 +1,6 @@
 // Home service for disabled and mobility-impaired customers (CT-9).
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/rpc_util.h"
 #include "services/counter/app/counter_workflow.h"
@@ -52,7 +54,8 @@ absl::StatusOr<v1::OpenHomeServiceResponse> CounterWorkflow::OpenHomeService(Tra
     // gates as EndVisit (CT-1 the owner hands it over; CT-7 a visit waiting in
     // a long failure is converted to an appointment instead).
     if (visit->state() == v1::VISIT_STATE_IN_PROGRESS) {
-      if (auto s = CheckVisitMayEnd(store, txn, *visit, req.opened_by().staff_id()); !s.ok()) return s;
+      const absl::Time ends_at = std::max(opened_at, FromProto(visit->started_at()));  // as recorded below
+      if (auto s = CheckVisitMayEnd(store, txn, *visit, req.opened_by().staff_id(), ends_at); !s.ok()) return s;
     }
   }
   h.set_hall_id(req.hall_id());

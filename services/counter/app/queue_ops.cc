@@ -103,6 +103,11 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
   }
   const absl::Time issued_at = FromProto(ticket.issued_at());
   if (called_at < issued_at) return InvalidField("called_at", "is before the ticket was issued");
+  // A counter calls only while in service: a call dated before it went into
+  // service would stop the ticket's CT-4 clock at a time no one was serving.
+  if (called_at < FromProto(c.state_since())) {
+    return InvalidField("called_at", "is before the counter went into service");
+  }
 
   const absl::Duration waited = called_at - issued_at;
   ticket.set_state(v1::TICKET_STATE_CALLED);

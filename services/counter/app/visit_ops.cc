@@ -100,18 +100,26 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
 }
 
 absl::Status CounterWorkflow::CheckVisitMayEnd(CounterStore& store, Transaction& txn, const v1::Visit& visit,
-                                               absl::string_view by_staff_id) {
+                                               absl::string_view by_staff_id, absl::Time ends_at) {
   if (auto s = domain::CheckOwnerEnds(visit, by_staff_id); !s.ok()) return s;  // CT-1 gate
   // CT-7 gate: a visit waiting in a long failure is converted to an appointment.
   if (visit.system_failure_id().empty()) return absl::OkStatus();
   auto failure = store.FindFailure(visit.system_failure_id());
   if (!failure.ok()) return failure.status();
   if (!failure->has_value() || (*failure)->state() != v1::SYSTEM_FAILURE_STATE_OPEN) return absl::OkStatus();
+  const std::string subject = VisitSubject(visit.visit_id());
+  // Judged at the visit's end as reported, not at the server's time: a visit
+  // that ended while the failure was still short needed no appointment, even
+  // when the call comes in after the failure turned long (and a pass may have
+  // started its conversion clock since: withdrawn, neither met nor breached).
+  if (!domain::FailureIsLong(FromProto((*failure)->started_at()), ends_at, ct_)) {
+    return sla_.Withdraw(txn, kSlaFailureConversion, subject, ends_at);
+  }
   if (auto s = EvaluateFailure(store, txn, **failure, clock_.Now()); !s.ok()) return s;
-  auto clock = sla_.Get(txn, kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  auto clock = sla_.Get(txn, kSlaFailureConversion, subject);
   if (!clock.ok()) return clock.status();
   if (clock->has_value() && !(*clock)->closed_at.has_value()) {
-    return PreconditionFailed("CT-7", VisitSubject(visit.visit_id()),
+    return PreconditionFailed("CT-7", subject,
                               "the visit waits in a long system failure: convert it to an appointment "
                               "(ConvertVisitToAppointment) with the customer's contact details");
   }
@@ -165,7 +173,6 @@ absl::StatusOr<v1::EndVisitResponse> CounterWorkflow::EndVisit(Transaction& txn,
   if (!found->has_value()) return VisitNotFound(req.visit_id());
   v1::Visit visit = **found;
   if (visit.state() != v1::VISIT_STATE_IN_PROGRESS) return VisitEnded(visit);
-  if (auto s = CheckVisitMayEnd(store, txn, visit, req.ended_by_staff_id()); !s.ok()) return s;  // CT-1, CT-7
   if (ended_at < FromProto(visit.started_at())) return InvalidField("ended_at", "is before the visit started");
   // What was recorded during the visit happened before its end.
   for (const v1::VisitAssist& assist : visit.assists()) {
@@ -176,6 +183,7 @@ absl::StatusOr<v1::EndVisitResponse> CounterWorkflow::EndVisit(Transaction& txn,
       return InvalidField("ended_at", "is before a recorded escalation");
     }
   }
+  if (auto s = CheckVisitMayEnd(store, txn, visit, req.ended_by_staff_id(), ended_at); !s.ok()) return s;  // CT-1, CT-7
 
   visit.set_state(v1::VISIT_STATE_ENDED);
   visit.set_outcome(req.outcome());
