@@ -11,6 +11,7 @@ import pathlib
 import sys
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
+RATE = "[$__rate_interval]"
 HERE = pathlib.Path(__file__).resolve().parent
 
 SERVICES = {
@@ -61,9 +62,12 @@ class Board:
         if self.x + w > 24:
             self.x, self.y = 0, self.y + self.row_h
             self.row_h = 0
+        defaults = {"unit": unit, **options.pop("defaults", {})}
+        if kind in ("stat", "bargauge") and "thresholds" not in defaults:
+            defaults["thresholds"] = NEUTRAL  # Grafana's default turns any count red at 80
         p = {"id": len(self.panels) + 1, "type": kind, "title": title, "description": description,
              "datasource": DS, "gridPos": {"h": h, "w": w, "x": self.x, "y": self.y},
-             "fieldConfig": {"defaults": {"unit": unit, **options.pop("defaults", {})}, "overrides": []},
+             "fieldConfig": {"defaults": defaults, "overrides": []},
              "options": options.pop("panel_options", {}), "targets": targets}
         p.update(options)
         self.panels.append(p)
@@ -78,6 +82,36 @@ class Board:
                 "graphTooltip": 1, "links": [{"type": "dashboards", "tags": ["gridserve"], "title": "gridserve",
                                              "asDropdown": True}],
                 "annotations": {"list": []}, "templating": {"list": self.variables}, "panels": self.panels}
+
+
+# Threshold sets. Counts and states are neutral; a share is red below its
+# objective (monitoring/rules/sla-objectives.yml); what should be zero is red from 1.
+NEUTRAL = {"mode": "absolute", "steps": [{"color": "blue", "value": None}]}
+
+
+def share(objective):
+    return {"min": 0, "max": 1, "thresholds": {"mode": "absolute", "steps": [{"color": "red", "value": None},
+                                                                            {"color": "green", "value": objective}]}}
+
+
+def share_graded():
+    """Several SLAs with objectives from 0.95 to 0.99 on one panel."""
+    return {"min": 0, "max": 1, "thresholds": {"mode": "absolute", "steps": [{"color": "red", "value": None},
+                                                                            {"color": "yellow", "value": 0.95},
+                                                                            {"color": "green", "value": 0.99}]}}
+
+
+def zero_expected():
+    return {"thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 1}]}}
+
+
+def sla_share(service, sla):
+    """Share of an SLA's instances met, from gridserve_sla_total: the same judgement as the
+    service's own (abandoned calls count against CC-1; each area class against its own
+    promise), and no histogram bucket that must sit exactly at a configured limit."""
+    sel = f'service="{service}", sla="{sla}"'
+    return (f'sum(rate(gridserve_sla_total{{{sel}, outcome="met"}}' + RATE + ')) / '
+            f'sum(rate(gridserve_sla_total{{{sel}}}' + RATE + '))')
 
 
 def levels():
@@ -98,11 +132,11 @@ def sla_overview():
     b.panel("bargauge", "Compliance over the selected range", "percentunit",
             [target(f'1 - (sum by (service, sla) (increase(gridserve_sla_total{{outcome="breached", {sel}}}[$__range])) '
                     f'/ sum by (service, sla) (increase(gridserve_sla_total{{{sel}}}[$__range])))', "{{sla}}", instant=True)],
-            "Share of SLA instances met in time among those that ended in the range.",
-            defaults={"min": 0, "max": 1}, panel_options={"displayMode": "gradient", "orientation": "horizontal"})
+            "Share of SLA instances met in time among those that ended in the range (red below 95 %, green from 99 %).",
+            defaults=share_graded(), panel_options={"displayMode": "gradient", "orientation": "horizontal"})
     b.panel("bargauge", "Compliance over 30 days", "percentunit",
             [target(f'1 - service_sla:gridserve_sla_error_ratio:ratio_rate30d{{{sel}}}', "{{sla}}", instant=True)],
-            "From the 30-day recording rule.", defaults={"min": 0, "max": 1},
+            "From the 30-day recording rule (red below 95 %, green from 99 %).", defaults=share_graded(),
             panel_options={"displayMode": "gradient", "orientation": "horizontal"})
     b.panel("table", "Error budget left (30 days)", "percentunit",
             [target(f'1 - (service_sla:gridserve_sla_error_ratio:ratio_rate30d{{{sel}}} '
@@ -165,18 +199,16 @@ def violations():
     return b
 
 
-# Domain panels per service: (kind, title, unit, expr, legend, description).
-RATE = "[$__rate_interval]"
+# Domain panels per service: (kind, title, unit, expr, legend, description[, field defaults]).
 DOMAIN_PANELS = {
     "contact-center": [
-        ("stat", "Answered within 3 rings (CC-1)", "percentunit",
-         'sum(rate(gridserve_contact_center_call_rings_bucket{le="3", outcome="answered", department=~"$department"}'
-         + RATE + ')) / '
-         'sum(rate(gridserve_contact_center_call_rings_count{outcome="answered", department=~"$department"}' + RATE + '))',
-         "within 3 rings", "Share of answered calls picked up within the ring limit (bucket exactly at 3)."),
+        ("stat", "Answered within 3 rings (CC-1)", "percentunit", sla_share("contact-center", "answer_within_rings"),
+         "within 3 rings", "Share of calls answered within the ring limit (answer_within_rings SLA, all "
+         "departments): abandoned calls count against it unless hung up within the short-abandon threshold. "
+         "Red below the 95 % objective.", share(0.95)),
         ("bargauge", "Rings before answer (CC-1)", "short",
-         'sum by (le) (increase(gridserve_contact_center_call_rings_bucket{department=~"$department"}[$__range]))',
-         "{{le}}", "Cumulative ring histogram over the range; the 3 bucket is the target."),
+         'sum by (le) (increase(gridserve_contact_center_call_rings_bucket{outcome="answered", department=~"$department"}[$__range]))',
+         "{{le}}", "Cumulative ring histogram of answered calls over the range; the 3 bucket is the target."),
         ("timeseries", "Calls by outcome", "ops",
          'sum by (outcome) (rate(gridserve_contact_center_calls_total{department=~"$department"}' + RATE + '))',
          "{{outcome}}", "Calls recorded per second, answered and abandoned."),
@@ -185,20 +217,19 @@ DOMAIN_PANELS = {
          "Cases by kind and state."),
         ("stat", "Cases past their reply due time (CC-5)", "short",
          "sum by (kind) (" + stored("gridserve_contact_center_cases_overdue") + ")", "{{kind}}",
-         "Complaints (5 days) and tip-offs (10 days) still open past their due time."),
+         "Complaints (5 days) and tip-offs (10 days) still open past their due time.", zero_expected()),
     ],
     "counter": [
         ("timeseries", "Queue wait p90 (CT-4)", "s",
          "histogram_quantile(0.9, sum by (le) (rate(gridserve_hall_ticket_wait_seconds_bucket" + RATE + ")))",
          "p90", "90th percentile wait from ticket to call; the limit is 900 s, apology from 600 s (CT-6)."),
-        ("stat", "Called within 15 minutes (CT-4)", "percentunit",
-         'sum(rate(gridserve_hall_ticket_wait_seconds_bucket{le="900"}' + RATE + ')) / '
-         'sum(rate(gridserve_hall_ticket_wait_seconds_count' + RATE + '))', "within 15 min",
-         "Share of tickets called within the wait limit (bucket exactly at 900 s)."),
+        ("stat", "Called within the wait limit (CT-4)", "percentunit", sla_share("counter", "ticket_wait"), "in time",
+         "Share of tickets called within the wait limit (ticket_wait SLA; 15 minutes by default). "
+         "Red below the 95 % objective.", share(0.95)),
         ("stat", "Tickets waiting", "short", "sum(" + stored("gridserve_hall_tickets_waiting") + ")", "waiting",
          "Tickets in the queue now."),
-        ("stat", "Tickets waiting past 15 minutes (CT-4)", "short", "sum(" + stored("gridserve_hall_tickets_overdue") + ")", "overdue",
-         "Tickets still waiting beyond the wait limit."),
+        ("stat", "Tickets waiting past the wait limit (CT-4)", "short", "sum(" + stored("gridserve_hall_tickets_overdue") + ")", "overdue",
+         "Tickets still waiting beyond the wait limit (15 minutes by default).", zero_expected()),
         ("stat", "Counters by state (CT-4)", "short", "sum by (state) (" + stored("gridserve_hall_counters") + ")", "{{state}}",
          "Counters in service, in back office, closed."),
         ("stat", "Open system failures (CT-7)", "short", "sum(" + stored("gridserve_hall_system_failures_open") + ")", "open",
@@ -232,10 +263,9 @@ DOMAIN_PANELS = {
          "sum by (area_class) (rate(gridserve_repair_arrival_seconds_sum" + RATE + ")) / "
          "sum by (area_class) (rate(gridserve_repair_arrival_seconds_count" + RATE + "))", "{{area_class}}",
          "State Grid states its targets as averages: urban 45 min (2700 s), rural 90 min, remote 120 min."),
-        ("bargauge", "Urban arrivals within 45 minutes (RP-1)", "percentunit",
-         'sum by (area_class) (increase(gridserve_repair_arrival_seconds_bucket{area_class="urban", le="2700"}[$__range])) / '
-         'sum by (area_class) (increase(gridserve_repair_arrival_seconds_count{area_class="urban"}[$__range]))',
-         "{{area_class}}", "Urban arrivals within 45 minutes (bucket exactly at 2700 s)."),
+        ("stat", "Arrivals within the promised time (RP-1)", "percentunit", sla_share("repair", "repair_arrival"),
+         "in time", "Share of work orders whose crew arrived within its area class's promise (repair_arrival SLA: "
+         "urban 45 min, rural 90, remote 120 by default). Red below the 95 % objective.", share(0.95)),
         ("timeseries", "Restoration time p90 by area class (RP-1)", "s",
          "histogram_quantile(0.9, sum by (le, area_class) (rate(gridserve_repair_restoration_seconds_bucket" + RATE + ")))",
          "{{area_class}}", "From arrival to restoration; promises urban 3 h, rural 4 h."),
@@ -268,8 +298,10 @@ def service_board(name):
     grpc_service, title = SERVICES[name]
     b = Board(f"gridserve-{name}", f"gridserve / {title}", f"{title}: domain figures and gRPC traffic.",
               [query_var("department", "Department", f'label_values(gridserve_norm_breaches_total{{service="{name}"}}, department)')])
-    for kind, ptitle, unit, expr, legend, description in DOMAIN_PANELS[name]:
+    for kind, ptitle, unit, expr, legend, description, *field_defaults in DOMAIN_PANELS[name]:
         extra = {"defaults": levels()} if "warning levels" in ptitle else {}
+        if field_defaults:
+            extra = {"defaults": field_defaults[0]}
         b.panel(kind, ptitle, unit, [target(expr, legend, instant=kind in ("stat", "table", "bargauge"))],
                 description, **extra)
     b.panel("timeseries", "SLA outcomes", "ops",
@@ -295,11 +327,16 @@ def service_board(name):
             "Time since the newest online backup of the SQLite store was written (platform.backup_dir; no data when "
             "backups are off, none has been written yet, or the store is PostgreSQL, which is backed up with its own "
             "tools). "
-            "GridserveBackupMissing alerts past two intervals.")
+            "GridserveBackupMissing alerts past two intervals. Yellow past 7 h, red past 12 h: the default "
+            "interval of 6 h, and two of them.",
+            defaults={"thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
+                                                                   {"color": "yellow", "value": 7 * 3600},
+                                                                   {"color": "red", "value": 12 * 3600}]}})
     b.panel("stat", "Failed backups", "short",
             [target(f'sum(increase(gridserve_backups_total{{{backup}, outcome="failure"}}[$__range]))', "failed",
                     instant=True)],
-            "Backup attempts that failed in the dashboard's time range; the service's backup_failed log lines say why.")
+            "Backup attempts that failed in the dashboard's time range; the service's backup_failed log lines say why.",
+            defaults=zero_expected())
     sel = f'grpc_service="{grpc_service}"'
     b.panel("timeseries", "gRPC requests by method", "reqps",
             [target(f'sum by (grpc_method) (rate(grpc_server_handled_total{{{sel}}}[$__rate_interval]))', "{{grpc_method}}")],

@@ -23,13 +23,21 @@ absl::Duration FromProto(const google::protobuf::Duration& d) {
   return absl::Microseconds(TimeUtil::DurationToMicroseconds(d));
 }
 
+bool ValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() > 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000;
+}
+
+bool ValidRangeBound(const google::protobuf::Timestamp& t) {
+  return ValidTimestamp(t) || (t.seconds() == 0 && t.nanos() >= 0 && t.nanos() < 1000000000);
+}
+
 absl::Time CheckEventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present,
                           absl::Time now, absl::Duration max_skew, bool required) {
   if (!present) {
     v.Check(!required, field, "is required (the event time from the source system)");
     return now;
   }
-  if (!v.Check(t.seconds() > 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000, field, "is not a valid timestamp")) return now;
+  if (!v.Check(ValidTimestamp(t), field, "is not a valid timestamp")) return now;
   const absl::Time at = FromProto(t);
   v.Check(at <= now + max_skew, field,
           absl::StrCat("is in the future (more than ", absl::FormatDuration(max_skew), " ahead of the server clock)"));

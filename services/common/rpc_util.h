@@ -37,6 +37,13 @@ absl::Time FromProto(const google::protobuf::Timestamp& t);
 google::protobuf::Duration ToProto(absl::Duration d);
 absl::Duration FromProto(const google::protobuf::Duration& d);
 
+// A set timestamp that means a real time: after the Unix epoch (an empty,
+// zero Timestamp is a client's bug, not 1970) and before year 10000, nanos in range.
+bool ValidTimestamp(const google::protobuf::Timestamp& t);
+// A list filter's bound may sit at the epoch itself ("from the beginning"),
+// which an event time may not.
+bool ValidRangeBound(const google::protobuf::Timestamp& t);
+
 // Checks an imported record's event time: present (when required), a valid
 // timestamp, and not later than now + max_skew. Adds a violation naming `field`.
 // Returns the time (or `now` when absent and not required).

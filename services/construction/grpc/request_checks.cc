@@ -39,8 +39,7 @@ void CheckFeedback(Validator& v, absl::string_view field, const v1::Feedback& fe
 
 void CheckTimestamp(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present) {
   if (!present) return;
-  v.Check(t.seconds() > 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000, field,
-          "is not a valid timestamp");
+  v.Check(ValidTimestamp(t), field, "is not a valid timestamp");
 }
 
 }  // namespace gridserve::construction

@@ -74,11 +74,8 @@ absl::Time ContactCenterService::EventTime(Validator& v, const std::string& fiel
 }
 
 void ContactCenterService::CheckTimeRange(Validator& v, const v1::TimeRange& range) const {
-  auto valid = [](const google::protobuf::Timestamp& t) {
-    return t.seconds() >= 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000;
-  };
-  if (range.has_start()) v.Check(valid(range.start()), "time_range.start", "is not a valid timestamp");
-  if (range.has_end()) v.Check(valid(range.end()), "time_range.end", "is not a valid timestamp");
+  if (range.has_start()) v.Check(ValidRangeBound(range.start()), "time_range.start", "is not a valid timestamp");
+  if (range.has_end()) v.Check(ValidRangeBound(range.end()), "time_range.end", "is not a valid timestamp");
   if (range.has_start() && range.has_end()) {
     v.Check(FromProto(range.start()) < FromProto(range.end()), "time_range", "start must be before end");
   }
@@ -111,8 +108,7 @@ absl::StatusOr<v1::ContactCenterLookupOutageResponse> ContactCenterService::DoLo
   // Any instant may be asked about (a planned outage tomorrow), so no skew limit.
   if (request.has_at()) {
     const auto& t = request.at();
-    if (v.Check(t.seconds() > 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000, "at",
-                "is not a valid timestamp")) {
+    if (v.Check(ValidTimestamp(t), "at", "is not a valid timestamp")) {
       at = FromProto(t);
     }
   }

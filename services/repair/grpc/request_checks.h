@@ -5,6 +5,7 @@
 
 #include "absl/strings/string_view.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 
 namespace gridserve::repair {
@@ -24,8 +25,7 @@ inline bool CheckRequired(Validator& v, const std::string& value, absl::string_v
 inline bool CheckPlannedTime(Validator& v, const google::protobuf::Timestamp& t, bool present,
                              absl::string_view field) {
   if (!v.Check(present, field, "is required")) return false;
-  return v.Check(t.seconds() > 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000, field,
-                 "is not a valid timestamp");
+  return v.Check(ValidTimestamp(t), field, "is not a valid timestamp");
 }
 
 }  // namespace gridserve::repair

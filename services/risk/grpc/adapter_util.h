@@ -33,10 +33,6 @@ inline absl::Status WithRequestId(const std::string& request_id, const absl::Sta
   return v.status();
 }
 
-inline bool ValidTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= 0 && t.seconds() < 253402300800 && t.nanos() >= 0 && t.nanos() < 1000000000;
-}
-
 // A half-open [start, end) filter; unset bounds are open. `required` makes
 // both bounds mandatory (statistics periods).
 struct Range {
@@ -45,14 +41,14 @@ struct Range {
 inline Range CheckRange(Validator& v, const std::string& field, const v1::TimeRange& range, bool required = false) {
   Range out;
   if (range.has_start()) {
-    if (v.Check(ValidTimestamp(range.start()), field + ".start", "is not a valid timestamp")) {
+    if (v.Check(ValidRangeBound(range.start()), field + ".start", "is not a valid timestamp")) {
       out.start = FromProto(range.start());
     }
   } else if (required) {
     v.Add(field + ".start", "is required");
   }
   if (range.has_end()) {
-    if (v.Check(ValidTimestamp(range.end()), field + ".end", "is not a valid timestamp")) out.end = FromProto(range.end());
+    if (v.Check(ValidRangeBound(range.end()), field + ".end", "is not a valid timestamp")) out.end = FromProto(range.end());
   } else if (required) {
     v.Add(field + ".end", "is required");
   }

@@ -47,7 +47,7 @@ absl::StatusOr<v1::ListRedLineReportsResponse> RiskService::DoListRedLineReports
   const Range range = CheckRange(v, "time_range", request.time_range());
   q.start = range.start;
   q.end = range.end;
-  if (request.has_due_before() && v.Check(ValidTimestamp(request.due_before()), "due_before", "is not a valid timestamp")) {
+  if (request.has_due_before() && v.Check(ValidRangeBound(request.due_before()), "due_before", "is not a valid timestamp")) {
     q.due_before = FromProto(request.due_before());
   }
   if (!v.empty()) return v.status();
