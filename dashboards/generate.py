@@ -218,6 +218,10 @@ DOMAIN_PANELS = {
         ("stat", "Cases past their reply due time (CC-5)", "short",
          "sum by (kind) (" + stored("gridserve_contact_center_cases_overdue") + ")", "{{kind}}",
          "Complaints (5 days) and tip-offs (10 days) still open past their due time.", zero_expected()),
+        ("timeseries", "Reply time p90 by kind (CC-2, CC-5)", "s",
+         "histogram_quantile(0.9, sum by (le, kind) (rate(gridserve_contact_center_reply_seconds_bucket" + RATE + ")))",
+         "{{kind}}", "90th percentile from receipt to reply: callbacks of deferred consultations (24 h), complaints "
+         "(5 days), tip-offs (10 days); each limit is a bucket bound."),
     ],
     "counter": [
         ("timeseries", "Queue wait p90 (CT-4)", "s",

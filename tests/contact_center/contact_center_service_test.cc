@@ -690,6 +690,8 @@ TEST_F(ContactCenterServiceTest, Cc2CallbackExactlyAtDueIsMet) {
   EXPECT_EQ(replied.consultation().slas(0).state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(SlaTotal("consultation_callback", "met"), 1);
   EXPECT_EQ(Breaches("CC-2"), 0);
+  const std::map<std::string, std::string> callback{{"kind", "callback"}};
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", callback, 24 * 3600), 1);
   reply.set_request_id("cr-2");
   EXPECT_EQ(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
@@ -721,6 +723,9 @@ TEST_F(ContactCenterServiceTest, Cc2CallbackOneMicrosecondLateIsBreachedAtExpiry
   EXPECT_EQ(replied.consultation().slas(0).state(), v1::SLA_STATUS_BREACHED);
   EXPECT_TRUE(replied.consultation().slas(0).has_closed_at());
   EXPECT_EQ(Breaches("CC-2"), 1);
+  const std::map<std::string, std::string> callback{{"kind", "callback"}};
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", callback), 1);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", callback, 24 * 3600), 0);
 }
 
 TEST_F(ContactCenterServiceTest, ListConsultationsOpenFirstByDue) {
@@ -884,6 +889,14 @@ TEST_F(ContactCenterServiceTest, Cc5ComplaintRepliedExactlyAtDueIsMet) {
   EXPECT_EQ(replied.customer_case().slas(0).state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(SlaTotal("complaint_reply", "met"), 1);
   EXPECT_EQ(Breaches("CC-5", "repair"), 0);
+  // The reply time: a bucket exactly at the 5-day limit; a retry of the same
+  // request counts nothing twice.
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).ok());
+  const std::map<std::string, std::string> complaint{{"kind", "complaint"}};
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", complaint), 1);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", complaint, 5 * 86400), 1);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", complaint, 3 * 86400), 0);
+  EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", {{"kind", "tip_off"}}), 0);
   parts_.on_gauge_refresh[0]();  // the case moved from open to replied
   EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "open"}}), 0);
   EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_cases", {{"kind", "complaint"}, {"state", "replied"}}),

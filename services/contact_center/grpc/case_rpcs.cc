@@ -123,6 +123,9 @@ absl::StatusOr<v1::ReplyCaseResponse> ContactCenterService::DoReplyCase(const v1
         const std::string sla = c.kind() == v1::CASE_KIND_TIP_OFF ? kTipOffSla : kComplaintSla;
         auto stopped = context_.sla.Stop(txn, sla, CaseSubject(c.case_id()), replied_at);
         if (!stopped.ok()) return stopped.status();
+        txn.AfterCommit([this, kind = c.kind(), took = replied_at - FromProto(c.received_at())] {
+          metrics_.ObserveReply(ContactCenterMetrics::KindLabel(kind), took);
+        });
         if (auto s = CompleteCase(txn, context_, c); !s.ok()) return s;
         v1::ReplyCaseResponse response;
         *response.mutable_customer_case() = std::move(c);

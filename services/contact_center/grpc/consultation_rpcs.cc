@@ -95,6 +95,9 @@ absl::StatusOr<v1::ReplyConsultationResponse> ContactCenterService::DoReplyConsu
         // CC-2: the reply closes the callback clock, on time or late.
         auto stopped = context_.sla.Stop(txn, kCallbackSla, ConsultationSubject(c.consultation_id()), replied_at);
         if (!stopped.ok()) return stopped.status();
+        txn.AfterCommit([this, took = replied_at - FromProto(c.opened_at())] {
+          metrics_.ObserveReply(ContactCenterMetrics::kCallbackKind, took);
+        });
         if (auto s = CompleteConsultation(txn, context_, c); !s.ok()) return s;
         v1::ReplyConsultationResponse response;
         *response.mutable_consultation() = std::move(c);

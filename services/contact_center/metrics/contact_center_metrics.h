@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "gridserve/v1/contact_center.pb.h"
 #include "prometheus/counter.h"
@@ -21,6 +22,8 @@ namespace gridserve::contact_center {
 //   gridserve_contact_center_calls_total{department,outcome} counter (answered|abandoned)
 //   gridserve_contact_center_cases{kind,state}               gauge (complaint|tip_off × open|replied), CC-5
 //   gridserve_contact_center_cases_overdue{kind}             gauge: open cases past their reply due time
+//   gridserve_contact_center_reply_seconds{kind}             histogram: receipt to reply (complaint|tip_off,
+//                                                            CC-5; callback, CC-2), a bucket at each limit
 class ContactCenterMetrics {
  public:
   ContactCenterMetrics(ServiceMetrics& metrics, const v1::SuiteConfig& config);
@@ -28,6 +31,9 @@ class ContactCenterMetrics {
   void ObserveCall(const std::string& department, v1::CallOutcome outcome, int rings);
   void SetCases(v1::CaseKind kind, v1::CaseState state, double value);
   void SetOverdueCases(v1::CaseKind kind, double value);
+  // A reply's time from receipt: kind is KindLabel(case kind) or kCallbackKind.
+  void ObserveReply(const char* kind, absl::Duration took);
+  static constexpr char kCallbackKind[] = "callback";
 
   static const char* OutcomeLabel(v1::CallOutcome outcome);
   static const char* KindLabel(v1::CaseKind kind);
@@ -39,7 +45,9 @@ class ContactCenterMetrics {
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Gauge>& cases_;
   prometheus::Family<prometheus::Gauge>& overdue_;
+  prometheus::Family<prometheus::Histogram>& replies_;
   const prometheus::Histogram::BucketBoundaries ring_buckets_;
+  const prometheus::Histogram::BucketBoundaries reply_buckets_;
 };
 
 }  // namespace gridserve::contact_center
