@@ -1,5 +1,7 @@
 #include "services/common/business_calendar.h"
 
+#include <algorithm>
+
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -68,6 +70,14 @@ absl::StatusOr<BusinessCalendar> BusinessCalendar::FromConfig(const v1::Calendar
     calendar.makeup_days_.insert(*day);
   }
   return calendar;
+}
+
+std::optional<absl::Time> BusinessCalendar::CoveredUntil() const {
+  std::optional<absl::civil_year_t> last;
+  if (!holidays_.empty()) last = holidays_.rbegin()->year();
+  if (!makeup_days_.empty()) last = std::max(last.value_or(0), makeup_days_.rbegin()->year());
+  if (!last.has_value()) return std::nullopt;
+  return absl::FromCivil(absl::CivilYear(*last + 1), zone_);
 }
 
 absl::CivilDay BusinessCalendar::LocalDay(absl::Time t) const { return absl::ToCivilDay(t, zone_); }

@@ -1,6 +1,7 @@
 #ifndef GRIDSERVE_SERVICES_COMMON_BUSINESS_CALENDAR_H_
 #define GRIDSERVE_SERVICES_COMMON_BUSINESS_CALENDAR_H_
 
+#include <optional>
 #include <set>
 
 #include "absl/status/statusor.h"
@@ -35,6 +36,13 @@ class BusinessCalendar {
 
   // Working days strictly after `from`'s day up to and including `to`'s day.
   int WorkingDaysBetween(absl::Time from, absl::Time to) const;
+
+  // Holidays are configured year by year (the State Council publishes each
+  // year's in the one before): the start of the first year after the last
+  // one with a holiday or make-up day configured, from when every working-day
+  // deadline silently counts holidays as working days. None when no holiday
+  // is configured at all.
+  std::optional<absl::Time> CoveredUntil() const;
 
  private:
   absl::TimeZone zone_;

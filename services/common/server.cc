@@ -101,6 +101,12 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     database_url = absl::StrCat("sqlite://", absl::GetFlag(FLAGS_data_dir), "/", spec.name, ".db");
   }
   SystemClock clock;
+  // Each year's holidays are configured in the year before: say so in the log
+  // as well as in the metrics (GridserveCalendarEnding) while there is time.
+  if (const auto until = calendar->CoveredUntil(); until.has_value() && clock.Now() + absl::Hours(24 * 30) >= *until) {
+    LogWarning("calendar_ending", {{"covered_until", absl::FormatTime(absl::RFC3339_sec, *until, absl::UTCTimeZone())},
+                                   {"action", "add next year's calendar.holidays and calendar.makeup_working_days"}});
+  }
   auto db = OpenDatabase(database_url, spec.name);
   if (!db.ok()) return Fail("database_unavailable", db.status());
   const BackupOptions backup_options{platform.backup_dir(), platform.backup_keep(), ToAbsl(platform.backup_interval())};

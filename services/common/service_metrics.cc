@@ -1,7 +1,9 @@
 #include "services/common/service_metrics.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "services/common/business_calendar.h"
 #include "services/common/catalogue.h"
 #include "services/common/outbox.h"
 
@@ -57,6 +59,16 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
       .Register(*registry_)
       .Add({{"service", service_}, {"version", std::move(version)}})
       .Set(1);
+  // A config that did not parse never gets this far (the server fails first).
+  const auto calendar = BusinessCalendar::FromConfig(config.calendar());
+  const std::optional<absl::Time> covered_until = calendar.ok() ? calendar->CoveredUntil() : std::nullopt;
+  prometheus::BuildGauge()
+      .Name("gridserve_calendar_covered_until_timestamp_seconds")
+      .Help("Start of the first year with no holidays configured (calendar.holidays, calendar.makeup_working_days): "
+            "from then working-day deadlines count holidays as working days. 0: no holidays configured.")
+      .Register(*registry_)
+      .Add({{"service", service_}})
+      .Set(covered_until.has_value() ? static_cast<double>(absl::ToUnixSeconds(*covered_until)) : 0);
   for (const v1::SlaDefinition* sla : SlasOfService(service_)) {
     SlaCounter(sla->name(), "met");
     SlaCounter(sla->name(), "breached");

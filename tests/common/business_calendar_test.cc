@@ -32,6 +32,12 @@ TEST(BusinessCalendarTest, WeekendsHolidaysAndMakeupDays) {
   EXPECT_TRUE(calendar.IsWorkingDay(absl::CivilDay(2026, 10, 10)));   // make-up Saturday
 }
 
+// Holidays are configured year by year: the calendar knows where its list ends.
+TEST(BusinessCalendarTest, CoveredUntilTheYearAfterTheLastConfiguredDay) {
+  EXPECT_EQ(HolidayCalendar().CoveredUntil(), Local(2027, 1, 1));
+  EXPECT_FALSE(BusinessCalendar::FromConfig(DefaultConfig().calendar())->CoveredUntil().has_value());
+}
+
 TEST(BusinessCalendarTest, WorkingDaysSkipWeekendAndEndAtEndOfDay) {
   BusinessCalendar calendar = HolidayCalendar();
   // Thursday 26 Nov 15:00 + 2 working days = end of Monday 30 Nov.

@@ -26,6 +26,7 @@ Series Find(prometheus::Registry& registry, const std::string& name, const std::
       if (!testing::MetricHasLabels(metric, labels)) continue;
       ++out.count;
       out.value = family.type == prometheus::MetricType::Histogram ? metric.histogram.sample_count
+                  : family.type == prometheus::MetricType::Gauge   ? metric.gauge.value
                                                                    : metric.counter.value;
     }
   }
@@ -94,6 +95,24 @@ TEST(ServiceMetricsTest, OutboxSeriesExistAtZeroFromStartUpThenCount) {
   EXPECT_EQ(Find(*registry, "gridserve_outbox_failed_attempts_total", {{"topic", kTopicRiskBreach}}).value, 1);
   EXPECT_EQ(Find(*registry, "gridserve_outbox_rejected_total", {{"topic", kTopicRiskBreach}}).value, 1);
   EXPECT_EQ(Find(*registry, "gridserve_outbox_delivered_total", {}).count, 3);
+}
+
+// When the configured holidays run out (GridserveCalendarEnding); 0 without any.
+TEST(ServiceMetricsTest, CalendarCoverageIsTheYearAfterTheLastConfiguredHoliday) {
+  v1::SuiteConfig config = DefaultConfig();
+  auto bare = std::make_shared<prometheus::Registry>();
+  ServiceMetrics without_holidays("counter", "test", config, bare);
+  const Series none = Find(*bare, "gridserve_calendar_covered_until_timestamp_seconds", {{"service", "counter"}});
+  EXPECT_EQ(none.count, 1);
+  EXPECT_EQ(none.value, 0);
+
+  config.mutable_calendar()->add_holidays("2026-10-01");
+  config.mutable_calendar()->add_makeup_working_days("2027-02-07");  // a make-up day in the next year counts too
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServiceMetrics metrics("counter", "test", config, registry);
+  // 2028-01-01 00:00 in the default calendar's +08:00.
+  EXPECT_EQ(Find(*registry, "gridserve_calendar_covered_until_timestamp_seconds", {{"service", "counter"}}).value,
+            1830297600 - 8 * 3600);
 }
 
 }  // namespace
