@@ -44,10 +44,19 @@ def query_var(name, label, query, multi=True):
             "refresh": 2, "sort": 1, "hide": 0, "options": [], "regex": ""}
 
 
-def target(expr, legend="", ref="A", instant=False):
+def target(expr, legend="", ref="A", instant=False, table=False):
     t = {"refId": ref, "datasource": DS, "expr": expr, "legendFormat": legend or "__auto",
          "range": not instant, "instant": instant}
+    if table:
+        t["format"] = "table"
     return t
+
+
+def clause_titles():
+    """Clause ID -> "ID title" from the catalogue (norms/catalogue.json), so every clause is named on the
+    violations dashboard whether or not it has been breached yet."""
+    catalogue = json.loads((HERE.parent / "norms" / "catalogue.json").read_text())
+    return {c["id"]: {"text": f'{c["id"]} {c["title"]}'} for c in catalogue["clauses"]}
 
 
 class Board:
@@ -69,6 +78,7 @@ class Board:
              "datasource": DS, "gridPos": {"h": h, "w": w, "x": self.x, "y": self.y},
              "fieldConfig": {"defaults": defaults, "overrides": []},
              "options": options.pop("panel_options", {}), "targets": targets}
+        p["fieldConfig"]["overrides"] = options.pop("fieldConfig_overrides", [])
         p.update(options)
         self.panels.append(p)
         self.x += w
@@ -176,6 +186,21 @@ def violations():
     b.panel("timeseries", "Breaches by clause", "short",
             [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__rate_interval]))', "{{rule}}")],
             "Every breach, by clause ID (CC, CT, CN, RP).", w=24)
+    b.panel("table", "Every clause: breaches and red-line reports over the range", "short",
+            [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range]))', "{{rule}}",
+                    instant=True, table=True),
+             target('sum by (rule) (increase(gridserve_redline_reports_total{department=~"$department", '
+                    'status="reported"}[$__range]))', "{{rule}}", ref="B", instant=True, table=True)],
+            "One row per clause of the catalogue (CC-1 ... RK-11, each present at zero from start-up), named by its "
+            "title: norm breaches (CC, CT, CN, RP) and red-line reports received (RK).",
+            w=24, h=12,
+            transformations=[{"id": "merge", "options": {}},
+                             {"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                            "renameByName": {"rule": "Clause", "Value #A": "Breaches",
+                                                                             "Value #B": "Red-line reports"}}}],
+            fieldConfig_overrides=[{"matcher": {"id": "byName", "options": "Clause"},
+                                    "properties": [{"id": "mappings",
+                                                    "value": [{"type": "value", "options": clause_titles()}]}]}])
     b.panel("bargauge", "Top clauses over the range", "short",
             [target(f'topk(10, sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range])))', "{{rule}}",
                     instant=True)], "The ten clauses breached most often.",
