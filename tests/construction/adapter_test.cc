@@ -483,7 +483,9 @@ TEST_F(AdapterTest, WatchBreachesStreamsTheCn3Check) {
     auto reader = stub_->WatchBreaches(&ctx, bad);
     v1::BreachEvent event;
     EXPECT_FALSE(reader->Read(&event));
-    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    const grpc::Status refused = reader->Finish();
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(Fields(refused), ::testing::Contains("after_sequence"));
   }
   v1::Project p = Create("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
   for (auto [rid, stage] : {std::make_pair("s1", v1::PROJECT_STAGE_SURVEY),

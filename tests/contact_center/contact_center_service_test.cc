@@ -1094,7 +1094,9 @@ TEST_F(ContactCenterServiceTest, WatchBreachesStreamsFromTheCursor) {
   request.set_after_sequence(-1);
   auto bad = stub_->WatchBreaches(&bad_ctx, request);
   EXPECT_FALSE(bad->Read(&event));
-  EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const grpc::Status refused = bad->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(refused), ::testing::Contains("after_sequence"));
 }
 
 }  // namespace

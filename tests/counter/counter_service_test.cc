@@ -158,7 +158,9 @@ TEST_F(CounterServiceTest, WatchBreachesStreamsRecordedBreaches) {
     auto reader = stub_->WatchBreaches(&ctx, bad);
     v1::BreachEvent event;
     EXPECT_FALSE(reader->Read(&event));
-    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    const grpc::Status refused = reader->Finish();
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(Fields(refused), ::testing::Contains("after_sequence"));
   }
   // A CT-8 breach, then the stream from the start.
   v1::StartVisitRequest start;

@@ -684,7 +684,8 @@ TEST_F(WorkflowTest, HomeServiceFollowup) {
   v1::OpenHomeServiceRequest req = HomeServiceFor(visit.visit_id(), "S1", env.clock.Now());
   auto opened = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
   ASSERT_TRUE(opened.ok()) << opened.status();
-  const absl::Time due = env.calendar.AddWorkingDays(kDayStart, 3);
+  // 3 working days after Friday 2026-11-27 (+08:00): the end of Wednesday 2 December.
+  const absl::Time due = absl::FromCivil(absl::CivilDay(2026, 12, 3), absl::FixedTimeZone(8 * 3600));
   ASSERT_THAT(opened->home_service().slas(), SizeIs(1));
   EXPECT_EQ(FromProto(opened->home_service().slas(0).due_at()), due);
 

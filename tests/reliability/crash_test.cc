@@ -26,7 +26,7 @@ v1::RecordCaseRequest Case(const std::string& id) {
   r.set_request_id(id);
   r.set_kind(v1::CASE_KIND_TIP_OFF);
   r.set_department("customer-service");
-  r.set_summary("meter seal broken");
+  r.set_summary(absl::StrCat("meter seal broken (", id, ")"));  // names its request: duplicates show
   r.set_thanked(true);
   r.set_red_line_rule("RK-8");  // each acknowledged case also queues a red-line report for risk
   r.mutable_recorded_by()->set_staff_id("S-1");
@@ -100,8 +100,11 @@ TEST(CrashTest, AcknowledgedWritesSurviveSigkillExactlyOnce) {
     ASSERT_TRUE(stub->RecordCase(&replay_context, requests[request_id], &replay).ok()) << request_id;
     EXPECT_EQ(replay.customer_case().case_id(), case_id) << request_id;
   }
-  // None twice: the service holds exactly one case per request it stored.
+  // None twice: the service holds exactly one case per request it stored
+  // (a duplicate would have its own case id, so count by the request named
+  // in the summary).
   std::set<std::string> listed;
+  std::map<std::string, int> cases_per_summary;
   std::string token;
   do {
     grpc::ClientContext context;
@@ -110,11 +113,21 @@ TEST(CrashTest, AcknowledgedWritesSurviveSigkillExactlyOnce) {
     list.set_page_token(token);
     v1::ListCasesResponse page;
     ASSERT_TRUE(stub->ListCases(&context, list, &page).ok());
-    for (const auto& c : page.cases()) EXPECT_TRUE(listed.insert(c.case_id()).second) << c.case_id();
+    for (const auto& c : page.cases()) {
+      EXPECT_TRUE(listed.insert(c.case_id()).second) << c.case_id();
+      ++cases_per_summary[c.summary()];
+    }
     token = page.next_page_token();
   } while (!token.empty());
-  EXPECT_GE(listed.size(), acknowledged.size());
-  EXPECT_LE(listed.size(), requests.size());
+  std::set<std::string> sent_summaries;
+  for (const auto& [request_id, request] : requests) sent_summaries.insert(request.summary());
+  for (const auto& [summary, count] : cases_per_summary) {
+    EXPECT_EQ(count, 1) << summary;                           // none twice
+    EXPECT_EQ(sent_summaries.count(summary), 1u) << summary;  // and none from nowhere
+  }
+  for (const auto& [request_id, case_id] : acknowledged) {
+    EXPECT_EQ(cases_per_summary.count(requests[request_id].summary()), 1u) << request_id;
+  }
 
   // The outbox resumes: every stored case's red-line report reaches risk.
   const absl::Time drain_deadline = absl::Now() + absl::Seconds(60);

@@ -246,6 +246,49 @@ TEST_F(RepairServiceTest, ArrivalRetryIsAnsweredOnceAndGatesHold) {
   EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_arrival_seconds_count{area_class=\"urban\"} 1"));
 }
 
+// RP-1 "react at once": the crew acknowledges a dispatched order, once; bad
+// input names its field, a retry answers the same and changes nothing.
+TEST_F(RepairServiceTest, AcknowledgeWorkOrderThroughTheApi) {
+  const std::string id = NewOrder();
+  v1::AcknowledgeWorkOrderRequest req;
+  req.set_request_id("ack-1");
+  req.set_work_order_id(id);
+  *req.mutable_acknowledged_at() = ToProto(kStart + absl::Minutes(2));
+  v1::AcknowledgeWorkOrderResponse a, b;
+  grpc::Status no_crew = Call(&v1::Repair::Stub::AcknowledgeWorkOrder, req, &a);
+  EXPECT_EQ(no_crew.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(no_crew), Contains("crew"));
+  req.add_crew()->set_staff_id("S-1");
+
+  v1::AcknowledgeWorkOrderRequest early = req;
+  early.set_request_id("ack-early");
+  *early.mutable_acknowledged_at() = ToProto(kStart - absl::Seconds(1));
+  grpc::Status before_dispatch = Call(&v1::Repair::Stub::AcknowledgeWorkOrder, early, &a);
+  EXPECT_EQ(before_dispatch.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(before_dispatch), Contains("acknowledged_at"));
+
+  v1::AcknowledgeWorkOrderRequest missing = req;
+  missing.set_request_id("ack-missing");
+  missing.set_work_order_id("WO-missing");
+  EXPECT_EQ(Call(&v1::Repair::Stub::AcknowledgeWorkOrder, missing, &a).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  clock().Set(kStart + absl::Minutes(2));
+  ASSERT_TRUE(Call(&v1::Repair::Stub::AcknowledgeWorkOrder, req, &a).ok());
+  EXPECT_EQ(a.work_order().state(), v1::WORK_ORDER_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(FromProto(a.work_order().acknowledged_at()), kStart + absl::Minutes(2));
+  ASSERT_TRUE(Call(&v1::Repair::Stub::AcknowledgeWorkOrder, req, &b).ok());  // same request id
+  EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+
+  v1::AcknowledgeWorkOrderRequest again = req;
+  again.set_request_id("ack-2");
+  grpc::Status twice = Call(&v1::Repair::Stub::AcknowledgeWorkOrder, again, &b);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(twice.error_message(), HasSubstr("RP-1"));
+  v1::AcknowledgeWorkOrderRequest reused = req;
+  reused.add_crew()->set_staff_id("S-2");  // the same request id with other content
+  EXPECT_EQ(Call(&v1::Repair::Stub::AcknowledgeWorkOrder, reused, &b).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+}
+
 TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   const std::string id = NewOrder();
   clock().Set(kStart + absl::Hours(2));
@@ -815,7 +858,9 @@ TEST_F(RepairServiceTest, WatchBreachesStreamsInOrderAndRefusesNegativeCursor) {
     auto reader = stub_->WatchBreaches(&ctx, req);
     v1::BreachEvent event;
     EXPECT_FALSE(reader->Read(&event));
-    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    const grpc::Status refused = reader->Finish();
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(Fields(refused), Contains("after_sequence"));
   }
   NewOrder();
   clock().Set(kStart + absl::Hours(1));

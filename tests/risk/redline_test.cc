@@ -115,9 +115,14 @@ TEST(RedLineIntakeTest, InvestigationDueIsTheConfiguredWorkingDays) {
   auto config = DefaultConfig();
   auto calendar = BusinessCalendar::FromConfig(config.calendar());
   ASSERT_TRUE(calendar.ok());
-  EXPECT_EQ(InvestigationDue(kStart, *calendar, config.risk()), calendar->AddWorkingDays(kStart, 10));
+  // kStart is Friday 2026-11-27 17:00 in the default +08:00 calendar: the 10th
+  // working day after it ends with Friday 11 December, the 3rd with Wednesday 2 December.
+  const auto end_of_day = [](int month, int day) {
+    return absl::FromCivil(absl::CivilDay(2026, month, day + 1), absl::FixedTimeZone(8 * 3600));
+  };
+  EXPECT_EQ(InvestigationDue(kStart, *calendar, config.risk()), end_of_day(12, 11));
   config.mutable_risk()->set_investigation_working_days(3);
-  EXPECT_EQ(InvestigationDue(kStart, *calendar, config.risk()), calendar->AddWorkingDays(kStart, 3));
+  EXPECT_EQ(InvestigationDue(kStart, *calendar, config.risk()), end_of_day(12, 2));
 }
 
 TEST(RedLineWorkflowTest, ReportedToInvestigating) {

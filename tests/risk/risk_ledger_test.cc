@@ -251,7 +251,8 @@ TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
   const auto report = Report(MakeRedLine("a", "RK-10", "repair", kStart, "S-3"));
   ASSERT_EQ(report.slas_size(), 1);
   const absl::Time due = FromProto(report.slas(0).due_at());
-  EXPECT_EQ(due, calendar_.AddWorkingDays(kStart, 10));
+  // 10 working days after Friday 2026-11-27 (+08:00): the end of Friday 11 December.
+  EXPECT_EQ(due, absl::FromCivil(absl::CivilDay(2026, 12, 12), absl::FixedTimeZone(8 * 3600)));
   EXPECT_EQ(report.slas(0).state(), v1::SLA_STATUS_OPEN);
 
   clock_.Set(due);

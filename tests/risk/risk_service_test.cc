@@ -474,18 +474,24 @@ TEST_F(RiskServiceTest, QueryErrors) {
 
   v1::GetLedgerEntryRequest get;
   v1::GetLedgerEntryResponse entry;
-  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::GetLedgerEntry, get, &entry).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status no_id = Call(&v1::RiskMonitor::Stub::GetLedgerEntry, get, &entry);
+  EXPECT_EQ(no_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(no_id), Contains("entry_id"));
   get.set_sequence(99);
   EXPECT_EQ(Call(&v1::RiskMonitor::Stub::GetLedgerEntry, get, &entry).error_code(), grpc::StatusCode::NOT_FOUND);
 
   v1::GetRiskScoresRequest scores;
   scores.set_page_token("nope");
   v1::GetRiskScoresResponse scored;
-  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::GetRiskScores, scores, &scored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status bad_token = Call(&v1::RiskMonitor::Stub::GetRiskScores, scores, &scored);
+  EXPECT_EQ(bad_token.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(bad_token), Contains("page_token"));
   v1::ListWarningsRequest warnings;
   warnings.set_page_size(-1);
   v1::ListWarningsResponse listed;
-  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::ListWarnings, warnings, &listed).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status bad_size = Call(&v1::RiskMonitor::Stub::ListWarnings, warnings, &listed);
+  EXPECT_EQ(bad_size.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(bad_size), Contains("page_size"));
 }
 
 TEST_F(RiskServiceTest, RiskScoresCoverEveryDepartmentAndStaffOnRequest) {
