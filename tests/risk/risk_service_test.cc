@@ -168,11 +168,21 @@ TEST_F(RiskServiceTest, InvestigationWorkflowThroughTheApi) {
   EXPECT_EQ(started.report().state(), v1::RED_LINE_STATE_INVESTIGATING);
   EXPECT_EQ(started.entry().kind(), v1::LEDGER_ENTRY_KIND_STATUS_CHANGE);
   EXPECT_EQ(started.entry().refers_to(), report.report_id());
+  // A retry of the same request answers the same and writes no second status change.
+  const int entries_after_start = CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries");
+  v1::StartInvestigationResponse started_again;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::StartInvestigation, start, &started_again).ok());
+  EXPECT_EQ(started_again.SerializeAsString(), started.SerializeAsString());
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"), entries_after_start);
 
   confirm.set_request_id("c2");  // c1 failed and stored nothing; a corrected retry may reuse it too
   ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ConfirmRedLine, confirm, &confirmed).ok());
   EXPECT_EQ(confirmed.report().state(), v1::RED_LINE_STATE_CONFIRMED);
   EXPECT_EQ(confirmed.report().slas(0).state(), v1::SLA_STATUS_MET);
+  v1::ConfirmRedLineResponse confirmed_again;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ConfirmRedLine, confirm, &confirmed_again).ok());
+  EXPECT_EQ(confirmed_again.SerializeAsString(), confirmed.SerializeAsString());
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"), entries_after_start + 1);
 
   v1::DismissRedLineRequest dismiss;
   dismiss.set_request_id("d1");
@@ -212,6 +222,22 @@ TEST_F(RiskServiceTest, InvestigationWorkflowThroughTheApi) {
   ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ListRedLineReports, list, &listed).ok());
   EXPECT_EQ(listed.reports_size(), 0);
   EXPECT_EQ(Metric("gridserve_redline_reports_total", {{"rule", "RK-8"}, {"department", "repair"}, {"status", "confirmed"}}), 1);
+
+  // A dismissal, retried: one status change, counted once.
+  const auto second = RedLine("r2");
+  start.set_request_id("s3");
+  start.set_report_id(second.report_id());
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::StartInvestigation, start, &started).ok());
+  dismiss.set_request_id("d2");
+  dismiss.set_report_id(second.report_id());
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::DismissRedLine, dismiss, &dismissed).ok());
+  EXPECT_EQ(dismissed.report().state(), v1::RED_LINE_STATE_DISMISSED);
+  const int entries_after_dismissal = CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries");
+  v1::DismissRedLineResponse dismissed_again;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::DismissRedLine, dismiss, &dismissed_again).ok());
+  EXPECT_EQ(dismissed_again.SerializeAsString(), dismissed.SerializeAsString());
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"), entries_after_dismissal);
+  EXPECT_EQ(Metric("gridserve_redline_reports_total", {{"rule", "RK-8"}, {"department", "repair"}, {"status", "dismissed"}}), 1);
 }
 
 TEST_F(RiskServiceTest, NobodyDecidesARedLineReportAboutThemselves) {
