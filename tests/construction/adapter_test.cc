@@ -409,9 +409,10 @@ TEST_F(AdapterTest, Rk5ReportGoesToRiskThroughTheOutboxOnce) {
   req.set_description("only brand X transformers accepted");
   req.mutable_accused_staff()->set_staff_id("S-13");
   *req.mutable_reported_at() = ToProto(kFriday);
-  v1::ReportDesignatedSupplierPressureResponse resp;
+  v1::ReportDesignatedSupplierPressureResponse resp, retried;
   ASSERT_TRUE(Call(&v1::Construction::Stub::ReportDesignatedSupplierPressure, req, &resp).ok());
-  ASSERT_TRUE(Call(&v1::Construction::Stub::ReportDesignatedSupplierPressure, req, &resp).ok());
+  ASSERT_TRUE(Call(&v1::Construction::Stub::ReportDesignatedSupplierPressure, req, &retried).ok());
+  EXPECT_EQ(retried.SerializeAsString(), resp.SerializeAsString());  // the same answer, and one report below
   EXPECT_FALSE(resp.report().forwarded_to_risk());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
 
