@@ -260,6 +260,32 @@ TEST(StoreReadMarksTest, OnlyPlainReadsOfTheirOwnStoreAreMarked) {
   EXPECT_FALSE(repair->FindMethodByName("GetArrivalStatistics")->options().GetExtension(v1::store_read));
 }
 
+// design.md: "every create/record call carries a client request_id and is
+// idempotent". Every state-changing method of every service takes one (the
+// services run each such call through RunOnce, which refuses an empty one).
+TEST(RequestIdContractTest, EveryStateChangingMethodTakesARequestId) {
+  const std::vector<const google::protobuf::ServiceDescriptor*> services = {
+      v1::GetProjectRequest::descriptor()->file()->FindServiceByName("Construction"),
+      v1::GetCallRequest::descriptor()->file()->FindServiceByName("ContactCenter"),
+      v1::GetTicketRequest::descriptor()->file()->FindServiceByName("Counter"),
+      v1::GetWorkOrderRequest::descriptor()->file()->FindServiceByName("Repair"),
+      v1::GetRedLineReportRequest::descriptor()->file()->FindServiceByName("RiskMonitor"),
+  };
+  int writes = 0;
+  for (const auto* service : services) {
+    ASSERT_NE(service, nullptr);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      if (!IsStateChanging(method->name())) continue;
+      ++writes;
+      const auto* field = method->input_type()->FindFieldByName("request_id");
+      ASSERT_NE(field, nullptr) << method->full_name();
+      EXPECT_EQ(field->type(), google::protobuf::FieldDescriptor::TYPE_STRING) << method->full_name();
+    }
+  }
+  EXPECT_EQ(writes, 66);  // the five services' writes today: a new one is checked too
+}
+
 TEST(CallExecutorQueueTest, TrySubmitRefusesBeyondTheBoundAndRunsEverythingAccepted) {
   std::atomic<int> ran{0};
   absl::Notification release;
