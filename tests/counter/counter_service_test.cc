@@ -60,6 +60,26 @@ class CounterServiceTest : public ::testing::Test {
     return req;
   }
 
+  // Sends `req` twice with its request id: the retry must answer exactly as
+  // the first call did and write nothing more (breaches, outbox, clocks).
+  template <typename Req, typename Resp>
+  Resp Twice(grpc::Status (v1::Counter::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req) {
+    Resp first, retried;
+    const grpc::Status status = Call(method, req, &first);
+    EXPECT_TRUE(status.ok()) << req.request_id() << ": " << status.error_message();
+    const auto written = [&] {
+      return std::vector<int64_t>{gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches"),
+                                  gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM outbox"),
+                                  gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM sla_timers")};
+    };
+    const std::vector<int64_t> before = written();
+    env_.clock.Advance(absl::Seconds(1));  // a retry a moment later replays the stored answer
+    EXPECT_TRUE(Call(method, req, &retried).ok()) << req.request_id();
+    EXPECT_EQ(retried.SerializeAsString(), first.SerializeAsString()) << req.request_id();
+    EXPECT_EQ(written(), before) << req.request_id();
+    return first;
+  }
+
   CounterEnv env_;
   ServiceParts parts_;
   std::unique_ptr<grpc::Server> server_;
@@ -95,6 +115,42 @@ TEST_F(CounterServiceTest, SameRequestIdSameAnswerOneRecord) {
   v1::IssueTicketResponse c;
   grpc::Status reused = Call(&v1::Counter::Stub::IssueTicket, IssueRequest("r1"), &c);
   EXPECT_EQ(reused.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+}
+
+// Retries of calls that record breaches (CT-6 at a late call without an
+// apology, CT-10 at a forced close) record each breach once.
+TEST_F(CounterServiceTest, RetriedCallsRecordTheirBreachesOnce) {
+  v1::OpenSessionRequest open;
+  open.set_request_id("open-1");
+  open.set_hall_id("H1");
+  open.set_counter_id("C1");
+  open.mutable_staff()->set_staff_id("S1");
+  *open.mutable_opened_at() = ToProto(env_.clock.Now());
+  const v1::CounterSession session = Twice(&v1::Counter::Stub::OpenSession, open).session();
+
+  const v1::IssueTicketResponse issued = Twice(&v1::Counter::Stub::IssueTicket, IssueRequest("issue-1"));
+  env_.clock.Advance(absl::Minutes(11));  // past the 10-minute apology threshold
+  v1::CallTicketRequest call;
+  call.set_request_id("call-1");
+  call.set_ticket_id(issued.ticket().ticket_id());
+  call.set_counter_id("C1");
+  call.mutable_staff()->set_staff_id("S1");
+  *call.mutable_called_at() = ToProto(env_.clock.Now());
+  const v1::CallTicketResponse called = Twice(&v1::Counter::Stub::CallTicket, call);
+  ASSERT_EQ(called.ticket().breaches_size(), 1);
+  EXPECT_EQ(called.ticket().breaches(0).rule(), "CT-6");
+
+  v1::CloseSessionRequest close;
+  close.set_request_id("close-1");
+  close.set_session_id(session.session_id());
+  close.set_force(true);
+  close.set_force_reason("staff member taken ill");
+  *close.mutable_closed_at() = ToProto(env_.clock.Now());
+  const v1::CloseSessionResponse closed = Twice(&v1::Counter::Stub::CloseSession, close);
+  EXPECT_TRUE(closed.session().forced());  // the called ticket was not served yet
+
+  EXPECT_EQ(gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches WHERE rule = 'CT-6'"), 1);
+  EXPECT_EQ(gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches WHERE rule = 'CT-10'"), 1);
 }
 
 TEST_F(CounterServiceTest, NotFoundAndGates) {
