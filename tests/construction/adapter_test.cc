@@ -19,10 +19,14 @@
 #include "services/construction/storage/construction_schema.h"
 #include "services/construction/construction_spec.h"
 #include "tests/common/registry_value.h"
+#include "tests/common/retry_check.h"
 #include "tests/construction/domain_fixture.h"
 #include "tests/support/in_process_service.h"
 
 namespace gridserve::construction::testing {
+
+using ::gridserve::testing::ExpectRetryChangesNothing;
+
 namespace {
 
 std::vector<std::string> Fields(const grpc::Status& status) {
@@ -83,6 +87,20 @@ class AdapterTest : public ::testing::Test {
     grpc::Status s = Call(&v1::Construction::Stub::CreateProject, NewProject(request_id, type, applied, department), &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp.project();
+  }
+
+  // A failed inspection on Friday with its written notice delivered (CN-5).
+  static v1::RecordInspectionRequest FailedInspection(const std::string& request_id, const std::string& project_id) {
+    v1::RecordInspectionRequest req;
+    req.set_request_id(request_id);
+    req.set_project_id(project_id);
+    req.set_result(v1::INSPECTION_RESULT_FAILED);
+    *req.mutable_inspected_at() = ToProto(kFriday);
+    req.mutable_notice()->add_items("meter box unsealed");
+    req.mutable_notice()->set_text("Seal the meter box.");
+    req.mutable_notice()->set_explained(true);
+    *req.mutable_notice()->mutable_delivered_at() = ToProto(kFriday);
+    return req;
   }
 
   v1::Project Get(const std::string& id) {
@@ -232,15 +250,7 @@ TEST_F(AdapterTest, Cn5ReinspectionClockBreachesWhenTheNoticeIsNotFollowedUp) {
   *advance.mutable_advanced_at() = ToProto(kFriday);
   v1::AdvanceStageResponse advanced;
   ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &advanced).ok());
-  v1::RecordInspectionRequest req;
-  req.set_request_id("i1");
-  req.set_project_id(p.project_id());
-  req.set_result(v1::INSPECTION_RESULT_FAILED);
-  *req.mutable_inspected_at() = ToProto(kFriday);
-  req.mutable_notice()->add_items("meter box unsealed");
-  req.mutable_notice()->set_text("Seal the meter box.");
-  req.mutable_notice()->set_explained(true);
-  *req.mutable_notice()->mutable_delivered_at() = ToProto(kFriday);
+  const v1::RecordInspectionRequest req = FailedInspection("i1", p.project_id());
   v1::RecordInspectionResponse resp;
   ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, req, &resp).ok());
   clock_.Set(Local(2026, 12, 12) + absl::Microseconds(1));
@@ -252,6 +262,34 @@ TEST_F(AdapterTest, Cn5ReinspectionClockBreachesWhenTheNoticeIsNotFollowedUp) {
   bool found = false;
   for (const auto& b : now.breaches()) found |= (b.rule() == "CN-5" && b.sla() == "reinspection");
   EXPECT_TRUE(found);
+}
+
+// Retries of steps that record a breach (CN-3 at design approval without a
+// plan) or start a clock (CN-5 re-inspection) do nothing twice.
+TEST_F(AdapterTest, RetriedStepsRecordTheirBreachesAndClocksOnce) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
+  const auto advance_to = [&](const std::string& request_id, v1::ProjectStage stage) {
+    v1::AdvanceStageRequest advance;
+    advance.set_request_id(request_id);
+    advance.set_project_id(p.project_id());
+    advance.set_to_stage(stage);
+    *advance.mutable_advanced_at() = ToProto(kFriday);
+    return ExpectRetryChangesNothing<v1::AdvanceStageResponse>(
+        *db_, request_id, [&](v1::AdvanceStageResponse* r) { return Call(&v1::Construction::Stub::AdvanceStage, advance, r); });
+  };
+  advance_to("s1", v1::PROJECT_STAGE_SURVEY);
+  const v1::AdvanceStageResponse approval = advance_to("s2", v1::PROJECT_STAGE_DESIGN_APPROVAL);
+  bool cn3 = false;
+  for (const auto& b : approval.project().breaches()) cn3 |= b.rule() == "CN-3";
+  EXPECT_TRUE(cn3);
+  advance_to("s3", v1::PROJECT_STAGE_CONSTRUCTION);
+  advance_to("s4", v1::PROJECT_STAGE_INSPECTION);
+
+  const v1::RecordInspectionRequest req = FailedInspection("i1", p.project_id());
+  ExpectRetryChangesNothing<v1::RecordInspectionResponse>(
+      *db_, "i1", [&](v1::RecordInspectionResponse* r) { return Call(&v1::Construction::Stub::RecordInspection, req, r); });
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_timers WHERE sla = 'reinspection'"), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-3"}, {"department", "business-expansion"}}), 1);
 }
 
 TEST_F(AdapterTest, UnknownProjectIsNotFound) {

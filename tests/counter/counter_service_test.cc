@@ -11,6 +11,7 @@
 #include "prometheus/text_serializer.h"
 #include "services/common/status_util.h"
 #include "services/counter/grpc/counter_service.h"
+#include "tests/common/retry_check.h"
 #include "tests/common/test_db.h"
 #include "tests/counter/counter_fixture.h"
 
@@ -60,24 +61,12 @@ class CounterServiceTest : public ::testing::Test {
     return req;
   }
 
-  // Sends `req` twice with its request id: the retry must answer exactly as
-  // the first call did and write nothing more (breaches, outbox, clocks).
+  // Sends `req` twice with its request id (the retry a moment later).
   template <typename Req, typename Resp>
   Resp Twice(grpc::Status (v1::Counter::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req) {
-    Resp first, retried;
-    const grpc::Status status = Call(method, req, &first);
-    EXPECT_TRUE(status.ok()) << req.request_id() << ": " << status.error_message();
-    const auto written = [&] {
-      return std::vector<int64_t>{gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches"),
-                                  gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM outbox"),
-                                  gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM sla_timers")};
-    };
-    const std::vector<int64_t> before = written();
-    env_.clock.Advance(absl::Seconds(1));  // a retry a moment later replays the stored answer
-    EXPECT_TRUE(Call(method, req, &retried).ok()) << req.request_id();
-    EXPECT_EQ(retried.SerializeAsString(), first.SerializeAsString()) << req.request_id();
-    EXPECT_EQ(written(), before) << req.request_id();
-    return first;
+    return gridserve::testing::ExpectRetryChangesNothing<Resp>(
+        *env_.db, req.request_id(), [&](Resp* resp) { return Call(method, req, resp); },
+        [&] { env_.clock.Advance(absl::Seconds(1)); });
   }
 
   CounterEnv env_;
