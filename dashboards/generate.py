@@ -99,9 +99,14 @@ class Board:
 NEUTRAL = {"mode": "absolute", "steps": [{"color": "blue", "value": None}]}
 
 
+# A share with no events in the range is NaN: shown as such, in a neutral colour, not as a red miss.
+NO_EVENTS = [{"type": "special", "options": {"match": "nan", "result": {"text": "no events", "color": "blue"}}}]
+
+
 def share(objective):
-    return {"min": 0, "max": 1, "thresholds": {"mode": "absolute", "steps": [{"color": "red", "value": None},
-                                                                            {"color": "green", "value": objective}]}}
+    return {"min": 0, "max": 1, "noValue": "no events", "mappings": NO_EVENTS,
+            "thresholds": {"mode": "absolute", "steps": [{"color": "red", "value": None},
+                                                         {"color": "green", "value": objective}]}}
 
 
 def share_graded():
@@ -116,12 +121,12 @@ def zero_expected():
 
 
 def sla_share(service, sla):
-    """Share of an SLA's instances met, from gridserve_sla_total: the same judgement as the
-    service's own (abandoned calls count against CC-1; each area class against its own
-    promise), and no histogram bucket that must sit exactly at a configured limit."""
+    """Share of an SLA's instances met over the dashboard's range, from gridserve_sla_total: the
+    same judgement as the service's own (abandoned calls count against CC-1; each area class
+    against its own promise), and no histogram bucket that must sit exactly at a configured limit."""
     sel = f'service="{service}", sla="{sla}"'
-    return (f'sum(rate(gridserve_sla_total{{{sel}, outcome="met"}}' + RATE + ')) / '
-            f'sum(rate(gridserve_sla_total{{{sel}}}' + RATE + '))')
+    return (f'sum(increase(gridserve_sla_total{{{sel}, outcome="met"}}[$__range])) / '
+            f'sum(increase(gridserve_sla_total{{{sel}}}[$__range]))')
 
 
 def levels():
@@ -186,18 +191,17 @@ def violations():
     b.panel("timeseries", "Breaches by clause", "short",
             [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__rate_interval]))', "{{rule}}")],
             "Every breach, by clause ID (CC, CT, CN, RP).", w=24)
+    # One query (the two rule sets are disjoint), so one value column whatever returns data.
     b.panel("table", "Every clause: breaches and red-line reports over the range", "short",
-            [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range]))', "{{rule}}",
-                    instant=True, table=True),
-             target('sum by (rule) (increase(gridserve_redline_reports_total{department=~"$department", '
-                    'status="reported"}[$__range]))', "{{rule}}", ref="B", instant=True, table=True)],
-            "One row per clause of the catalogue (CC-1 ... RK-11, each present at zero from start-up), named by its "
-            "title: norm breaches (CC, CT, CN, RP) and red-line reports received (RK).",
+            [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range])) or '
+                    f'sum by (rule) (increase(gridserve_redline_reports_total{{{sel}, status="reported"}}[$__range]))',
+                    "{{rule}}", instant=True, table=True)],
+            "One row per clause of the catalogue (CC-1 ... RK-11, each present at zero from start-up; RK under the "
+            "risk service), named by its title: norm breaches (CC, CT, CN, RP) and red-line reports received (RK).",
             w=24, h=12,
-            transformations=[{"id": "merge", "options": {}},
-                             {"id": "organize", "options": {"excludeByName": {"Time": True},
-                                                            "renameByName": {"rule": "Clause", "Value #A": "Breaches",
-                                                                             "Value #B": "Red-line reports"}}}],
+            transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                            "renameByName": {"rule": "Clause",
+                                                                             "Value": "Breaches / reports"}}}],
             fieldConfig_overrides=[{"matcher": {"id": "byName", "options": "Clause"},
                                     "properties": [{"id": "mappings",
                                                     "value": [{"type": "value", "options": clause_titles()}]}]}])
@@ -228,7 +232,7 @@ def violations():
 DOMAIN_PANELS = {
     "contact-center": [
         ("stat", "Answered within 3 rings (CC-1)", "percentunit", sla_share("contact-center", "answer_within_rings"),
-         "within 3 rings", "Share of calls answered within the ring limit (answer_within_rings SLA, all "
+         "within 3 rings", "Share of calls over the range answered within the ring limit (answer_within_rings SLA, all "
          "departments): abandoned calls count against it unless hung up within the short-abandon threshold. "
          "Red below the 95 % objective.", share(0.95)),
         ("bargauge", "Rings before answer (CC-1)", "short",
@@ -243,17 +247,18 @@ DOMAIN_PANELS = {
         ("stat", "Cases past their reply due time (CC-5)", "short",
          "sum by (kind) (" + stored("gridserve_contact_center_cases_overdue") + ")", "{{kind}}",
          "Complaints (5 days) and tip-offs (10 days) still open past their due time.", zero_expected()),
-        ("timeseries", "Reply time p90 by kind (CC-2, CC-5)", "s",
-         "histogram_quantile(0.9, sum by (le, kind) (rate(gridserve_contact_center_reply_seconds_bucket" + RATE + ")))",
-         "{{kind}}", "90th percentile from receipt to reply: callbacks of deferred consultations (24 h), complaints "
-         "(5 days), tip-offs (10 days); each limit is a bucket bound."),
+        ("bargauge", "Reply time p90 over the range by kind (CC-2, CC-5)", "s",
+         "histogram_quantile(0.9, sum by (le, kind) (increase(gridserve_contact_center_reply_seconds_bucket[$__range])))",
+         "{{kind}}", "90th percentile from receipt to reply of the replies in the range: callbacks of deferred "
+         "consultations (24 h), complaints (5 days), tip-offs (10 days); each limit is a bucket bound.",
+         {"mappings": NO_EVENTS, "thresholds": NEUTRAL}),
     ],
     "counter": [
         ("timeseries", "Queue wait p90 (CT-4)", "s",
          "histogram_quantile(0.9, sum by (le) (rate(gridserve_hall_ticket_wait_seconds_bucket" + RATE + ")))",
          "p90", "90th percentile wait from ticket to call; the limit is 900 s, apology from 600 s (CT-6)."),
         ("stat", "Called within the wait limit (CT-4)", "percentunit", sla_share("counter", "ticket_wait"), "in time",
-         "Share of tickets called within the wait limit (ticket_wait SLA; 15 minutes by default). "
+         "Share of tickets over the range called within the wait limit (ticket_wait SLA; 15 minutes by default). "
          "Red below the 95 % objective.", share(0.95)),
         ("stat", "Tickets waiting", "short", "sum(" + stored("gridserve_hall_tickets_waiting") + ")", "waiting",
          "Tickets in the queue now."),
@@ -293,7 +298,7 @@ DOMAIN_PANELS = {
          "sum by (area_class) (rate(gridserve_repair_arrival_seconds_count" + RATE + "))", "{{area_class}}",
          "State Grid states its targets as averages: urban 45 min (2700 s), rural 90 min, remote 120 min."),
         ("stat", "Arrivals within the promised time (RP-1)", "percentunit", sla_share("repair", "repair_arrival"),
-         "in time", "Share of work orders whose crew arrived within its area class's promise (repair_arrival SLA: "
+         "in time", "Share of work orders over the range whose crew arrived within its area class's promise (repair_arrival SLA: "
          "urban 45 min, rural 90, remote 120 by default). Red below the 95 % objective.", share(0.95)),
         ("timeseries", "Restoration time p90 by area class (RP-1)", "s",
          "histogram_quantile(0.9, sum by (le, area_class) (rate(gridserve_repair_restoration_seconds_bucket" + RATE + ")))",
@@ -349,18 +354,19 @@ def service_board(name):
             "delivered once it answers; GridserveOutboxStuck alerts), failed delivery attempts per second, and "
             "attempts the peer rejected as invalid in the last hour (retried hourly; GridserveOutboxRejected).", w=24)
     backup = f'service="{name}"'
-    b.panel("stat", "Newest backup age", "s",
+    b.panel("stat", "Newest backup age, in backup intervals", "none",
             [target(f"(time() - max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}))"
-                    f" and (max(gridserve_backup_interval_seconds{{{backup}}}) > 0)"
+                    f" / (max(gridserve_backup_interval_seconds{{{backup}}}) > 0)"
                     f" and (max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}) > 0)", "age", instant=True)],
             "Time since the newest online backup of the SQLite store was written (platform.backup_dir; no data when "
             "backups are off, none has been written yet, or the store is PostgreSQL, which is backed up with its own "
             "tools). "
-            "GridserveBackupMissing alerts past two intervals. Yellow past 7 h, red past 12 h: the default "
-            "interval of 6 h, and two of them.",
-            defaults={"thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
-                                                                   {"color": "yellow", "value": 7 * 3600},
-                                                                   {"color": "red", "value": 12 * 3600}]}})
+            "GridserveBackupMissing alerts past two intervals (platform.backup_interval, 6 h by default): "
+            "1 = one interval since the last backup; yellow past 1.1, red from 2.",
+            defaults={"decimals": 2,
+                      "thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
+                                                                   {"color": "yellow", "value": 1.1},
+                                                                   {"color": "red", "value": 2}]}})
     b.panel("stat", "Failed backups", "short",
             [target(f'sum(increase(gridserve_backups_total{{{backup}, outcome="failure"}}[$__range]))', "failed",
                     instant=True)],

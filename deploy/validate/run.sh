@@ -55,13 +55,20 @@ done
 #    Kubernetes apt source) and Node.js >= 20 (the pinned kubernetes-models packages). Where apt offers
 #    neither, the step cannot run: exit 77, which ctest reports as skipped, naming what is missing.
 skip() { echo "SKIP deploy manifests: $1 (steps 1 and 2 passed)"; exit 77; }
+# Skipped only when no apt source offers the package; any other apt failure fails the test.
+apt_offers() {
+  if [ "$apt_updated" -eq 0 ]; then $sudo apt-get update -q >/dev/null; apt_updated=1; fi
+  apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'
+}
 if ! command -v kubectl >/dev/null 2>&1; then
+  apt_offers kubectl || skip "kubectl is missing and no apt source offers it"
   echo "run.sh: installing kubectl"
-  apt_install kubectl || skip "kubectl is missing and no apt source offers it"
+  apt_install kubectl
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_offers nodejs || skip "node is missing and no apt source offers it"
   echo "run.sh: installing nodejs and npm"
-  apt_install nodejs npm || skip "node/npm are missing and apt could not install them"
+  apt_install nodejs npm
 fi
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$node_major" -ge 20 ] || skip "Node.js $(node --version) is older than the 20 the pinned kubernetes-models need"

@@ -1,7 +1,5 @@
 #include "services/common/business_calendar.h"
 
-#include <algorithm>
-
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -73,11 +71,10 @@ absl::StatusOr<BusinessCalendar> BusinessCalendar::FromConfig(const v1::Calendar
 }
 
 std::optional<absl::Time> BusinessCalendar::CoveredUntil() const {
-  std::optional<absl::civil_year_t> last;
-  if (!holidays_.empty()) last = holidays_.rbegin()->year();
-  if (!makeup_days_.empty()) last = std::max(last.value_or(0), makeup_days_.rbegin()->year());
-  if (!last.has_value()) return std::nullopt;
-  return absl::FromCivil(absl::CivilYear(*last + 1), zone_);
+  // Holidays only: a make-up working day alone (say, early next year's, listed
+  // with this year's schedule) does not mean next year's holidays are in.
+  if (holidays_.empty()) return std::nullopt;
+  return absl::FromCivil(absl::CivilYear(holidays_.rbegin()->year() + 1), zone_);
 }
 
 absl::CivilDay BusinessCalendar::LocalDay(absl::Time t) const { return absl::ToCivilDay(t, zone_); }

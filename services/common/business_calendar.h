@@ -39,9 +39,9 @@ class BusinessCalendar {
 
   // Holidays are configured year by year (the State Council publishes each
   // year's in the one before): the start of the first year after the last
-  // one with a holiday or make-up day configured, from when every working-day
-  // deadline silently counts holidays as working days. None when no holiday
-  // is configured at all.
+  // one with a holiday configured, from when every working-day deadline
+  // silently counts holidays as working days. None when no holiday is
+  // configured at all.
   std::optional<absl::Time> CoveredUntil() const;
 
  private:

@@ -103,7 +103,9 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   SystemClock clock;
   // Each year's holidays are configured in the year before: say so in the log
   // as well as in the metrics (GridserveCalendarEnding) while there is time.
-  if (const auto until = calendar->CoveredUntil(); until.has_value() && clock.Now() + absl::Hours(24 * 30) >= *until) {
+  // 90 days: a clock's due time is fixed when it starts, and the longest
+  // working-day limit (32, over Spring Festival) reaches ~50 days ahead.
+  if (const auto until = calendar->CoveredUntil(); until.has_value() && clock.Now() + absl::Hours(24 * 90) >= *until) {
     LogWarning("calendar_ending", {{"covered_until", absl::FormatTime(absl::RFC3339_sec, *until, absl::UTCTimeZone())},
                                    {"action", "add next year's calendar.holidays and calendar.makeup_working_days"}});
   }

@@ -64,8 +64,8 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
   const std::optional<absl::Time> covered_until = calendar.ok() ? calendar->CoveredUntil() : std::nullopt;
   prometheus::BuildGauge()
       .Name("gridserve_calendar_covered_until_timestamp_seconds")
-      .Help("Start of the first year with no holidays configured (calendar.holidays, calendar.makeup_working_days): "
-            "from then working-day deadlines count holidays as working days. 0: no holidays configured.")
+      .Help("Start of the first year with no holidays configured (calendar.holidays): from then working-day "
+            "deadlines count holidays as working days. 0: no holidays configured.")
       .Register(*registry_)
       .Add({{"service", service_}})
       .Set(covered_until.has_value() ? static_cast<double>(absl::ToUnixSeconds(*covered_until)) : 0);

@@ -22,7 +22,7 @@ namespace gridserve {
 // configured department the service owns has its series from start-up.
 // Also gridserve_calendar_covered_until_timestamp_seconds{service}: when the
 // configured holidays end (BusinessCalendar::CoveredUntil), 0 when none are
-// configured; GridserveCalendarEnding alerts 30 days before.
+// configured; GridserveCalendarEnding alerts 90 days before.
 class ServiceMetrics {
  public:
   ServiceMetrics(std::string service, std::string version, const v1::SuiteConfig& config,

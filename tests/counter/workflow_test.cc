@@ -57,9 +57,9 @@ TEST_F(WorkflowTest, PriorityTicketGoesAheadAndIsCalledNext) {
   EXPECT_EQ(called->ticket().ticket_id(), issued->ticket().ticket_id());
 }
 
-// CT-4: a call dated before the counter went into service is refused; the
+// CT-4: a call dated before the counter's session opened is refused; the
 // ticket keeps waiting (its clock was not stopped by a call no one made).
-TEST_F(WorkflowTest, ACallBeforeTheCounterWentIntoServiceIsRefused) {
+TEST_F(WorkflowTest, ACallBeforeTheCountersSessionOpenedIsRefused) {
   v1::Ticket ticket = env.Issue();
   env.clock.Advance(absl::Minutes(10));
   env.Open();
@@ -387,6 +387,10 @@ TEST_F(WorkflowTest, Ct7GateJudgesTheFailureAtTheVisitsEnd) {
   ASSERT_TRUE(ended.ok()) << ended.status();
   EXPECT_EQ(env.Sla(kSlaFailureConversion, VisitSubject(early.visit_id()))->state, SlaState::kCancelled);
 
+  // Withdrawn when it was started, not before: the early visit's clock began at minute 15.
+  const auto withdrawn = env.Sla(kSlaFailureConversion, VisitSubject(early.visit_id()));
+  EXPECT_EQ(withdrawn->closed_at, withdrawn->timer.started_at);
+
   auto refused = env.End(late.visit_id(), "S2", v1::VISIT_OUTCOME_CUSTOMER_LEFT, kDayStart + absl::Minutes(16));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-7"));
@@ -396,6 +400,20 @@ TEST_F(WorkflowTest, Ct7GateJudgesTheFailureAtTheVisitsEnd) {
   auto breaches = env.Breaches("CT-7");
   ASSERT_THAT(breaches, SizeIs(1));  // only the visit that really waited in the long failure
   EXPECT_EQ(breaches[0].subject(), VisitSubject(late.visit_id()));
+}
+
+// CT-7: an end reported a little ahead of the server's clock (within the
+// event skew), after the failure turned long while the server's time has not
+// reached that yet, still meets the gate.
+TEST_F(WorkflowTest, Ct7GateSeesAnEndReportedAheadOfTheServersClock) {
+  v1::Visit visit = env.Start("", "S1");
+  env.OpenFailure();
+  env.clock.Advance(absl::Minutes(14));  // short by the server's clock
+  auto refused = env.End(visit.visit_id(), "S1", v1::VISIT_OUTCOME_CUSTOMER_LEFT, kDayStart + absl::Minutes(16));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-7"));
+  auto converted = env.Convert(visit.visit_id());
+  ASSERT_TRUE(converted.ok()) << converted.status();
 }
 
 // CT-7: a failure closed while still short starts no clocks; closing a long one

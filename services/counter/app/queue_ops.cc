@@ -103,10 +103,14 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
   }
   const absl::Time issued_at = FromProto(ticket.issued_at());
   if (called_at < issued_at) return InvalidField("called_at", "is before the ticket was issued");
-  // A counter calls only while in service: a call dated before it went into
-  // service would stop the ticket's CT-4 clock at a time no one was serving.
-  if (called_at < FromProto(c.state_since())) {
-    return InvalidField("called_at", "is before the counter went into service");
+  // A counter calls within its open session: a call dated before the session
+  // opened would stop the ticket's CT-4 clock at a time no one was serving.
+  // (Not the current state's start: a call from an earlier in-service spell of
+  // the same session, synced after a back-office break, is a real call.)
+  auto session = store.FindSession(c.session_id());
+  if (!session.ok()) return session.status();
+  if (session->has_value() && called_at < FromProto((*session)->opened_at())) {
+    return InvalidField("called_at", "is before the counter's session opened");
   }
 
   const absl::Duration waited = called_at - issued_at;

@@ -1,5 +1,6 @@
 // Visits: CT-1 (first-contact responsibility), CT-3 (forms), CT-8
 // (escalations), CT-2/CT-5 (reviews), CT-9 (assisted forms).
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -110,12 +111,19 @@ absl::Status CounterWorkflow::CheckVisitMayEnd(CounterStore& store, Transaction&
   const std::string subject = VisitSubject(visit.visit_id());
   // Judged at the visit's end as reported, not at the server's time: a visit
   // that ended while the failure was still short needed no appointment, even
-  // when the call comes in after the failure turned long (and a pass may have
-  // started its conversion clock since: withdrawn, neither met nor breached).
+  // when the call comes in after the failure turned long. A conversion clock
+  // a pass started since is withdrawn, neither met nor breached; one the sweep
+  // already expired keeps its breach (reported too late to be undone here).
   if (!domain::FailureIsLong(FromProto((*failure)->started_at()), ends_at, ct_)) {
-    return sla_.Withdraw(txn, kSlaFailureConversion, subject, ends_at);
+    auto clock = sla_.Get(txn, kSlaFailureConversion, subject);
+    if (!clock.ok()) return clock.status();
+    if (!clock->has_value()) return absl::OkStatus();
+    return sla_.Withdraw(txn, kSlaFailureConversion, subject, std::max(ends_at, (*clock)->timer.started_at));
   }
-  if (auto s = EvaluateFailure(store, txn, **failure, clock_.Now()); !s.ok()) return s;
+  // An end reported a little ahead of the server's clock (within the event
+  // skew) may fall after the failure turned long while the server's time does
+  // not yet: evaluated at the later of the two, the gate sees it.
+  if (auto s = EvaluateFailure(store, txn, **failure, std::max(clock_.Now(), ends_at)); !s.ok()) return s;
   auto clock = sla_.Get(txn, kSlaFailureConversion, subject);
   if (!clock.ok()) return clock.status();
   if (clock->has_value() && !(*clock)->closed_at.has_value()) {
