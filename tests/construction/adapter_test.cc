@@ -103,6 +103,14 @@ class AdapterTest : public ::testing::Test {
     return req;
   }
 
+  // Calls `method` and retries it with the same request id: the retry must
+  // answer the same and write nothing more (tests/common/retry_check.h).
+  template <typename Req, typename Resp>
+  Resp CallAndRetry(grpc::Status (v1::Construction::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& req) {
+    return ExpectRetryChangesNothing<Resp>(*db_, req.request_id(), [&](Resp* r) { return Call(method, req, r); });
+  }
+
   v1::Project Get(const std::string& id) {
     v1::GetProjectRequest req;
     req.set_project_id(id);
@@ -202,7 +210,7 @@ TEST_F(AdapterTest, Cn1GuidanceExactlyAtTheDueTimeIsMet) {
   req.set_channel(v1::GUIDANCE_CHANNEL_PHONE);
   *req.mutable_contacted_at() = ToProto(due);
   v1::RecordGuidanceContactResponse resp;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordGuidanceContact, req, &resp).ok());
+  resp = CallAndRetry(&v1::Construction::Stub::RecordGuidanceContact, req);
   EXPECT_EQ(Sla(resp.project(), "first_guidance")->state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "first_guidance"}, {"outcome", "met"}}), 1);
   EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 0);
@@ -249,10 +257,10 @@ TEST_F(AdapterTest, Cn5ReinspectionClockBreachesWhenTheNoticeIsNotFollowedUp) {
   advance.set_to_stage(v1::PROJECT_STAGE_INSPECTION);
   *advance.mutable_advanced_at() = ToProto(kFriday);
   v1::AdvanceStageResponse advanced;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &advanced).ok());
+  advanced = CallAndRetry(&v1::Construction::Stub::AdvanceStage, advance);
   const v1::RecordInspectionRequest req = FailedInspection("i1", p.project_id());
   v1::RecordInspectionResponse resp;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, req, &resp).ok());
+  resp = CallAndRetry(&v1::Construction::Stub::RecordInspection, req);
   clock_.Set(Local(2026, 12, 12) + absl::Microseconds(1));
   Sweep();
   EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "reinspection"}, {"outcome", "breached"}}), 1);
@@ -274,8 +282,7 @@ TEST_F(AdapterTest, RetriedStepsRecordTheirBreachesAndClocksOnce) {
     advance.set_project_id(p.project_id());
     advance.set_to_stage(stage);
     *advance.mutable_advanced_at() = ToProto(kFriday);
-    return ExpectRetryChangesNothing<v1::AdvanceStageResponse>(
-        *db_, request_id, [&](v1::AdvanceStageResponse* r) { return Call(&v1::Construction::Stub::AdvanceStage, advance, r); });
+    return CallAndRetry(&v1::Construction::Stub::AdvanceStage, advance);
   };
   advance_to("s1", v1::PROJECT_STAGE_SURVEY);
   const v1::AdvanceStageResponse approval = advance_to("s2", v1::PROJECT_STAGE_DESIGN_APPROVAL);
@@ -286,8 +293,7 @@ TEST_F(AdapterTest, RetriedStepsRecordTheirBreachesAndClocksOnce) {
   advance_to("s4", v1::PROJECT_STAGE_INSPECTION);
 
   const v1::RecordInspectionRequest req = FailedInspection("i1", p.project_id());
-  ExpectRetryChangesNothing<v1::RecordInspectionResponse>(
-      *db_, "i1", [&](v1::RecordInspectionResponse* r) { return Call(&v1::Construction::Stub::RecordInspection, req, r); });
+  CallAndRetry(&v1::Construction::Stub::RecordInspection, req);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_timers WHERE sla = 'reinspection'"), 1);
   EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-3"}, {"department", "business-expansion"}}), 1);
 }
@@ -316,7 +322,7 @@ TEST_F(AdapterTest, Cn2GateRefusesThenForcedStartIsABreachRecordedOnce) {
   *schedule.mutable_starts_at() = ToProto(kFriday);
   *schedule.mutable_ends_at() = ToProto(kFriday + absl::Hours(4));
   v1::ScheduleAppointmentResponse scheduled;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::ScheduleAppointment, schedule, &scheduled).ok());
+  scheduled = CallAndRetry(&v1::Construction::Stub::ScheduleAppointment, schedule);
   EXPECT_EQ(scheduled.appointment().state(), v1::SITE_APPOINTMENT_STATE_PROPOSED);
 
   v1::StartSiteWorkRequest start;
@@ -336,9 +342,9 @@ TEST_F(AdapterTest, Cn2GateRefusesThenForcedStartIsABreachRecordedOnce) {
               ::testing::ElementsAre("force_reason"));
   start.set_request_id("w3");
   start.set_force_reason("customer's supply at risk");
-  ASSERT_TRUE(Call(&v1::Construction::Stub::StartSiteWork, start, &started).ok());
+  started = CallAndRetry(&v1::Construction::Stub::StartSiteWork, start);
   v1::StartSiteWorkResponse again;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::StartSiteWork, start, &again).ok());
+  again = CallAndRetry(&v1::Construction::Stub::StartSiteWork, start);
   EXPECT_EQ(again.work_session().work_session_id(), started.work_session().work_session_id());
   EXPECT_TRUE(started.work_session().forced());
   ASSERT_EQ(started.project().breaches_size(), 1);
@@ -371,7 +377,7 @@ TEST_F(AdapterTest, Cn5FailedInspectionWithoutNoticeIsInvalid) {
   advance.set_to_stage(v1::PROJECT_STAGE_INSPECTION);
   *advance.mutable_advanced_at() = ToProto(kFriday);
   v1::AdvanceStageResponse advanced;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &advanced).ok());
+  advanced = CallAndRetry(&v1::Construction::Stub::AdvanceStage, advance);
 
   v1::RecordInspectionRequest req;
   req.set_request_id("i1");
@@ -387,7 +393,7 @@ TEST_F(AdapterTest, Cn5FailedInspectionWithoutNoticeIsInvalid) {
   req.mutable_notice()->set_text("Deepen the trench to 0.7 m.");
   req.mutable_notice()->set_explained(true);
   *req.mutable_notice()->mutable_delivered_at() = ToProto(kFriday);
-  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, req, &resp).ok());
+  resp = CallAndRetry(&v1::Construction::Stub::RecordInspection, req);
   const v1::SlaState* reinspection = Sla(resp.project(), "reinspection");
   ASSERT_NE(reinspection, nullptr);
   EXPECT_EQ(reinspection->clause(), "CN-5");
@@ -408,7 +414,7 @@ TEST_F(AdapterTest, WithdrawalCancelsClocksSoNothingBreaches) {
   cancel.set_to_stage(v1::PROJECT_STAGE_CANCELLED);
   *cancel.mutable_advanced_at() = ToProto(kFriday);
   v1::AdvanceStageResponse resp;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, cancel, &resp).ok());
+  resp = CallAndRetry(&v1::Construction::Stub::AdvanceStage, cancel);
   EXPECT_EQ(Sla(resp.project(), "first_guidance")->state(), v1::SLA_STATUS_CANCELLED);
   EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_CANCELLED);
   clock_.Advance(absl::Hours(24 * 30));
@@ -428,7 +434,7 @@ TEST_F(AdapterTest, WithdrawalAfterADueTimeKeepsThatBreach) {
   cancel.set_to_stage(v1::PROJECT_STAGE_CANCELLED);
   *cancel.mutable_advanced_at() = ToProto(clock_.Now());
   v1::AdvanceStageResponse resp;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, cancel, &resp).ok());
+  resp = CallAndRetry(&v1::Construction::Stub::AdvanceStage, cancel);
   EXPECT_EQ(Sla(resp.project(), "first_guidance")->state(), v1::SLA_STATUS_BREACHED);
   EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_CANCELLED);
   clock_.Advance(absl::Hours(24 * 30));
@@ -535,7 +541,7 @@ TEST_F(AdapterTest, WatchBreachesStreamsTheCn3Check) {
     advance.set_to_stage(stage);
     *advance.mutable_advanced_at() = ToProto(kFriday);
     v1::AdvanceStageResponse resp;
-    ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &resp).ok());
+    resp = CallAndRetry(&v1::Construction::Stub::AdvanceStage, advance);
   }
   v1::ConstructionWatchBreachesRequest req;
   req.set_rule("CN-3");
@@ -581,7 +587,7 @@ TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
     advance.set_to_stage(stage);
     *advance.mutable_advanced_at() = ToProto(clock_.Now());
     v1::AdvanceStageResponse resp;
-    ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, advance, &resp).ok());
+    resp = CallAndRetry(&v1::Construction::Stub::AdvanceStage, advance);
   }
   v1::RecordInspectionRequest inspection;
   inspection.set_request_id("i1");
@@ -589,14 +595,14 @@ TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
   inspection.set_result(v1::INSPECTION_RESULT_PASSED);
   *inspection.mutable_inspected_at() = ToProto(clock_.Now());
   v1::RecordInspectionResponse inspected;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::RecordInspection, inspection, &inspected).ok());
+  inspected = CallAndRetry(&v1::Construction::Stub::RecordInspection, inspection);
   v1::AdvanceStageRequest connect;
   connect.set_request_id("s9");
   connect.set_project_id(p.project_id());
   connect.set_to_stage(v1::PROJECT_STAGE_CONNECTION);
   *connect.mutable_advanced_at() = ToProto(clock_.Now());
   v1::AdvanceStageResponse connected;
-  ASSERT_TRUE(Call(&v1::Construction::Stub::AdvanceStage, connect, &connected).ok());
+  connected = CallAndRetry(&v1::Construction::Stub::AdvanceStage, connect);
 
   v1::CompleteProjectRequest complete;
   complete.set_request_id("done");
@@ -619,7 +625,7 @@ TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
   EXPECT_THAT(Fields(Call(&v1::Construction::Stub::CompleteProject, complete, &resp)),
               ::testing::ElementsAre("feedback.satisfaction"));
   complete.mutable_feedback()->set_satisfaction(5);
-  ASSERT_TRUE(Call(&v1::Construction::Stub::CompleteProject, complete, &resp).ok());
+  resp = CallAndRetry(&v1::Construction::Stub::CompleteProject, complete);
   EXPECT_EQ(resp.project().stage(), v1::PROJECT_STAGE_COMPLETED);
   EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(Metric("gridserve_construction_project_workdays", {{"project_type", "residential"}}, 5.0), 1);

@@ -46,6 +46,13 @@ class RepairServiceTest : public ::testing::Test {
     return (stub_.get()->*method)(&ctx, req, resp);
   }
 
+  // Calls `method` and retries it with the same request id: the retry must
+  // answer the same and write nothing more (tests/common/retry_check.h).
+  template <typename Req, typename Resp>
+  Resp CallAndRetry(grpc::Status (v1::Repair::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req) {
+    return ExpectRetryChangesNothing<Resp>(db(), req.request_id(), [&](Resp* r) { return Call(method, req, r); });
+  }
+
   static std::vector<std::string> Fields(const grpc::Status& s) {
     std::vector<std::string> out;
     for (const auto& v : FieldViolationsOf(FromGrpcStatus(s))) out.push_back(v.field);
@@ -316,7 +323,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered)), Contains("force_reason"));
   entry.set_force(false);
   entry.set_consent_given(true);
-  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordPremisesEntry, entry, &entered).ok());
+  entered = CallAndRetry(&v1::Repair::Stub::RecordPremisesEntry, entry);
   ASSERT_FALSE(entered.entry_id().empty());
 
   v1::LogBorrowedItemRequest borrow;
@@ -326,14 +333,14 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   borrow.set_permission_asked(true);
   *borrow.mutable_borrowed_at() = ToProto(kStart + absl::Minutes(40));
   v1::LogBorrowedItemResponse borrowed;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::LogBorrowedItem, borrow, &borrowed).ok());
+  borrowed = CallAndRetry(&v1::Repair::Stub::LogBorrowedItem, borrow);
 
   v1::RecordRestorationRequest restore;
   restore.set_request_id("restore-1");
   restore.set_work_order_id(id);
   *restore.mutable_restored_at() = ToProto(kStart + absl::Minutes(80));
   v1::RecordRestorationResponse restored;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordRestoration, restore, &restored).ok());
+  restored = CallAndRetry(&v1::Repair::Stub::RecordRestoration, restore);
   EXPECT_EQ(FindSla(restored.work_order(), "repair_restoration")->state(), v1::SLA_STATUS_MET);
 
   v1::CompleteWorkOrderRequest complete;
@@ -359,7 +366,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   give_back.set_returned_gently(true);
   give_back.set_thanked(true);
   v1::ReturnBorrowedItemResponse given;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::ReturnBorrowedItem, give_back, &given).ok());
+  given = CallAndRetry(&v1::Repair::Stub::ReturnBorrowedItem, give_back);
 
   v1::RecordPremisesExitRequest exit;
   exit.set_request_id("exit-1");
@@ -369,7 +376,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   exit.set_cleaned_up(true);
   exit.set_thanked(false);  // RP-2 check breach
   v1::RecordPremisesExitResponse exited;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordPremisesExit, exit, &exited).ok());
+  exited = CallAndRetry(&v1::Repair::Stub::RecordPremisesExit, exit);
 
   complete.set_request_id("complete-2");
   complete.mutable_completion_checklist()->mutable_items(1)->set_done(false);
@@ -378,8 +385,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   EXPECT_THAT(s.error_message(), HasSubstr("RP-5"));
   complete.set_request_id("complete-3");
   complete.mutable_completion_checklist()->mutable_items(1)->set_done(true);
-  completed = ExpectRetryChangesNothing<v1::CompleteWorkOrderResponse>(
-      db(), "complete-3", [&](v1::CompleteWorkOrderResponse* r) { return Call(&v1::Repair::Stub::CompleteWorkOrder, complete, r); });
+  completed = CallAndRetry(&v1::Repair::Stub::CompleteWorkOrder, complete);
   EXPECT_EQ(completed.work_order().state(), v1::WORK_ORDER_STATE_COMPLETED);
   service_->RefreshDomainGauges();  // a completed order is no longer open
   EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 0"));
@@ -395,8 +401,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   *feedback.mutable_feedback()->mutable_collected_at() = ToProto(kStart + absl::Minutes(100));
   feedback.set_civil_language(false);
   // Its breaches are recorded (and queued for risk) once, however often the app retries.
-  reviewed = ExpectRetryChangesNothing<v1::RecordVisitFeedbackResponse>(
-      db(), "feedback-1", [&](v1::RecordVisitFeedbackResponse* r) { return Call(&v1::Repair::Stub::RecordVisitFeedback, feedback, r); });
+  reviewed = CallAndRetry(&v1::Repair::Stub::RecordVisitFeedback, feedback);
   std::vector<std::string> rules;
   for (const auto& b : reviewed.work_order().breaches()) rules.push_back(b.rule());
   EXPECT_THAT(rules, ::testing::UnorderedElementsAre("RP-2", "RP-4"));
@@ -684,7 +689,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   *create.mutable_planned_start() = ToProto(planned_start);
   *create.mutable_planned_end() = ToProto(planned_start + absl::Hours(4));
   v1::CreateOutageResponse created;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &created).ok());
+  created = CallAndRetry(&v1::Repair::Stub::CreateOutage, create);
   const std::string id = created.outage().outage_id();
   EXPECT_EQ(created.outage().state(), v1::OUTAGE_STATE_SCHEDULED);
 
@@ -699,7 +704,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::RecordOutageNotice, notice, &noticed)), Contains("important_customer_id"));
   notice.set_request_id("notice-2");
   notice.set_important_customer_id("C-HOSPITAL");  // only 3 days ahead: late for a planned outage
-  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageNotice, notice, &noticed).ok());
+  noticed = CallAndRetry(&v1::Repair::Stub::RecordOutageNotice, notice);
 
   clock().Set(planned_start);
   v1::RecordOutageStartRequest start;
@@ -737,7 +742,7 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   restore.set_outage_id(id);
   *restore.mutable_restored_at() = ToProto(planned_start + absl::Hours(5));
   v1::RecordOutageRestorationResponse restored;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageRestoration, restore, &restored).ok());
+  restored = CallAndRetry(&v1::Repair::Stub::RecordOutageRestoration, restore);
   EXPECT_EQ(restored.outage().state(), v1::OUTAGE_STATE_RESTORED);
   ASSERT_EQ(restored.outage().breaches_size(), 2);
   std::vector<std::string> outage_rules;
@@ -764,7 +769,7 @@ TEST_F(RepairServiceTest, FaultOutageEtrMovedAfterItPassedNeedsAReasonAndNoRk3) 
   *create.mutable_started_at() = ToProto(kStart);
   *create.mutable_etr() = ToProto(kStart + absl::Hours(2));
   v1::CreateOutageResponse created;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &created).ok());
+  created = CallAndRetry(&v1::Repair::Stub::CreateOutage, create);
   const std::string id = created.outage().outage_id();
 
   clock().Set(kStart + absl::Hours(3));  // the ETR has passed
@@ -778,7 +783,7 @@ TEST_F(RepairServiceTest, FaultOutageEtrMovedAfterItPassedNeedsAReasonAndNoRk3) 
   EXPECT_THAT(Fields(s), ::testing::ElementsAre("reason"));
   update.set_request_id("etr-2");
   update.set_reason("second cable section also damaged");
-  ASSERT_TRUE(Call(&v1::Repair::Stub::UpdateOutageEtr, update, &updated).ok());
+  updated = CallAndRetry(&v1::Repair::Stub::UpdateOutageEtr, update);
   EXPECT_EQ(FromProto(updated.outage().etr()), kStart + absl::Hours(5));
 
   clock().Set(kStart + absl::Hours(4));
@@ -787,7 +792,7 @@ TEST_F(RepairServiceTest, FaultOutageEtrMovedAfterItPassedNeedsAReasonAndNoRk3) 
   restore.set_outage_id(id);
   *restore.mutable_restored_at() = ToProto(kStart + absl::Hours(4));
   v1::RecordOutageRestorationResponse restored;
-  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordOutageRestoration, restore, &restored).ok());
+  restored = CallAndRetry(&v1::Repair::Stub::RecordOutageRestoration, restore);
   EXPECT_EQ(restored.outage().state(), v1::OUTAGE_STATE_RESTORED);
   EXPECT_TRUE(restored.outage().breaches().empty());
   EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 0);
@@ -806,7 +811,7 @@ TEST_F(RepairServiceTest, CreateOutageValidates) {
   create.set_kind(v1::OUTAGE_KIND_FAULT);
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::CreateOutage, create, &resp)), Contains("started_at"));
   *create.mutable_started_at() = ToProto(kStart);
-  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &resp).ok());
+  resp = CallAndRetry(&v1::Repair::Stub::CreateOutage, create);
   EXPECT_EQ(resp.outage().state(), v1::OUTAGE_STATE_ACTIVE);
   v1::CancelOutageRequest cancel;
   cancel.set_request_id("cancel-1");
@@ -826,11 +831,11 @@ TEST_F(RepairServiceTest, CreateOutageValidates) {
   create.clear_started_at();
   *create.mutable_planned_start() = ToProto(kStart + absl::Hours(24 * 8));
   *create.mutable_planned_end() = ToProto(kStart + absl::Hours(24 * 8 + 4));
-  ASSERT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &resp).ok()) << resp.DebugString();
+  resp = CallAndRetry(&v1::Repair::Stub::CreateOutage, create);
   clock().Set(kStart + absl::Hours(2));
   cancel.set_outage_id(resp.outage().outage_id());
   cancel.set_request_id("cancel-3");
-  ASSERT_TRUE(Call(&v1::Repair::Stub::CancelOutage, cancel, &cancelled).ok());
+  cancelled = CallAndRetry(&v1::Repair::Stub::CancelOutage, cancel);
   EXPECT_EQ(cancelled.outage().state(), v1::OUTAGE_STATE_CANCELLED);
   EXPECT_EQ(cancelled.outage().cancel_reason(), "duplicate");
   EXPECT_EQ(FromProto(cancelled.outage().cancelled_at()), kStart + absl::Hours(2));
