@@ -180,6 +180,15 @@ class ContactCenterServiceTest : public ::testing::Test {
     return (stub_.get()->*method)(&ctx, request, response);
   }
 
+  // Calls `method` and retries it with the same request id: the retry must
+  // answer the same and write nothing more (tests/common/retry_check.h).
+  template <typename Req, typename Resp>
+  Resp CallAndRetry(grpc::Status (v1::ContactCenter::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& request) {
+    return testing::ExpectRetryChangesNothing<Resp>(*db_, request.request_id(),
+                                                    [&](Resp* r) { return Call(method, request, r); });
+  }
+
   // An answered call, correct in every respect, `rings` rings.
   v1::RecordCallRequest AnsweredCall(const std::string& request_id, int rings) {
     v1::RecordCallRequest r;
@@ -561,7 +570,7 @@ TEST_F(ContactCenterServiceTest, ReviewFailuresAreBreachesAndAbuseIsReportedAsRk
   v1::RecordCallReviewRequest request = FailedCc7Review("rev-1", call.call_id(), clock_.Now());
   request.set_abusive_language(true);
   v1::RecordCallReviewResponse response;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &response).ok());
+  response = CallAndRetry(&v1::ContactCenter::Stub::RecordCallReview, request);
   std::vector<std::string> rules;
   for (const auto& b : response.breaches()) rules.push_back(b.rule());
   EXPECT_THAT(rules, UnorderedElementsAre("CC-7", "CC-6"));
@@ -590,7 +599,7 @@ TEST_F(ContactCenterServiceTest, ReviewFailuresAreBreachesAndAbuseIsReportedAsRk
 
   // Same request again: same answer, nothing twice.
   v1::RecordCallReviewResponse again;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCallReview, request, &again).ok());
+  again = CallAndRetry(&v1::ContactCenter::Stub::RecordCallReview, request);
   EXPECT_EQ(again.call().reviews_size(), 1);
   EXPECT_EQ(Breaches("CC-6"), 1);
   EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 1);
@@ -646,7 +655,7 @@ TEST_F(ContactCenterServiceTest, Cc2DeferredAnswerGate) {
   v1::OpenConsultationRequest on_call = Deferred("c-2", clock_.Now());
   on_call.set_handling(v1::CONSULTATION_HANDLING_ANSWERED_ON_CALL);
   on_call.set_answer("0.5 yuan/kWh");
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, on_call, &response).ok());
+  response = CallAndRetry(&v1::ContactCenter::Stub::OpenConsultation, on_call);
   EXPECT_EQ(response.consultation().state(), v1::CONSULTATION_STATE_ANSWERED);
   EXPECT_EQ(response.consultation().slas_size(), 0);
   v1::ReplyConsultationRequest reply;
@@ -670,10 +679,8 @@ TEST_F(ContactCenterServiceTest, Cc2DeferredAnswerGate) {
 
 TEST_F(ContactCenterServiceTest, Cc2CallbackExactlyAtDueIsMet) {
   const v1::OpenConsultationRequest deferred = Deferred("c-1", clock_.Now());
-  const v1::OpenConsultationResponse opened = testing::ExpectRetryChangesNothing<v1::OpenConsultationResponse>(
-      *db_, "c-1", [&](v1::OpenConsultationResponse* r) {
-        return Call(&v1::ContactCenter::Stub::OpenConsultation, deferred, r);
-      });  // one callback clock however often it is retried
+  // One callback clock however often it is retried.
+  const v1::OpenConsultationResponse opened = CallAndRetry(&v1::ContactCenter::Stub::OpenConsultation, deferred);
   const v1::Consultation& c = opened.consultation();
   EXPECT_EQ(c.state(), v1::CONSULTATION_STATE_AWAITING_CALLBACK);
   ASSERT_EQ(c.slas_size(), 1);
@@ -688,10 +695,7 @@ TEST_F(ContactCenterServiceTest, Cc2CallbackExactlyAtDueIsMet) {
   reply.set_consultation_id(c.consultation_id());
   reply.set_answer("0.5 yuan/kWh");
   *reply.mutable_replied_at() = ToProto(clock_.Now());
-  v1::ReplyConsultationResponse replied = testing::ExpectRetryChangesNothing<v1::ReplyConsultationResponse>(
-      *db_, "cr-1", [&](v1::ReplyConsultationResponse* r) {
-        return Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, r);
-      });
+  v1::ReplyConsultationResponse replied = CallAndRetry(&v1::ContactCenter::Stub::ReplyConsultation, reply);
   EXPECT_EQ(replied.consultation().state(), v1::CONSULTATION_STATE_REPLIED);
   EXPECT_EQ(replied.consultation().slas(0).state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(SlaTotal("consultation_callback", "met"), 1);
@@ -725,7 +729,7 @@ TEST_F(ContactCenterServiceTest, Cc2CallbackOneMicrosecondLateIsBreachedAtExpiry
   reply.set_answer("late answer");
   *reply.mutable_replied_at() = ToProto(clock_.Now());
   v1::ReplyConsultationResponse replied;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyConsultation, reply, &replied).ok());
+  replied = CallAndRetry(&v1::ContactCenter::Stub::ReplyConsultation, reply);
   EXPECT_EQ(replied.consultation().slas(0).state(), v1::SLA_STATUS_BREACHED);
   EXPECT_TRUE(replied.consultation().slas(0).has_closed_at());
   EXPECT_EQ(Breaches("CC-2"), 1);
@@ -742,7 +746,7 @@ TEST_F(ContactCenterServiceTest, ListConsultationsOpenFirstByDue) {
   v1::OpenConsultationRequest on_call = Deferred("c-3", clock_.Now());
   on_call.set_handling(v1::CONSULTATION_HANDLING_ANSWERED_ON_CALL);
   on_call.set_answer("yes");
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, on_call, &answered).ok());
+  answered = CallAndRetry(&v1::ContactCenter::Stub::OpenConsultation, on_call);
   v1::ListConsultationsRequest list;
   v1::ListConsultationsResponse listed;
   ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListConsultations, list, &listed).ok());
@@ -768,7 +772,7 @@ TEST_F(ContactCenterServiceTest, Cc3CustomerInternalIsGuidedNotDispatched) {
               ElementsAre("guidance_given"));
   request.set_guidance_given(true);
   request.set_guidance_note("reset the breaker");
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReportFault, request, &response).ok());
+  response = CallAndRetry(&v1::ContactCenter::Stub::ReportFault, request);
   EXPECT_EQ(response.fault_report().dispatch().status(), v1::DISPATCH_STATUS_NOT_REQUIRED);
   EXPECT_EQ(response.fault_report().slas_size(), 0);
   EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'repair.dispatch'"), 0);
@@ -890,15 +894,14 @@ TEST_F(ContactCenterServiceTest, Cc5ComplaintRepliedExactlyAtDueIsMet) {
   reply.set_reply_text("crew retrained");
   *reply.mutable_replied_at() = ToProto(clock_.Now());
   v1::ReplyCaseResponse replied;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).ok());
+  replied = CallAndRetry(&v1::ContactCenter::Stub::ReplyCase, reply);
   EXPECT_EQ(replied.customer_case().state(), v1::CASE_STATE_REPLIED);
   EXPECT_EQ(replied.customer_case().slas(0).state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(SlaTotal("complaint_reply", "met"), 1);
   EXPECT_EQ(Breaches("CC-5", "repair"), 0);
   // The reply time: a bucket exactly at the 5-day limit; a retry of the same
   // request answers the same and counts nothing twice.
-  testing::ExpectRetryChangesNothing<v1::ReplyCaseResponse>(
-      *db_, "kr-1", [&](v1::ReplyCaseResponse* r) { return Call(&v1::ContactCenter::Stub::ReplyCase, reply, r); });
+  CallAndRetry(&v1::ContactCenter::Stub::ReplyCase, reply);
   const std::map<std::string, std::string> complaint{{"kind", "complaint"}};
   EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", complaint), 1);
   EXPECT_EQ(Sample(*metrics_.registry(), "gridserve_contact_center_reply_seconds", complaint, 5 * 86400), 1);
@@ -942,7 +945,7 @@ TEST_F(ContactCenterServiceTest, Cc5AnonymousCaseWithReporterIsRefused) {
   EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_cases"), 0);
 
   request.clear_reporter();
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded).ok());
+  recorded = CallAndRetry(&v1::ContactCenter::Stub::RecordCase, request);
   EXPECT_TRUE(recorded.customer_case().anonymous());
   EXPECT_FALSE(recorded.customer_case().has_reporter());
 }
@@ -956,7 +959,7 @@ TEST_F(ContactCenterServiceTest, Cc5TipOffDueInTenDaysAndRedLineGoesToRisk) {
   request.mutable_accused_staff()->set_staff_id("S-9");
   request.mutable_accused_staff()->set_department("repair");
   v1::RecordCaseResponse recorded;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded).ok());
+  recorded = CallAndRetry(&v1::ContactCenter::Stub::RecordCase, request);
   const v1::CustomerCase& c = recorded.customer_case();
   EXPECT_EQ(c.slas(0).sla(), "tipoff_reply");
   EXPECT_EQ(FromProto(c.slas(0).due_at()), kStart + absl::Hours(24 * 10));
@@ -996,7 +999,7 @@ TEST_F(ContactCenterServiceTest, Cc5NotThankedIsACheckBreachOfTheRecordingAgent)
   v1::RecordCaseRequest request = Complaint("k-1", kStart);
   request.set_thanked(false);
   v1::RecordCaseResponse recorded;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded).ok());
+  recorded = CallAndRetry(&v1::ContactCenter::Stub::RecordCase, request);
   ASSERT_EQ(recorded.customer_case().breaches_size(), 1);
   EXPECT_EQ(recorded.customer_case().breaches(0).rule(), "CC-5");
   EXPECT_EQ(recorded.customer_case().breaches(0).staff_id(), "S-2");
@@ -1032,7 +1035,7 @@ TEST_F(ContactCenterServiceTest, ListCasesByDueDepartmentAndState) {
       Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-2", kStart - absl::Hours(30)), &early).ok());
   v1::RecordCaseRequest metering = Complaint("k-3", kStart);
   metering.set_department("metering");
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, metering, &other).ok());
+  other = CallAndRetry(&v1::ContactCenter::Stub::RecordCase, metering);
 
   v1::ListCasesRequest list;
   list.set_department("repair");
@@ -1054,7 +1057,7 @@ TEST_F(ContactCenterServiceTest, ListCasesByDueDepartmentAndState) {
   reply.set_reply_text("meter replaced");
   *reply.mutable_replied_at() = ToProto(clock_.Now());
   v1::ReplyCaseResponse replied;
-  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied).ok());
+  replied = CallAndRetry(&v1::ContactCenter::Stub::ReplyCase, reply);
   v1::ListCasesRequest open;
   open.set_state(v1::CASE_STATE_OPEN);
   ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, open, &listed).ok());
