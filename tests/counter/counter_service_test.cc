@@ -6,6 +6,7 @@
 #include <set>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gridserve/v1/counter.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
@@ -140,6 +141,126 @@ TEST_F(CounterServiceTest, RetriedCallsRecordTheirBreachesOnce) {
 
   EXPECT_EQ(gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches WHERE rule = 'CT-6'"), 1);
   EXPECT_EQ(gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches WHERE rule = 'CT-10'"), 1);
+}
+
+// A request from protobuf text format (ids and times are set by the caller).
+template <typename Req>
+Req Parse(const std::string& text) {
+  Req req;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &req)) << text;
+  return req;
+}
+
+// Every other state-changing call of a hall's day, each retried with its
+// request id: the same answer, nothing written twice (the counter's writes all
+// run through one RunOnce wrapper; this walks them through the API).
+TEST_F(CounterServiceTest, EveryCallOfADayRetriedChangesNothing) {
+  const auto at = [&] { return ToProto(env_.clock.Now()); };
+  auto open = Parse<v1::OpenSessionRequest>(
+      R"pb(request_id: "open" hall_id: "H1" counter_id: "C1" staff { staff_id: "S1" })pb");
+  *open.mutable_opened_at() = at();
+  Twice(&v1::Counter::Stub::OpenSession, open);
+  for (const auto& [request_id, state] : {std::make_pair("state-1", v1::COUNTER_STATE_BACK_OFFICE),
+                                          std::make_pair("state-2", v1::COUNTER_STATE_IN_SERVICE)}) {
+    auto change = Parse<v1::SetCounterStateRequest>(R"pb(hall_id: "H1" counter_id: "C1" staff { staff_id: "S1" })pb");
+    change.set_request_id(request_id);
+    change.set_state(state);
+    *change.mutable_changed_at() = at();
+    Twice(&v1::Counter::Stub::SetCounterState, change);
+  }
+
+  // CT-4: a ticket is called; the customer does not come.
+  const v1::Ticket ticket = Twice(&v1::Counter::Stub::IssueTicket, IssueRequest("issue")).ticket();
+  auto call = Parse<v1::CallTicketRequest>(R"pb(request_id: "call" counter_id: "C1" staff { staff_id: "S1" })pb");
+  call.set_ticket_id(ticket.ticket_id());
+  *call.mutable_called_at() = at();
+  Twice(&v1::Counter::Stub::CallTicket, call);
+  auto no_show = Parse<v1::MarkNoShowRequest>(R"pb(request_id: "no-show" staff { staff_id: "S1" })pb");
+  no_show.set_ticket_id(ticket.ticket_id());
+  *no_show.mutable_marked_at() = at();
+  Twice(&v1::Counter::Stub::MarkNoShow, no_show);
+
+  const auto start_visit = [&](const std::string& request_id) {
+    auto start = Parse<v1::StartVisitRequest>(R"pb(
+      hall_id: "H1" owner { staff_id: "S1" } business_type: "new_connection"
+      accessibility_needs: ACCESSIBILITY_NEED_WHEELCHAIR)pb");
+    start.set_request_id(request_id);
+    *start.mutable_started_at() = at();
+    return Twice(&v1::Counter::Stub::StartVisit, start).visit();
+  };
+  // CT-1, CT-8, CT-3, CT-2: a visit with an assist, an escalation, a form and a review.
+  const v1::Visit visit = start_visit("visit-1");
+  auto assist = Parse<v1::AddVisitAssistRequest>(
+      R"pb(request_id: "assist" assistant { staff_id: "S2" } reason: "meter question")pb");
+  assist.set_visit_id(visit.visit_id());
+  *assist.mutable_assisted_at() = at();
+  Twice(&v1::Counter::Stub::AddVisitAssist, assist);
+  auto escalate = Parse<v1::RecordEscalationRequest>(R"pb(
+    request_id: "escalate" reason: ESCALATION_REASON_AGITATED_CUSTOMER
+    from_staff { staff_id: "S1" } to_staff { staff_id: "S9" } policy_explained: true)pb");
+  escalate.set_visit_id(visit.visit_id());
+  *escalate.mutable_escalated_at() = at();
+  Twice(&v1::Counter::Stub::RecordEscalation, escalate);
+  auto form = Parse<v1::SubmitApplicationFormRequest>(R"pb(
+    request_id: "form" business_type: "new_connection" fields { key: "applicant_name" value: "Zhang San" }
+    filled_by_staff: true filled_by { staff_id: "S1" } sample_shown: true)pb");
+  form.set_visit_id(visit.visit_id());
+  *form.mutable_submitted_at() = at();
+  Twice(&v1::Counter::Stub::SubmitApplicationForm, form);
+  auto review = Parse<v1::RecordCounterReviewRequest>(R"pb(
+    request_id: "review" source: REVIEW_SOURCE_SUPERVISOR
+    review { items { clause: "CT-2" item: "greeting" result: REVIEW_RESULT_FAIL } })pb");  // a CT-2 breach
+  review.set_visit_id(visit.visit_id());
+  *review.mutable_review()->mutable_reviewed_at() = at();
+  Twice(&v1::Counter::Stub::RecordCounterReview, review);
+
+  // CT-7: a failure; the visit waiting in it becomes an appointment, kept later.
+  auto failure = Parse<v1::OpenSystemFailureRequest>(
+      R"pb(request_id: "failure" hall_id: "H1" description: "billing system down" opened_by { staff_id: "S1" })pb");
+  *failure.mutable_started_at() = at();
+  const v1::SystemFailure opened_failure = Twice(&v1::Counter::Stub::OpenSystemFailure, failure).system_failure();
+  auto convert = Parse<v1::ConvertVisitToAppointmentRequest>(R"pb(
+    request_id: "convert" contact { name: "Customer" phone: "13800000000" } apologised: true
+    booked_by { staff_id: "S1" })pb");
+  convert.set_visit_id(visit.visit_id());
+  convert.set_failure_id(opened_failure.failure_id());
+  *convert.mutable_booked_at() = at();
+  *convert.mutable_scheduled_at() = ToProto(env_.clock.Now() + absl::Hours(1));
+  const v1::Appointment appointment = Twice(&v1::Counter::Stub::ConvertVisitToAppointment, convert).appointment();
+  auto close_failure = Parse<v1::CloseSystemFailureRequest>(R"pb(request_id: "close-failure")pb");
+  close_failure.set_failure_id(opened_failure.failure_id());
+  *close_failure.mutable_ended_at() = at();
+  Twice(&v1::Counter::Stub::CloseSystemFailure, close_failure);
+  env_.clock.Advance(absl::Hours(1));
+  auto keep = Parse<v1::KeepAppointmentRequest>(R"pb(request_id: "keep" staff { staff_id: "S1" })pb");
+  keep.set_appointment_id(appointment.appointment_id());
+  *keep.mutable_kept_at() = at();
+  Twice(&v1::Counter::Stub::KeepAppointment, keep);
+
+  // CT-9: a visit handed over to home service, which is then completed.
+  const v1::Visit second = start_visit("visit-2");
+  auto home = Parse<v1::OpenHomeServiceRequest>(R"pb(
+    request_id: "home" hall_id: "H1" contact { name: "Li Si" phone: "13900000000" }
+    location { address: "5 Garden Road, Haidian" } needs: ACCESSIBILITY_NEED_WHEELCHAIR opened_by { staff_id: "S1" })pb");
+  home.set_visit_id(second.visit_id());
+  *home.mutable_opened_at() = at();
+  const v1::HomeService opened_home = Twice(&v1::Counter::Stub::OpenHomeService, home).home_service();
+  auto complete = Parse<v1::CompleteHomeServiceRequest>(
+      R"pb(request_id: "complete-home" staff { staff_id: "S1" } outcome_note: "application taken at home")pb");
+  complete.set_home_service_id(opened_home.home_service_id());
+  *complete.mutable_completed_at() = at();
+  Twice(&v1::Counter::Stub::CompleteHomeService, complete);
+
+  // CT-1: a visit ended by its owner; then the hall closes (CT-10).
+  const v1::Visit third = start_visit("visit-3");
+  auto end = Parse<v1::EndVisitRequest>(R"pb(request_id: "end" ended_by_staff_id: "S1" outcome: VISIT_OUTCOME_COMPLETED)pb");
+  end.set_visit_id(third.visit_id());
+  *end.mutable_ended_at() = at();
+  Twice(&v1::Counter::Stub::EndVisit, end);
+  auto close_hall = Parse<v1::CloseHallRequest>(R"pb(request_id: "close-hall" hall_id: "H1" closed_by { staff_id: "S1" })pb");
+  *close_hall.mutable_closed_at() = at();
+  Twice(&v1::Counter::Stub::CloseHall, close_hall);
+  EXPECT_EQ(gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches WHERE rule = 'CT-2'"), 1);
 }
 
 TEST_F(CounterServiceTest, NotFoundAndGates) {
