@@ -83,10 +83,9 @@ class AdapterTest : public ::testing::Test {
 
   v1::Project Create(const std::string& request_id, v1::ProjectType type, absl::Time applied = kFriday,
                      const std::string& department = "business-expansion") {
-    v1::CreateProjectResponse resp;
-    grpc::Status s = Call(&v1::Construction::Stub::CreateProject, NewProject(request_id, type, applied, department), &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.project();
+    // Created, and its retry changes nothing.
+    return CallAndRetry(&v1::Construction::Stub::CreateProject, NewProject(request_id, type, applied, department))
+        .project();
   }
 
   // A failed inspection on Friday with its written notice delivered (CN-5).

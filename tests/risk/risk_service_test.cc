@@ -45,7 +45,7 @@ class RiskServiceTest : public testing::RiskFixture {
     *req.mutable_breach() = breach;
     v1::ReportBreachResponse resp;
     EXPECT_TRUE(Call(&v1::RiskMonitor::Stub::ReportBreach, req, &resp).ok());
-    return resp;
+    return resp;  // (a redelivery answers duplicate = true: ReportBreachIsIdempotentByBreachId)
   }
 
   v1::RedLineReport RedLine(const std::string& request_id, const std::string& rule = "RK-8") {
