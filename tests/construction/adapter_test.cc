@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "absl/strings/substitute.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -20,12 +21,14 @@
 #include "services/construction/construction_spec.h"
 #include "tests/common/registry_value.h"
 #include "tests/common/retry_check.h"
+#include "tests/common/text_proto.h"
 #include "tests/construction/domain_fixture.h"
 #include "tests/support/in_process_service.h"
 
 namespace gridserve::construction::testing {
 
 using ::gridserve::testing::ExpectRetryChangesNothing;
+using ::gridserve::testing::Parse;
 
 namespace {
 
@@ -295,6 +298,77 @@ TEST_F(AdapterTest, RetriedStepsRecordTheirBreachesAndClocksOnce) {
   CallAndRetry(&v1::Construction::Stub::RecordInspection, req);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_timers WHERE sla = 'reinspection'"), 1);
   EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-3"}, {"department", "business-expansion"}}), 1);
+}
+
+// The steps of a project not retried elsewhere, each retried with its
+// request id: the same answer, nothing written twice.
+TEST_F(AdapterTest, EveryStepOfAProjectRetriedChangesNothing) {
+  const v1::Project p = Create("create", v1::PROJECT_TYPE_LOW_VOLTAGE_NON_RESIDENTIAL);
+  // A request in text format about this project ($0) and, where given, an
+  // appointment, work session or damage ($1).
+  const auto request = [&](const std::string& text, const std::string& id = "") {
+    return absl::Substitute(text, p.project_id(), id);
+  };
+  // An event happens at the server's now; planned times may lie ahead.
+  const auto at = [&](absl::Duration after) {
+    clock_.Set(kFriday + after);
+    return ToProto(kFriday + after);
+  };
+  auto plan = Parse<v1::RecordCoordinatedPlanRequest>(request(R"pb(
+    request_id: "plan" project_id: "$0" description: "meter room beside the ring main unit"
+    no_duplicate_building: true customer_agreed: true planned_by { staff_id: "S-1" })pb"));
+  *plan.mutable_planned_at() = at(absl::Hours(1));
+  CallAndRetry(&v1::Construction::Stub::RecordCoordinatedPlan, plan);
+
+  // CN-2, CN-7: an agreed appointment, its safety checklist, the work itself.
+  auto schedule = Parse<v1::ScheduleAppointmentRequest>(request(R"pb(
+    request_id: "schedule" project_id: "$0" work_content: "meter installation" place: "basement meter room")pb"));
+  *schedule.mutable_starts_at() = ToProto(kFriday + absl::Hours(2));
+  *schedule.mutable_ends_at() = ToProto(kFriday + absl::Hours(6));
+  const std::string appointment =
+      CallAndRetry(&v1::Construction::Stub::ScheduleAppointment, schedule).appointment().appointment_id();
+  auto confirm = Parse<v1::ConfirmAppointmentRequest>(request(R"pb(
+    request_id: "confirm" project_id: "$0" appointment_id: "$1"
+    confirmed_by { name: "Customer" phone: "13800000000" })pb", appointment));
+  *confirm.mutable_confirmed_at() = at(absl::Hours(2));
+  CallAndRetry(&v1::Construction::Stub::ConfirmAppointment, confirm);
+  auto checklist = Parse<v1::RecordSafetyChecklistRequest>(request(R"pb(
+    request_id: "checklist" project_id: "$0" appointment_id: "$1"
+    contractor_sign: true safety_sign: true courtesy_sign: true
+    measures { items { item: "barrier" done: true } } recorded_by { staff_id: "S-1" })pb", appointment));
+  *checklist.mutable_recorded_at() = at(absl::Hours(3));
+  CallAndRetry(&v1::Construction::Stub::RecordSafetyChecklist, checklist);
+  auto start = Parse<v1::StartSiteWorkRequest>(
+      request(R"pb(request_id: "start" project_id: "$0" appointment_id: "$1")pb", appointment));
+  *start.mutable_started_at() = at(absl::Hours(3));
+  const std::string session =
+      CallAndRetry(&v1::Construction::Stub::StartSiteWork, start).work_session().work_session_id();
+  auto end = Parse<v1::EndSiteWorkRequest>(
+      request(R"pb(request_id: "end" project_id: "$0" work_session_id: "$1")pb", session));
+  *end.mutable_ended_at() = at(absl::Hours(5));
+  CallAndRetry(&v1::Construction::Stub::EndSiteWork, end);
+
+  // CN-6: a damage, its remedy, the customer's confirmation.
+  auto damage = Parse<v1::RecordDamageRequest>(request(
+      R"pb(request_id: "damage" project_id: "$0" description: "garden fence bent" reported_by { staff_id: "S-1" })pb"));
+  *damage.mutable_discovered_at() = at(absl::Hours(5));
+  const std::string damage_id = CallAndRetry(&v1::Construction::Stub::RecordDamage, damage).damage().damage_id();
+  auto remedy = Parse<v1::RecordDamageRemedyRequest>(request(R"pb(
+    request_id: "remedy" project_id: "$0" damage_id: "$1" kind: REMEDY_KIND_RESTORED
+    description: "fence straightened" remedied_by { staff_id: "S-1" })pb", damage_id));
+  *remedy.mutable_remedied_at() = at(absl::Hours(6));
+  CallAndRetry(&v1::Construction::Stub::RecordDamageRemedy, remedy);
+  auto satisfied = Parse<v1::ConfirmDamageRemedyRequest>(request(
+      R"pb(request_id: "satisfied" project_id: "$0" damage_id: "$1" customer_satisfied: true)pb", damage_id));
+  *satisfied.mutable_confirmed_at() = at(absl::Hours(7));
+  CallAndRetry(&v1::Construction::Stub::ConfirmDamageRemedy, satisfied);
+
+  // CN-4, CN-8: the customer's feedback on the site.
+  auto feedback = Parse<v1::RecordSiteFeedbackRequest>(request(R"pb(
+    request_id: "feedback" project_id: "$0" feedback { satisfaction: 5 }
+    site_rules_respected: true local_customs_respected: true)pb"));
+  *feedback.mutable_feedback()->mutable_collected_at() = at(absl::Hours(8));
+  CallAndRetry(&v1::Construction::Stub::RecordSiteFeedback, feedback);
 }
 
 TEST_F(AdapterTest, UnknownProjectIsNotFound) {

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gridserve/v1/counter.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
@@ -14,6 +13,7 @@
 #include "services/counter/grpc/counter_service.h"
 #include "tests/common/retry_check.h"
 #include "tests/common/test_db.h"
+#include "tests/common/text_proto.h"
 #include "tests/counter/counter_fixture.h"
 
 namespace gridserve::counter::testing {
@@ -143,13 +143,7 @@ TEST_F(CounterServiceTest, RetriedCallsRecordTheirBreachesOnce) {
   EXPECT_EQ(gridserve::testing::CountRows(*env_.db, "SELECT COUNT(*) FROM breaches WHERE rule = 'CT-10'"), 1);
 }
 
-// A request from protobuf text format (ids and times are set by the caller).
-template <typename Req>
-Req Parse(const std::string& text) {
-  Req req;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &req)) << text;
-  return req;
-}
+using ::gridserve::testing::Parse;
 
 // Every other state-changing call of a hall's day, each retried with its
 // request id: the same answer, nothing written twice (the counter's writes all
