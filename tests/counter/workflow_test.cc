@@ -561,8 +561,9 @@ TEST_F(WorkflowTest, Escalations) {
   EXPECT_EQ(FieldViolationsOf(to_self.status())[0].field, "to_staff.staff_id");
   req.mutable_from_staff()->set_staff_id("S9");
   req.mutable_to_staff()->set_staff_id("S9");
-  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); }).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  const auto same_staff = env.Run([&](Transaction& t) { return env.workflow.RecordEscalation(t, req); });
+  ASSERT_EQ(same_staff.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(same_staff.status()).at(0).field, "to_staff.staff_id");
 
   // An ended visit takes no more escalations.
   req.mutable_to_staff()->set_staff_id("S8");
@@ -898,8 +899,9 @@ TEST_F(WorkflowTest, ListsPageAndFilter) {
   req.set_accessibility_only(true);
   EXPECT_THAT(env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); })->tickets(), SizeIs(1));
   req.set_page_token("garbage");
-  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); }).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  const auto bad_token = env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, req); });
+  ASSERT_EQ(bad_token.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(bad_token.status()).at(0).field, "page_token");
 
   env.Open();
   env.clock.Advance(absl::Minutes(16));

@@ -103,8 +103,9 @@ TEST_F(WorkOrderRulesTest, OpenStartsTheArrivalClockAtTheDispatch) {
 
 TEST_F(WorkOrderRulesTest, AcknowledgeOnlyOnceAndNotBeforeDispatch) {
   v1::WorkOrder order = NewOrder();
-  EXPECT_EQ(rules_.Acknowledge(order, {Staff()}, kStart - absl::Seconds(1)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  const auto early = rules_.Acknowledge(order, {Staff()}, kStart - absl::Seconds(1));
+  ASSERT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(early.status()).at(0).field, "acknowledged_at");
   ASSERT_TRUE(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(1)).ok());
   EXPECT_EQ(order.state(), v1::WORK_ORDER_STATE_ACKNOWLEDGED);
   ExpectRefused(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(2)).status(), "RP-1");
@@ -132,8 +133,9 @@ TEST_F(WorkOrderRulesTest, ArrivalOrderingIsChecked) {
   EXPECT_EQ(before.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolationsOf(before.status()).at(0).field, "arrived_at");
   ASSERT_TRUE(rules_.Acknowledge(order, {Staff()}, kStart + absl::Minutes(10)).ok());
-  EXPECT_EQ(rules_.Arrive(order, Staff(), kStart + absl::Minutes(5), true, "").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  const auto before_acknowledged = rules_.Arrive(order, Staff(), kStart + absl::Minutes(5), true, "");
+  ASSERT_EQ(before_acknowledged.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(before_acknowledged.status()).at(0).field, "arrived_at");
   ASSERT_TRUE(rules_.Arrive(order, Staff(), kStart + absl::Minutes(20), true, "").ok());
   ExpectRefused(rules_.Arrive(order, Staff(), kStart + absl::Minutes(21), true, "").status(), "RP-1");
 }
@@ -317,7 +319,9 @@ TEST_F(WorkOrderRulesTest, RestorationStopsItsClockAndNeedsArrival) {
   v1::WorkOrder order = NewOrder();
   ExpectRefused(rules_.Restore(order, Staff(), kStart + absl::Hours(1), "", "").status(), "RP-1");
   order = Arrived();
-  EXPECT_EQ(rules_.Restore(order, Staff(), kStart, "", "").status().code(), absl::StatusCode::kInvalidArgument);
+  const auto before_arrival = rules_.Restore(order, Staff(), kStart, "", "");
+  ASSERT_EQ(before_arrival.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(before_arrival.status()).at(0).field, "restored_at");
   auto effects = rules_.Restore(order, Staff(), kStart + absl::Hours(1), "fuse", "replaced");
   ASSERT_TRUE(effects.ok());
   ASSERT_EQ(effects->stop.size(), 1u);
