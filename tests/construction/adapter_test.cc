@@ -110,7 +110,8 @@ class AdapterTest : public ::testing::Test {
   template <typename Req, typename Resp>
   Resp CallAndRetry(grpc::Status (v1::Construction::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
                     const Req& req) {
-    return ExpectRetryChangesNothing<Resp>(*db_, req.request_id(), [&](Resp* r) { return Call(method, req, r); });
+    return ExpectRetryChangesNothing<Resp>(*db_, req.request_id(), [&](Resp* r) { return Call(method, req, r); },
+                                           [&] { clock_.Advance(absl::Seconds(1)); });
   }
 
   v1::Project Get(const std::string& id) {

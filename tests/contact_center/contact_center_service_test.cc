@@ -185,8 +185,9 @@ class ContactCenterServiceTest : public ::testing::Test {
   template <typename Req, typename Resp>
   Resp CallAndRetry(grpc::Status (v1::ContactCenter::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
                     const Req& request) {
-    return testing::ExpectRetryChangesNothing<Resp>(*db_, request.request_id(),
-                                                    [&](Resp* r) { return Call(method, request, r); });
+    return testing::ExpectRetryChangesNothing<Resp>(
+        *db_, request.request_id(), [&](Resp* r) { return Call(method, request, r); },
+        [&] { clock_.Advance(absl::Seconds(1)); });
   }
 
   // An answered call, correct in every respect, `rings` rings.

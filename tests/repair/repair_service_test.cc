@@ -50,7 +50,8 @@ class RepairServiceTest : public ::testing::Test {
   // answer the same and write nothing more (tests/common/retry_check.h).
   template <typename Req, typename Resp>
   Resp CallAndRetry(grpc::Status (v1::Repair::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req) {
-    return ExpectRetryChangesNothing<Resp>(db(), req.request_id(), [&](Resp* r) { return Call(method, req, r); });
+    return ExpectRetryChangesNothing<Resp>(db(), req.request_id(), [&](Resp* r) { return Call(method, req, r); },
+                                           [&] { clock().Advance(absl::Seconds(1)); });
   }
 
   static std::vector<std::string> Fields(const grpc::Status& s) {

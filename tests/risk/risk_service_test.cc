@@ -62,7 +62,8 @@ class RiskServiceTest : public testing::RiskFixture {
   Resp CallAndRetry(grpc::Status (v1::RiskMonitor::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
                     const Req& req) {
     return ::gridserve::testing::ExpectRetryChangesNothing<Resp>(
-        *db_, req.request_id(), [&](Resp* r) { return Call(method, req, r); }, [] {}, {"ledger_entries"});
+        *db_, req.request_id(), [&](Resp* r) { return Call(method, req, r); },
+        [&] { clock_.Advance(absl::Seconds(1)); }, {"ledger_entries"});
   }
 
   std::unique_ptr<v1::RiskMonitor::Stub> stub_;
@@ -182,7 +183,9 @@ TEST_F(RiskServiceTest, InvestigationWorkflowThroughTheApi) {
   // (CallAndRetry: a retry of the same request answers the same and writes no second status change.)
 
   confirm.set_request_id("c2");  // c1 failed and stored nothing; a corrected retry may reuse it too
+  const int64_t entries_before_confirm = CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries");
   confirmed = CallAndRetry(&v1::RiskMonitor::Stub::ConfirmRedLine, confirm);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"), entries_before_confirm + 1);  // one status change
   EXPECT_EQ(confirmed.report().state(), v1::RED_LINE_STATE_CONFIRMED);
   EXPECT_EQ(confirmed.report().slas(0).state(), v1::SLA_STATUS_MET);
 
@@ -229,9 +232,11 @@ TEST_F(RiskServiceTest, InvestigationWorkflowThroughTheApi) {
   const auto second = RedLine("r2");
   start.set_request_id("s3");
   start.set_report_id(second.report_id());
+  *start.mutable_started_at() = ToProto(clock_.Now());  // the retries above moved the clock on
   started = CallAndRetry(&v1::RiskMonitor::Stub::StartInvestigation, start);
   dismiss.set_request_id("d2");
   dismiss.set_report_id(second.report_id());
+  *dismiss.mutable_decided_at() = ToProto(clock_.Now());
   dismissed = CallAndRetry(&v1::RiskMonitor::Stub::DismissRedLine, dismiss);
   EXPECT_EQ(dismissed.report().state(), v1::RED_LINE_STATE_DISMISSED);
   EXPECT_EQ(Metric("gridserve_redline_reports_total", {{"rule", "RK-8"}, {"department", "repair"}, {"status", "dismissed"}}), 1);
