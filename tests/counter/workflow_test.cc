@@ -5,11 +5,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/counter/storage/counter_store.h"
+#include "tests/common/text_proto.h"
 #include "tests/counter/counter_fixture.h"
 
 namespace gridserve::counter::testing {
 namespace {
 
+using ::gridserve::testing::Parse;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
@@ -604,14 +606,10 @@ TEST_F(WorkflowTest, ReviewFailedItemsAreBreaches) {
 TEST_F(WorkflowTest, AReviewBeforeTheVisitStartedIsRefused) {
   env.clock.Advance(absl::Hours(1));
   v1::Visit visit = env.Start("", "S1");
-  v1::RecordCounterReviewRequest req;
+  auto req = Parse<v1::RecordCounterReviewRequest>(R"pb(
+    source: REVIEW_SOURCE_SUPERVISOR review { items { clause: "CT-2" item: "greeted standing" result: REVIEW_RESULT_FAIL } })pb");
   req.set_visit_id(visit.visit_id());
-  req.set_source(v1::REVIEW_SOURCE_SUPERVISOR);
   *req.mutable_review()->mutable_reviewed_at() = ToProto(env.clock.Now() - absl::Minutes(30));
-  auto* item = req.mutable_review()->add_items();
-  item->set_clause("CT-2");
-  item->set_item("greeted standing");
-  item->set_result(v1::REVIEW_RESULT_FAIL);
   auto early_review = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
   ASSERT_EQ(early_review.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolationsOf(early_review.status())[0].field, "review.reviewed_at");

@@ -348,34 +348,22 @@ TEST_F(RiskServiceTest, UnknownFilterValuesAreRefused) {
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
     EXPECT_THAT(Fields(s), Contains(field));
   };
-  {
-    grpc::ClientContext context;
-    v1::ListRedLineReportsRequest req;
-    req.set_state(static_cast<v1::RedLineState>(99));
-    v1::ListRedLineReportsResponse resp;
-    expect_refused(stub_->ListRedLineReports(&context, req, &resp), "state");
-  }
-  {
-    grpc::ClientContext context;
-    v1::ListLedgerEntriesRequest req;
-    req.set_kind(static_cast<v1::LedgerEntryKind>(99));
-    v1::ListLedgerEntriesResponse resp;
-    expect_refused(stub_->ListLedgerEntries(&context, req, &resp), "kind");
-  }
-  {
-    grpc::ClientContext context;
-    v1::ListWarningsRequest req;
-    req.set_scope(static_cast<v1::RiskScope>(99));
-    v1::ListWarningsResponse resp;
-    expect_refused(stub_->ListWarnings(&context, req, &resp), "scope");
-  }
-  {
-    grpc::ClientContext context;
-    v1::GetRiskScoresRequest req;
-    req.set_min_level(static_cast<v1::RiskLevel>(99));
-    v1::GetRiskScoresResponse resp;
-    expect_refused(stub_->GetRiskScores(&context, req, &resp), "min_level");
-  }
+  v1::ListRedLineReportsRequest reports;
+  reports.set_state(static_cast<v1::RedLineState>(99));
+  v1::ListRedLineReportsResponse listed_reports;
+  expect_refused(Call(&v1::RiskMonitor::Stub::ListRedLineReports, reports, &listed_reports), "state");
+  v1::ListLedgerEntriesRequest entries;
+  entries.set_kind(static_cast<v1::LedgerEntryKind>(99));
+  v1::ListLedgerEntriesResponse listed_entries;
+  expect_refused(Call(&v1::RiskMonitor::Stub::ListLedgerEntries, entries, &listed_entries), "kind");
+  v1::ListWarningsRequest warnings;
+  warnings.set_scope(static_cast<v1::RiskScope>(99));
+  v1::ListWarningsResponse listed_warnings;
+  expect_refused(Call(&v1::RiskMonitor::Stub::ListWarnings, warnings, &listed_warnings), "scope");
+  v1::GetRiskScoresRequest scores;
+  scores.set_min_level(static_cast<v1::RiskLevel>(99));
+  v1::GetRiskScoresResponse scored;
+  expect_refused(Call(&v1::RiskMonitor::Stub::GetRiskScores, scores, &scored), "min_level");
   {
     grpc::ClientContext context;
     v1::WatchWarningsRequest req;
@@ -385,12 +373,8 @@ TEST_F(RiskServiceTest, UnknownFilterValuesAreRefused) {
     EXPECT_FALSE(reader->Read(&w));
     expect_refused(reader->Finish(), "scope");
   }
-  {
-    grpc::ClientContext context;
-    v1::ListRedLineReportsRequest req;  // the defined values still list
-    v1::ListRedLineReportsResponse resp;
-    EXPECT_TRUE(stub_->ListRedLineReports(&context, req, &resp).ok());
-  }
+  reports.set_state(v1::RED_LINE_STATE_UNSPECIFIED);  // the defined values still list
+  EXPECT_TRUE(Call(&v1::RiskMonitor::Stub::ListRedLineReports, reports, &listed_reports).ok());
 }
 
 TEST_F(RiskServiceTest, WatchWarningsSeesRisingLevels) {

@@ -114,11 +114,11 @@ absl::Status CounterWorkflow::CheckVisitMayEnd(CounterStore& store, Transaction&
   // when the call comes in after the failure turned long. A conversion clock
   // a pass started since is withdrawn, neither met nor breached; one the sweep
   // already expired keeps its breach (reported too late to be undone here).
-  if (!domain::FailureIsLong(FromProto((*failure)->started_at()), ends_at, ct_)) {
-    auto clock = sla_.Get(txn, kSlaFailureConversion, subject);
-    if (!clock.ok()) return clock.status();
-    if (!clock->has_value()) return absl::OkStatus();
-    return sla_.Withdraw(txn, kSlaFailureConversion, subject, std::max(ends_at, (*clock)->timer.started_at));
+  const absl::Time failure_started = FromProto((*failure)->started_at());
+  if (!domain::FailureIsLong(failure_started, ends_at, ct_)) {
+    const absl::Time clock_start = domain::ConversionClockStart(domain::FailureBecomesLongAt(failure_started, ct_),
+                                                                FromProto(visit.started_at()));
+    return sla_.Withdraw(txn, kSlaFailureConversion, subject, std::max(ends_at, clock_start));
   }
   // An end reported a little ahead of the server's clock (within the event
   // skew) may fall after the failure turned long while the server's time does
