@@ -129,6 +129,14 @@ def sla_share(service, sla):
             f'sum(increase(gridserve_sla_total{{{sel}}}[$__range]))')
 
 
+def age_in_intervals(yellow, red):
+    """An age counted in a loop's own intervals: green while fresh, yellow from `yellow`, red from `red`."""
+    return {"decimals": 2 if yellow < 2 else 1,
+            "thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
+                                                         {"color": "yellow", "value": yellow},
+                                                         {"color": "red", "value": red}]}}
+
+
 def levels():
     return {"mappings": [{"type": "value", "options": {"0": {"text": "green", "color": "green"},
                                                       "1": {"text": "yellow", "color": "yellow"},
@@ -328,6 +336,12 @@ DOMAIN_PANELS = {
 }
 
 
+def failures_in_range(b, title, counter, description):
+    """A stat of a failure counter's increase over the dashboard's range: red from one."""
+    b.panel("stat", title, "short", [target(f"sum(increase({counter}[$__range]))", "failed", instant=True)],
+            description, defaults=zero_expected())
+
+
 def service_board(name):
     grpc_service, title = SERVICES[name]
     b = Board(f"gridserve-{name}", f"gridserve / {title}", f"{title}: domain figures and gRPC traffic.",
@@ -353,25 +367,32 @@ def service_board(name):
             "Breaches, red-line reports and dispatches stored but not yet delivered to their peer (they are "
             "delivered once it answers; GridserveOutboxStuck alerts), failed delivery attempts per second, and "
             "attempts the peer rejected as invalid in the last hour (retried hourly; GridserveOutboxRejected).", w=24)
-    backup = f'service="{name}"'
+    this_service = f'service="{name}"'
     b.panel("stat", "Newest backup age, in backup intervals", "none",
-            [target(f"(time() - max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}))"
-                    f" / (max(gridserve_backup_interval_seconds{{{backup}}}) > 0)"
-                    f" and (max(gridserve_backup_last_success_timestamp_seconds{{{backup}}}) > 0)", "age", instant=True)],
+            [target(f"(time() - max(gridserve_backup_last_success_timestamp_seconds{{{this_service}}}))"
+                    f" / (max(gridserve_backup_interval_seconds{{{this_service}}}) > 0)"
+                    f" and (max(gridserve_backup_last_success_timestamp_seconds{{{this_service}}}) > 0)", "age", instant=True)],
             "Time since the newest online backup of the SQLite store was written (platform.backup_dir; no data when "
             "backups are off, none has been written yet, or the store is PostgreSQL, which is backed up with its own "
             "tools). "
             "GridserveBackupMissing alerts past two intervals (platform.backup_interval, 6 h by default): "
             "1 = one interval since the last backup; yellow past 1.1, red from 2.",
-            defaults={"decimals": 2,
-                      "thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
-                                                                   {"color": "yellow", "value": 1.1},
-                                                                   {"color": "red", "value": 2}]}})
-    b.panel("stat", "Failed backups", "short",
-            [target(f'sum(increase(gridserve_backups_total{{{backup}, outcome="failure"}}[$__range]))', "failed",
-                    instant=True)],
-            "Backup attempts that failed in the dashboard's time range; the service's backup_failed log lines say why.",
-            defaults=zero_expected())
+            defaults=age_in_intervals(1.1, 2))
+    failures_in_range(b, "Failed backups", f'gridserve_backups_total{{{this_service}, outcome="failure"}}',
+                      "Backup attempts that failed in the dashboard's time range; the service's backup_failed log "
+                      "lines say why.")
+    b.panel("bargauge", "Background loops: time since the last good run, in intervals", "none",
+            [target(f"max by (task) ((time() - gridserve_background_last_success_timestamp_seconds{{{this_service}}})"
+                    f" / gridserve_background_interval_seconds{{{this_service}}})", "{{task}}", instant=True)],
+            "For each background loop (sla_sweep records breaches of expired SLA clocks, outbox_relay sends to risk "
+            "and repair, gauges and service_pass refresh the gauges, retention removes expired stored answers), the "
+            "time since its last run without an error, in its own intervals (platform.*_interval), on the worst "
+            "replica: about 1 when healthy. GridserveBackgroundTaskFailing alerts past 3 intervals plus 5 minutes; "
+            "yellow from 2, red from 3.",
+            defaults=age_in_intervals(2, 3))
+    failures_in_range(b, "Failed background runs", f'gridserve_background_runs_total{{{this_service}, outcome="failed"}}',
+                      "Background loop runs that ended in an error in the dashboard's time range; the service's "
+                      "background_task_failed log lines name the loop and the error.")
     sel = f'grpc_service="{grpc_service}"'
     b.panel("timeseries", "gRPC requests by method", "reqps",
             [target(f'sum by (grpc_method) (rate(grpc_server_handled_total{{{sel}}}[$__rate_interval]))', "{{grpc_method}}")],

@@ -46,8 +46,10 @@ struct ServiceContext {
 // What a service hands back to be served.
 struct ServiceParts {
   std::unique_ptr<grpc::Service> service;
-  // Extra work run with each gauge refresh (domain gauges from the database).
-  std::vector<std::function<void()>> on_gauge_refresh;
+  // The service's own background work, run every gauge refresh interval as
+  // the "service_pass" task (domain gauges from the database; the counter's
+  // CT-4 back office and CT-7 clocks). An error is logged and counted.
+  std::vector<std::function<absl::Status()>> background_pass;
 };
 
 struct ServiceSpec {

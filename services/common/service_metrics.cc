@@ -5,6 +5,7 @@
 
 #include "services/common/business_calendar.h"
 #include "services/common/catalogue.h"
+#include "services/common/config.h"
 #include "services/common/outbox.h"
 
 namespace gridserve {
@@ -52,7 +53,16 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
                            .Name("gridserve_outbox_rejected_total")
                            .Help("Outbox delivery attempts the receiver rejected as invalid or unimplemented "
                                  "(retried hourly until it accepts them).")
-                           .Register(*registry_)) {
+                           .Register(*registry_)),
+      background_runs_(prometheus::BuildCounter()
+                           .Name("gridserve_background_runs_total")
+                           .Help("Runs of the service's background loops (SLA sweep, outbox relay, gauges, the "
+                                 "service's own pass, retention), by outcome.")
+                           .Register(*registry_)),
+      background_last_success_(prometheus::BuildGauge()
+                                   .Name("gridserve_background_last_success_timestamp_seconds")
+                                   .Help("When a background loop last ran without an error; 0: not yet.")
+                                   .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name("gridserve_build_info")
       .Help("Build of the running service; always 1.")
@@ -88,6 +98,29 @@ ServiceMetrics::ServiceMetrics(std::string service, std::string version, const v
   for (const char* topic : {kTopicRiskBreach, kTopicRiskRedLine, kTopicRepairDispatch}) {
     CountOutboxDeliveries(topic, 0, 0);
   }
+  auto& interval = prometheus::BuildGauge()
+                       .Name("gridserve_background_interval_seconds")
+                       .Help("How often a background loop runs (platform config).")
+                       .Register(*registry_);
+  for (const auto& [task, every] : BackgroundTasks(config.platform())) {
+    interval.Add({{"service", service_}, {"task", task}}).Set(absl::ToDoubleSeconds(every));
+    background_runs_.Add({{"service", service_}, {"task", task}, {"outcome", "ok"}});
+    background_runs_.Add({{"service", service_}, {"task", task}, {"outcome", "failed"}});
+    background_last_success_.Add({{"service", service_}, {"task", task}});
+  }
+}
+
+std::vector<std::pair<std::string, absl::Duration>> BackgroundTasks(const v1::PlatformConfig& platform) {
+  return {{kTaskSlaSweep, ToAbsl(platform.sla_sweep_interval())},
+          {kTaskOutboxRelay, ToAbsl(platform.outbox_poll_interval())},
+          {kTaskGauges, ToAbsl(platform.gauge_refresh_interval())},
+          {kTaskServicePass, ToAbsl(platform.gauge_refresh_interval())},
+          {kTaskRetention, ToAbsl(platform.retention_sweep_interval())}};
+}
+
+void ServiceMetrics::RecordBackgroundRun(const std::string& task, bool ok, absl::Time now) {
+  background_runs_.Add({{"service", service_}, {"task", task}, {"outcome", ok ? "ok" : "failed"}}).Increment();
+  if (ok) background_last_success_.Add({{"service", service_}, {"task", task}}).Set(absl::ToDoubleSeconds(now - absl::UnixEpoch()));
 }
 
 std::string ServiceMetrics::DepartmentLabel(const std::string& department) const {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -23,6 +24,12 @@ namespace gridserve {
 // Also gridserve_calendar_covered_until_timestamp_seconds{service}: when the
 // configured holidays end (BusinessCalendar::CoveredUntil), 0 when none are
 // configured; GridserveCalendarEnding alerts 90 days before.
+// And the health of the background loops (server.cc), by task:
+// gridserve_background_runs_total{service,task,outcome="ok|failed"},
+// gridserve_background_last_success_timestamp_seconds{service,task} (0: none
+// yet) and gridserve_background_interval_seconds{service,task}, all from
+// start-up: a sweep that keeps failing records no breach, and the violation
+// dashboards would look clean (GridserveBackgroundTaskFailing).
 class ServiceMetrics {
  public:
   ServiceMetrics(std::string service, std::string version, const v1::SuiteConfig& config,
@@ -52,6 +59,8 @@ class ServiceMetrics {
   // receiver rejected: OutboxOptions::rejected_retry).
   void CountOutboxDeliveries(const std::string& topic, double delivered, double failed_attempts,
                              double rejected = 0);
+  // One run of a background loop (a task of BackgroundTasks), ended at `now`.
+  void RecordBackgroundRun(const std::string& task, bool ok, absl::Time now);
 
  private:
   prometheus::Counter& SlaCounter(const std::string& sla, const char* outcome);
@@ -68,7 +77,18 @@ class ServiceMetrics {
   prometheus::Family<prometheus::Counter>& outbox_delivered_;
   prometheus::Family<prometheus::Counter>& outbox_failed_;
   prometheus::Family<prometheus::Counter>& outbox_rejected_;
+  prometheus::Family<prometheus::Counter>& background_runs_;
+  prometheus::Family<prometheus::Gauge>& background_last_success_;
 };
+
+// The background loops every service runs (server.cc), by the task label of
+// the gridserve_background_* series, with their configured interval.
+inline constexpr char kTaskSlaSweep[] = "sla_sweep";        // SLA clocks expiring (breaches)
+inline constexpr char kTaskOutboxRelay[] = "outbox_relay";  // messages to risk and repair
+inline constexpr char kTaskGauges[] = "gauges";              // SLA and outbox gauges
+inline constexpr char kTaskServicePass[] = "service_pass";  // the service's own pass (ServiceParts)
+inline constexpr char kTaskRetention[] = "retention";        // expired stored answers and messages
+std::vector<std::pair<std::string, absl::Duration>> BackgroundTasks(const v1::PlatformConfig& platform);
 
 // Histogram buckets with one boundary exactly at each threshold (so "within
 // the limit" is a bucket count), plus a spread around them.

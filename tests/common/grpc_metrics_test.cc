@@ -115,5 +115,39 @@ TEST(ServiceMetricsTest, CalendarCoverageIsTheYearAfterTheLastConfiguredHoliday)
             1798761600 - 8 * 3600);
 }
 
+// The background loops' series exist from start-up, one per task with its
+// configured interval; a run counts by outcome, and only a success moves the
+// last-success time (GridserveBackgroundTaskFailing).
+TEST(ServiceMetricsTest, BackgroundLoopsHaveSeriesFromStartUpAndCountRuns) {
+  v1::SuiteConfig config = DefaultConfig();
+  config.mutable_platform()->mutable_sla_sweep_interval()->set_seconds(7);
+  config.mutable_platform()->mutable_retention_sweep_interval()->set_seconds(3600);
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServiceMetrics metrics("risk", "test", config, registry);
+  EXPECT_EQ(Find(*registry, "gridserve_background_interval_seconds", {}).count, 5);
+  EXPECT_EQ(Find(*registry, "gridserve_background_interval_seconds", {{"service", "risk"}, {"task", "sla_sweep"}}).value,
+            7);
+  EXPECT_EQ(Find(*registry, "gridserve_background_interval_seconds", {{"task", "retention"}}).value, 3600);
+  for (const char* task : {"sla_sweep", "outbox_relay", "gauges", "service_pass", "retention"}) {
+    EXPECT_EQ(Find(*registry, "gridserve_background_interval_seconds", {{"task", task}}).count, 1) << task;
+    EXPECT_EQ(Find(*registry, "gridserve_background_last_success_timestamp_seconds", {{"task", task}}).value, 0) << task;
+    for (const char* outcome : {"ok", "failed"}) {
+      const Series runs = Find(*registry, "gridserve_background_runs_total", {{"task", task}, {"outcome", outcome}});
+      EXPECT_EQ(runs.count, 1) << task << " " << outcome;
+      EXPECT_EQ(runs.value, 0) << task << " " << outcome;
+    }
+  }
+
+  metrics.RecordBackgroundRun(kTaskSlaSweep, /*ok=*/true, absl::FromUnixSeconds(1800000000));
+  metrics.RecordBackgroundRun(kTaskSlaSweep, /*ok=*/false, absl::FromUnixSeconds(1800000060));
+  metrics.RecordBackgroundRun(kTaskSlaSweep, /*ok=*/false, absl::FromUnixSeconds(1800000120));
+  EXPECT_EQ(Find(*registry, "gridserve_background_runs_total", {{"task", "sla_sweep"}, {"outcome", "ok"}}).value, 1);
+  EXPECT_EQ(Find(*registry, "gridserve_background_runs_total", {{"task", "sla_sweep"}, {"outcome", "failed"}}).value,
+            2);
+  EXPECT_EQ(Find(*registry, "gridserve_background_last_success_timestamp_seconds", {{"task", "sla_sweep"}}).value,
+            1800000000);
+  EXPECT_EQ(Find(*registry, "gridserve_background_last_success_timestamp_seconds", {{"task", "gauges"}}).value, 0);
+}
+
 }  // namespace
 }  // namespace gridserve

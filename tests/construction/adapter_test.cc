@@ -646,7 +646,7 @@ TEST_F(AdapterTest, MetricsExistAtZeroWithBucketsAtEachLimit) {
     EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", rule}, {"department", "other"}}), 0) << rule;
   }
   Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
-  harness_->RefreshDomainGauges();
+  ASSERT_TRUE(harness_->RefreshDomainGauges().ok());
   EXPECT_EQ(Metric("gridserve_construction_projects", {{"stage", "application"}, {"project_type", "residential"}}), 1);
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gridserve/v1/counter.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -102,6 +103,33 @@ TEST_F(SuiteTest, MetricsPassPromtoolAndCarryTheContractSeries) {
       EXPECT_EQ(MetricValue(text, "gridserve_norm_breaches_total", {{"department", "other"}}), 0);
     }
     EXPECT_EQ(MetricValue(text, "gridserve_sla_total", {{"outcome", "breached"}}), 0);
+  }
+}
+
+// Every background loop of every service has run without an error on a real
+// store: a domain gauge query that fails on the real schema, or a sweep that
+// cannot run, shows here (and in GridserveBackgroundTaskFailing), not only in
+// a log line.
+TEST_F(SuiteTest, EveryBackgroundLoopRunsWithoutErrors) {
+  for (size_t i = 0; i < kServices.size(); ++i) {
+    const ServiceProcess& p = *(*processes_)[i];
+    SCOPED_TRACE(p.service());
+    for (const char* task : {"sla_sweep", "outbox_relay", "gauges", "service_pass", "retention"}) {
+      SCOPED_TRACE(task);
+      std::string text;
+      // Each loop runs once when the service starts; wait for that run.
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      do {
+        text = HttpGet(p.metrics_url());
+        if (MetricValue(text, "gridserve_background_runs_total", {{"task", task}, {"outcome", "ok"}}) >= 1) break;
+        absl::SleepFor(absl::Milliseconds(50));
+      } while (absl::Now() < deadline);
+      EXPECT_GE(MetricValue(text, "gridserve_background_runs_total", {{"task", task}, {"outcome", "ok"}}), 1);
+      EXPECT_EQ(MetricValue(text, "gridserve_background_runs_total", {{"task", task}, {"outcome", "failed"}}), 0);
+      EXPECT_GT(MetricValue(text, "gridserve_background_last_success_timestamp_seconds", {{"task", task}}),
+                absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
+      EXPECT_GT(MetricValue(text, "gridserve_background_interval_seconds", {{"task", task}}), 0);
+    }
   }
 }
 

@@ -76,6 +76,13 @@ class ReplicasTest : public ::testing::Test {
     return total;
   }
 
+  // Completed runs of a replica's SLA sweep, whatever their outcome.
+  double SweepRuns(size_t replica) {
+    const std::string text = HttpGet(replicas_[replica]->metrics_url());
+    return MetricValue(text, "gridserve_background_runs_total", {{"task", "sla_sweep"}, {"outcome", "ok"}}) +
+           MetricValue(text, "gridserve_background_runs_total", {{"task", "sla_sweep"}, {"outcome", "failed"}});
+  }
+
   std::vector<std::unique_ptr<ServiceProcess>> replicas_;
   std::vector<std::unique_ptr<v1::ContactCenter::Stub>> stubs_;
 };
@@ -109,7 +116,15 @@ TEST_F(ReplicasTest, EachExpiryIsRecordedOnceByTheTwoSweeps) {
   }
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (Breached() < 10 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(200));
-  absl::SleepFor(absl::Seconds(2));  // both sweeps have run again: nothing may be counted twice
+  // Both sweeps have run twice more (a run that began before the tenth breach
+  // was counted has ended since): nothing may be counted twice.
+  std::vector<double> runs;
+  for (size_t r = 0; r < replicas_.size(); ++r) runs.push_back(SweepRuns(r));
+  for (size_t r = 0; r < replicas_.size(); ++r) {
+    const absl::Time sweep_deadline = absl::Now() + absl::Seconds(20);
+    while (SweepRuns(r) < runs[r] + 2 && absl::Now() < sweep_deadline) absl::SleepFor(absl::Milliseconds(100));
+    ASSERT_GE(SweepRuns(r), runs[r] + 2) << "replica " << r << "'s sweep did not run again";
+  }
   EXPECT_EQ(Breached(), 10);
 }
 

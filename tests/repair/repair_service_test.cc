@@ -386,7 +386,7 @@ TEST_F(RepairServiceTest, OnSiteGatesThroughCompletion) {
   complete.mutable_completion_checklist()->mutable_items(1)->set_done(true);
   completed = CallAndRetry(&v1::Repair::Stub::CompleteWorkOrder, complete);
   EXPECT_EQ(completed.work_order().state(), v1::WORK_ORDER_STATE_COMPLETED);
-  service_->RefreshDomainGauges();  // a completed order is no longer open
+  ASSERT_TRUE(service_->RefreshDomainGauges().ok());  // a completed order is no longer open
   EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 0"));
 
   v1::RecordVisitFeedbackRequest feedback;
@@ -606,7 +606,7 @@ TEST_F(RepairServiceTest, CancelledInTimeWithdrawsTheArrivalPromise) {
 
   clock().Set(kStart + absl::Hours(2));
   EXPECT_EQ(*service_->sla().Sweep(db()), 0);  // the promise no longer runs
-  service_->RefreshDomainGauges();
+  ASSERT_TRUE(service_->RefreshDomainGauges().ok());
   const std::string text = Metrics();
   EXPECT_THAT(text, HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 0"));
   EXPECT_THAT(text, HasSubstr("gridserve_repair_work_orders_cancelled_total{area_class=\"urban\"} 1"));
@@ -853,7 +853,7 @@ TEST_F(RepairServiceTest, MetricsPresentFromStartUpWithThresholdBuckets) {
   EXPECT_THAT(text, HasSubstr("gridserve_repair_active_outages{kind=\"planned\"} 0"));
   EXPECT_THAT(text, HasSubstr("gridserve_repair_work_orders_cancelled_total{area_class=\"rural\"} 0"));
   NewOrder();
-  service_->RefreshDomainGauges();
+  ASSERT_TRUE(service_->RefreshDomainGauges().ok());
   EXPECT_THAT(Metrics(), HasSubstr("gridserve_repair_open_work_orders{area_class=\"urban\"} 1"));
 }
 

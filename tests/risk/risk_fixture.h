@@ -50,7 +50,7 @@ class RiskFixture : public ::testing::Test {
     return ::gridserve::testing::RegistryValue(*metrics_.registry(), name, labels);
   }
 
-  void RefreshGauges() { harness_->RefreshDomainGauges(); }
+  void RefreshGauges() { ASSERT_TRUE(harness_->RefreshDomainGauges().ok()); }
 
   static v1::Breach MakeBreach(const std::string& id, const std::string& department, absl::Time at,
                                const std::string& rule = "RP-1", const std::string& staff = "") {

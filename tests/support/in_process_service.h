@@ -50,9 +50,12 @@ class InProcessService {
   ServiceMetrics& metrics() { return *metrics_; }
   SlaClock& sla() { return *sla_; }
   OutboxRelay& outbox() { return *outbox_; }
-  // What RunService's gauge loop does for the service's own gauges.
-  void RefreshDomainGauges() {
-    for (const auto& refresh : parts_.on_gauge_refresh) refresh();
+  // What RunService's service_pass loop does (the service's own gauges and
+  // passes); the first error, if any.
+  absl::Status RefreshDomainGauges() {
+    absl::Status outcome;
+    for (const auto& pass : parts_.background_pass) outcome.Update(pass());
+    return outcome;
   }
 
  private:

@@ -49,7 +49,7 @@ ConstructionService::ConstructionService(ServiceContext& context)
 
 absl::Duration ConstructionService::max_skew() const { return ToAbsl(context_.config.platform().max_event_skew()); }
 
-void ConstructionService::RefreshGauges() {
+absl::Status ConstructionService::RefreshGauges() {
   std::map<std::pair<int, int>, int64_t> counts;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto c = ProjectStore::CountByStageAndType(txn, context_.db.dialect());
@@ -57,11 +57,9 @@ void ConstructionService::RefreshGauges() {
     counts = *std::move(c);
     return absl::OkStatus();
   });
-  if (!status.ok()) {
-    LogWarning("construction_gauge_refresh_failed", {{"error", std::string(status.message())}});
-    return;
-  }
+  if (!status.ok()) return status;
   metrics_->SetProjectCounts(counts);
+  return absl::OkStatus();
 }
 
 template <typename Response>
@@ -632,7 +630,7 @@ absl::StatusOr<ServiceParts> BuildConstruction(ServiceContext& context) {
   ConstructionService* raw = service.get();
   ServiceParts parts;
   parts.service = std::move(service);
-  parts.on_gauge_refresh.push_back([raw] { raw->RefreshGauges(); });
+  parts.background_pass.push_back([raw] { return raw->RefreshGauges(); });
   return parts;
 }
 

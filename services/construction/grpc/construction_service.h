@@ -21,7 +21,7 @@ class ConstructionService final : public v1::Construction::CallbackService {
   explicit ConstructionService(ServiceContext& context);
 
   // Refreshes gridserve_construction_projects from the database.
-  void RefreshGauges();
+  absl::Status RefreshGauges();
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;

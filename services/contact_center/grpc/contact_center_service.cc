@@ -24,7 +24,7 @@ absl::StatusOr<ServiceParts> BuildContactCenter(ServiceContext& context) {
                                  MakeDispatchHandler(context, repair, ToAbsl(context.config.platform().peer_call_deadline())));
   ServiceParts parts;
   ContactCenterService* raw = service.get();
-  parts.on_gauge_refresh.push_back([raw] { raw->RefreshGauges(); });
+  parts.background_pass.push_back([raw] { return raw->RefreshGauges(); });
   parts.service = std::move(service);
   return parts;
 }
@@ -131,7 +131,7 @@ grpc::ServerWriteReactor<v1::BreachEvent>* ContactCenterService::WatchBreaches(
 // ---------------------------------------------------------------------------
 // Gauges
 
-void ContactCenterService::RefreshGauges() {
+absl::Status ContactCenterService::RefreshGauges() {
   std::vector<CaseCount> counts;
   std::vector<std::pair<v1::CaseKind, int64_t>> overdue;
   const absl::Time now = context_.clock.Now();
@@ -144,10 +144,7 @@ void ContactCenterService::RefreshGauges() {
     overdue = *std::move(o);
     return absl::OkStatus();
   });
-  if (!status.ok()) {
-    LogError("case_gauges_failed", {{"error", std::string(status.message())}});
-    return;
-  }
+  if (!status.ok()) return status;
   for (v1::CaseKind kind : {v1::CASE_KIND_COMPLAINT, v1::CASE_KIND_TIP_OFF}) {
     for (v1::CaseState state : {v1::CASE_STATE_OPEN, v1::CASE_STATE_REPLIED}) {
       int64_t n = 0;
@@ -162,6 +159,7 @@ void ContactCenterService::RefreshGauges() {
     }
     metrics_.SetOverdueCases(kind, static_cast<double>(late));
   }
+  return absl::OkStatus();
 }
 
 }  // namespace gridserve::contact_center

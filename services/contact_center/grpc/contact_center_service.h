@@ -66,8 +66,8 @@ class ContactCenterService final : public v1::ContactCenter::CallbackService {
   grpc::ServerWriteReactor<v1::BreachEvent>* WatchBreaches(
       grpc::CallbackServerContext* ctx, const v1::ContactCenterWatchBreachesRequest* request) override;
 
-  // Domain gauges from the database (ServiceParts::on_gauge_refresh).
-  void RefreshGauges();
+  // Domain gauges from the database (ServiceParts::background_pass).
+  absl::Status RefreshGauges();
 
  private:
   absl::StatusOr<v1::RecordCallResponse> DoRecordCall(const v1::RecordCallRequest& request);

@@ -14,11 +14,7 @@ CounterService::CounterService(ServiceContext& context)
       metrics_(*context.metrics.registry(), context.config.counter()),
       workflow_(context.config, context.calendar, context.clock, context.breaches, context.sla, &metrics_) {}
 
-void CounterService::RunBackgroundPass() {
-  if (auto s = workflow_.BackgroundPass(context_.db, context_.clock.Now()); !s.ok()) {
-    LogError("counter_background_pass_failed", {{"error", std::string(s.message())}});
-  }
-}
+absl::Status CounterService::RunBackgroundPass() { return workflow_.BackgroundPass(context_.db, context_.clock.Now()); }
 
 // A state-changing call: once per request_id, in one transaction.
 #define GRIDSERVE_COUNTER_WRITE(Method)                                                                         \
@@ -86,7 +82,7 @@ absl::StatusOr<ServiceParts> BuildCounter(ServiceContext& context) {
   CounterService* raw = service.get();
   ServiceParts parts;
   parts.service = std::move(service);
-  parts.on_gauge_refresh.push_back([raw] { raw->RunBackgroundPass(); });
+  parts.background_pass.push_back([raw] { return raw->RunBackgroundPass(); });
   return parts;
 }
 

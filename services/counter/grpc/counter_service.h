@@ -19,7 +19,7 @@ class CounterService final : public v1::Counter::CallbackService {
   explicit CounterService(ServiceContext& context);
 
   // The background pass with the context's clock (CT-4 back office, CT-7 clocks, gauges).
-  void RunBackgroundPass();
+  absl::Status RunBackgroundPass();
 
 #define GRIDSERVE_COUNTER_RPC(Method) \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const v1::Method##Request* req, \

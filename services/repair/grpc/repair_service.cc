@@ -116,11 +116,7 @@ absl::StatusOr<ServiceParts> BuildRepair(ServiceContext& context) {
   ServiceParts parts;
   parts.service = std::make_unique<RepairService>(context, metrics);
   Database* db = &context.db;
-  parts.on_gauge_refresh.push_back([metrics, db] {
-    if (auto s = metrics->RefreshGauges(*db); !s.ok()) {
-      LogError("repair_gauge_refresh_failed", {{"error", std::string(s.message())}});
-    }
-  });
+  parts.background_pass.push_back([metrics, db] { return metrics->RefreshGauges(*db); });
   return parts;
 }
 

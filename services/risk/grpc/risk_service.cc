@@ -272,11 +272,7 @@ absl::StatusOr<ServiceParts> BuildRisk(ServiceContext& context) {
   Database* db = &service->ledger_db();
   if (auto s = ledger->RefreshGauges(*db); !s.ok()) return s;
   ServiceParts parts;
-  parts.on_gauge_refresh.push_back([ledger, db] {
-    if (auto s = ledger->RefreshGauges(*db); !s.ok()) {
-      LogError("risk_gauge_refresh_failed", {{"error", std::string(s.message())}});
-    }
-  });
+  parts.background_pass.push_back([ledger, db] { return ledger->RefreshGauges(*db); });
   parts.service = std::move(service);
   return parts;
 }
