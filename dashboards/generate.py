@@ -381,15 +381,16 @@ def service_board(name):
     failures_in_range(b, "Failed backups", f'gridserve_backups_total{{{this_service}, outcome="failure"}}',
                       "Backup attempts that failed in the dashboard's time range; the service's backup_failed log "
                       "lines say why.")
-    b.panel("bargauge", "Background loops: time since the last good run, in intervals", "none",
-            [target(f"max by (task) ((time() - gridserve_background_last_success_timestamp_seconds{{{this_service}}})"
-                    f" / gridserve_background_interval_seconds{{{this_service}}})", "{{task}}", instant=True)],
+    b.panel("bargauge", "Background loops: time since the last good run, share of the alert's limit", "none",
+            [target(f"max by (task) ((timestamp(gridserve_background_last_success_timestamp_seconds{{{this_service}}})"
+                    f" - gridserve_background_last_success_timestamp_seconds{{{this_service}}})"
+                    f" / (3 * gridserve_background_interval_seconds{{{this_service}}} + 300))", "{{task}}", instant=True)],
             "For each background loop (sla_sweep records breaches of expired SLA clocks, outbox_relay sends to risk "
             "and repair, gauges and service_pass refresh the gauges, retention removes expired stored answers), the "
-            "time since its last run without an error, in its own intervals (platform.*_interval), on the worst "
-            "replica: about 1 when healthy. GridserveBackgroundTaskFailing alerts past 3 intervals plus 5 minutes; "
-            "yellow from 2, red from 3.",
-            defaults=age_in_intervals(2, 3))
+            "time since its last run without an error (as of the scrape) on the worst replica, as a share of the "
+            "alert's limit (3 of its intervals, platform.*_interval, plus 5 minutes): near 0 when healthy; from 1 "
+            "GridserveBackgroundTaskFailing is pending, and fires 5 minutes later. Yellow from 0.5, red from 1.",
+            defaults=age_in_intervals(0.5, 1))
     failures_in_range(b, "Failed background runs", f'gridserve_background_runs_total{{{this_service}, outcome="failed"}}',
                       "Background loop runs that ended in an error in the dashboard's time range; the service's "
                       "background_task_failed log lines name the loop and the error.")

@@ -13,7 +13,8 @@ namespace gridserve {
 
 // Runs `work` on its own thread every `interval` (real time) until Stop():
 // the background loops of a service (SLA sweep, outbox relay, gauges).
-// Wake() runs it again at once. Tests call the work directly instead.
+// Wake() runs it again at once. Tests call RunOnce() instead of Start()
+// (never both: RunOnce is not safe beside the running thread).
 //
 // A run that returns an error (or throws) is logged as background_task_failed
 // with the task's name; every run's outcome goes to `on_run` when given (the
