@@ -15,7 +15,9 @@
 //     health port);
 //   - the rendered PrometheusRules' groups equal monitoring/rules/*.yml, and the dashboard
 //     ConfigMaps equal dashboards/*.json;
-//   - deploy/k8s/base/config/gridserve.json uses only fields of gridserve.v1.SuiteConfig.
+//   - deploy/k8s/base/config/gridserve.json, and every file each container's --config=FILE[,FILE...]
+//     names in its rendered ConfigMap, use only fields of gridserve.v1.SuiteConfig; laid in order,
+//     dev keeps SQLite backups on its PVC and prod sets none (PostgreSQL refuses them).
 // Usage: node validate.mjs   (kubectl on PATH; npm ci done in this folder; see run.sh)
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -262,9 +264,27 @@ function checkDeployments(where, objects, overlay) {
     check(argValue(c.args, "metrics_listen") === `0.0.0.0:${want.metrics}`, cw, "--metrics_listen does not match the metrics port");
     check(argValue(c.args, "repair_target") === "gridserve-repair:50054", cw, "--repair_target");
     check(argValue(c.args, "risk_target") === "gridserve-risk:50055", cw, "--risk_target");
-    const config = argValue(c.args, "config");
-    const configMount = (c.volumeMounts ?? []).find((m) => config?.startsWith(m.mountPath + "/"));
-    check(configMount && volumes.get(configMount.name)?.configMap, cw, "--config is not on a ConfigMap volume");
+    // --config=FILE[,FILE...]: each file a key of a ConfigMap mounted here, each a valid SuiteConfig;
+    // laid in order, as the services do, for the checks that need the result.
+    const layered = {};
+    for (const file of (argValue(c.args, "config") ?? "").split(",")) {
+      const mount = (c.volumeMounts ?? []).find((m) => file.startsWith(m.mountPath + "/"));
+      const source = mount && volumes.get(mount.name)?.configMap;
+      if (!check(source, cw, `--config file ${file || "(none)"} is not on a ConfigMap volume`)) continue;
+      const key = file.slice(mount.mountPath.length + 1);
+      const text = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === source.name)?.data?.[key];
+      if (!check(text !== undefined, cw, `--config file ${file}: ConfigMap ${source.name} has no key ${key}`)) continue;
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        check(false, cw, `--config file ${file}: ${e.message}`);
+        continue;
+      }
+      checkSuiteConfigJson(`${where}: ConfigMap ${source.name} key ${key}`, parsed);
+      overlayConfig(parsed, layered);
+    }
+    const backupDir = layered.platform?.backupDir ?? "";
 
     // Transport. Plaintext: no TLS flag, the probes on the grpc port. Mutual TLS (components/mtls):
     // every flag; each file on a read-only directory mount (a subPath mount never sees a renewed
@@ -313,9 +333,12 @@ function checkDeployments(where, objects, overlay) {
       check(database === `sqlite:///var/lib/gridserve/${svc}.db`, cw, `--database is ${database}`);
       const data = (c.volumeMounts ?? []).find((m) => m.mountPath === "/var/lib/gridserve");
       check(data && volumes.get(data.name)?.persistentVolumeClaim?.claimName === `gridserve-${svc}-data`, cw, "/var/lib/gridserve is not its PVC");
+      // SQLite's online backups on: kept on the PVC (under /tmp they would go with the pod).
+      check(backupDir.startsWith("/var/lib/gridserve/"), cw, `platform.backupDir is "${backupDir}", not on the PVC`);
     } else if (overlay === "prod") {
       check(d.spec.replicas === undefined, what, "prod leaves the replica count to the HPA");
       check(database === "$(GRIDSERVE_DATABASE_URL)", cw, `--database is ${database}`);
+      check(backupDir === "", cw, "platform.backupDir is set: a service on PostgreSQL refuses to start with it");
       const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
       check(env.GRIDSERVE_DATABASE_URL?.valueFrom?.secretKeyRef?.name === "gridserve-postgresql", cw, "database URL not from the Secret");
       const passwordFile = env.GRIDSERVE_DB_PASSWORD_FILE?.value ?? "";
@@ -487,8 +510,8 @@ function checkMonitoring(where, objects) {
   check(dashboards.length === dashboardFiles().length, `${where}: dashboard ConfigMaps`, "one per dashboards/*.json");
 }
 
-// ---- the sample configuration against config.proto ------------------------------------------------
-function checkSuiteConfig() {
+// ---- configuration files against config.proto -----------------------------------------------------
+const configSchema = (() => {
   const proto = readFileSync(path.join(root, "protos/gridserve/v1/config.proto"), "utf8").replace(/\/\/.*$/gm, "");
   const messages = {};
   const enums = {};
@@ -501,7 +524,13 @@ function checkSuiteConfig() {
     }
   }
   for (const e of proto.matchAll(/enum\s+(\w+)\s*\{([^}]*)\}/g)) enums[e[1]] = [...e[2].matchAll(/(\w+)\s*=\s*\d+/g)].map((x) => x[1]);
-  const file = "deploy/k8s/base/config/gridserve.json";
+  return { messages, enums };
+})();
+
+// One file's JSON (any subset of gridserve.v1.SuiteConfig) against the schema: what the services'
+// parser would refuse at start-up.
+function checkSuiteConfigJson(file, config) {
+  const { messages, enums } = configSchema;
   const scalar = (type, v, at) => {
     if (messages[type]) return walk(type, v, at);
     if (enums[type]) return check(enums[type].includes(v), `${file} ${at}`, `not a ${type} value`);
@@ -521,9 +550,24 @@ function checkSuiteConfig() {
       else scalar(f.type, v, `${at}.${k}`);
     }
   };
-  const config = JSON.parse(readFileSync(path.join(root, file), "utf8"));
   check(messages.SuiteConfig, "config.proto", "no SuiteConfig message found");
   walk("SuiteConfig", config, "$");
+}
+
+// Lays `overlay` over `base` as services/common/config.cc does: objects merge, lists and scalars replace.
+function overlayConfig(overlay, base) {
+  for (const [k, v] of Object.entries(overlay)) {
+    if (v && typeof v === "object" && !Array.isArray(v) && base[k] && typeof base[k] === "object") overlayConfig(v, base[k]);
+    else base[k] = structuredClone(v);
+  }
+  return base;
+}
+
+// The base's file, the one every overlay starts from: a full, sensible configuration.
+function checkBaseConfig() {
+  const file = "deploy/k8s/base/config/gridserve.json";
+  const config = JSON.parse(readFileSync(path.join(root, file), "utf8"));
+  checkSuiteConfigJson(file, config);
   check(config.departments?.length > 0 && !config.departments.includes("other"), file, "departments must be listed and not include \"other\"");
   for (const d of [...(config.calendar?.holidays ?? []), ...(config.calendar?.makeupWorkingDays ?? [])]) {
     check(/^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d)), `${file} calendar`, `${d} is not YYYY-MM-DD`);
@@ -557,7 +601,7 @@ for (const t of targets) {
   for (const o of objects) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
   console.log(`${failed === before ? "ok  " : "FAIL"} ${t.name}: ${objects.length} objects (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(", ")})`);
 }
-checkSuiteConfig();
+checkBaseConfig();
 
 console.log(`validate: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

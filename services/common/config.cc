@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/business_calendar.h"
@@ -102,6 +103,7 @@ v1::SuiteConfig DefaultConfig() {
   *p->mutable_outbox_poll_interval() = Millis(200);
   *p->mutable_outbox_initial_backoff() = Seconds(1);
   *p->mutable_outbox_max_backoff() = Seconds(60);
+  *p->mutable_outbox_rejected_retry() = Hours(1);
   *p->mutable_gauge_refresh_interval() = Seconds(5);
   *p->mutable_drain_timeout() = Seconds(10);
   *p->mutable_max_event_skew() = Minutes(5);
@@ -186,6 +188,7 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   CheckPositive(v, p.outbox_poll_interval(), "platform.outbox_poll_interval");
   CheckPositive(v, p.outbox_initial_backoff(), "platform.outbox_initial_backoff");
   CheckPositive(v, p.outbox_max_backoff(), "platform.outbox_max_backoff");
+  CheckPositive(v, p.outbox_rejected_retry(), "platform.outbox_rejected_retry");
   CheckPositive(v, p.gauge_refresh_interval(), "platform.gauge_refresh_interval");
   CheckPositive(v, p.drain_timeout(), "platform.drain_timeout");
   CheckPositive(v, p.max_event_skew(), "platform.max_event_skew");
@@ -262,33 +265,52 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   return v.status();
 }
 
-absl::StatusOr<v1::SuiteConfig> ParseConfig(const std::string& json) {
+namespace {
+
+// One file's fields, not yet laid over anything; errors are the parser's.
+absl::StatusOr<v1::SuiteConfig> ParseOverlay(const std::string& json) {
   v1::SuiteConfig overlay;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto parsed = google::protobuf::util::JsonStringToMessage(json, &overlay, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("config: ", parsed.ToString()));
-  }
-  v1::SuiteConfig config = DefaultConfig();
-  Overlay(overlay, config);
+  if (!parsed.ok()) return absl::InvalidArgumentError(parsed.ToString());
+  return overlay;
+}
+
+absl::StatusOr<v1::SuiteConfig> Validated(v1::SuiteConfig config, absl::string_view source) {
   if (auto valid = ValidateConfig(config); !valid.ok()) {
-    return absl::Status(valid.code(), absl::StrCat("config: ", valid.message()));
+    return absl::Status(valid.code(), absl::StrCat(source, ": ", valid.message()));
   }
   return config;
 }
 
-absl::StatusOr<v1::SuiteConfig> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("config file ", path, " cannot be read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto config = ParseConfig(buffer.str());
-  if (!config.ok()) {
-    return absl::Status(config.status().code(), absl::StrCat(path, ": ", config.status().message()));
-  }
-  return config;
+}  // namespace
+
+absl::StatusOr<v1::SuiteConfig> ParseConfig(const std::string& json) {
+  auto overlay = ParseOverlay(json);
+  if (!overlay.ok()) return absl::InvalidArgumentError(absl::StrCat("config: ", overlay.status().message()));
+  v1::SuiteConfig config = DefaultConfig();
+  Overlay(*overlay, config);
+  return Validated(std::move(config), "config");
 }
+
+absl::StatusOr<v1::SuiteConfig> LoadConfigFiles(const std::vector<std::string>& paths) {
+  v1::SuiteConfig config = DefaultConfig();
+  for (const std::string& path : paths) {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat("config file ", path, " cannot be read"));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    auto overlay = ParseOverlay(buffer.str());
+    if (!overlay.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": config: ", overlay.status().message()));
+    Overlay(*overlay, config);
+  }
+  // Validated once, all files laid: a file may fix what an earlier one set
+  // (a later red threshold above a new yellow one).
+  return Validated(std::move(config), absl::StrCat(absl::StrJoin(paths, ", "), ": config"));
+}
+
+absl::StatusOr<v1::SuiteConfig> LoadConfigFile(const std::string& path) { return LoadConfigFiles({path}); }
 
 absl::StatusOr<v1::AreaClass> FindAreaClass(const v1::SuiteConfig& config, const std::string& name) {
   for (const auto& area : config.area_classes()) {

@@ -2,6 +2,7 @@
 #define GRIDSERVE_SERVICES_COMMON_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -19,6 +20,10 @@ v1::SuiteConfig DefaultConfig();
 // validated; errors name the field.
 absl::StatusOr<v1::SuiteConfig> ParseConfig(const std::string& json);
 absl::StatusOr<v1::SuiteConfig> LoadConfigFile(const std::string& path);
+// Several files laid over the defaults in order, each by the same rule (a
+// site's file, then an environment's few changes), validated once at the
+// end. Errors name the file (a parse error) or the files and the field.
+absl::StatusOr<v1::SuiteConfig> LoadConfigFiles(const std::vector<std::string>& paths);
 
 // Checks ranges and formats; INVALID_ARGUMENT naming the first bad fields.
 absl::Status ValidateConfig(const v1::SuiteConfig& config);

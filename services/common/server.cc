@@ -16,6 +16,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "prometheus/exposer.h"
 #include "services/common/auth_security.h"
@@ -34,7 +35,9 @@ ABSL_FLAG(std::string, listen, "", "gRPC address HOST:PORT (default 0.0.0.0:<ser
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address HOST:PORT (default 0.0.0.0:<service port>)");
 ABSL_FLAG(std::string, database, "", "Database URL: sqlite:///path/file.db (default <data_dir>/<service>.db)");
 ABSL_FLAG(std::string, data_dir, "data", "Directory of the default SQLite databases");
-ABSL_FLAG(std::string, config, "", "Suite configuration, protobuf JSON (default: the norms.md defaults)");
+ABSL_FLAG(std::string, config, "",
+          "Suite configuration, protobuf JSON: FILE, or FILE,FILE... laid over the norms.md defaults in order "
+          "(a later file changes only what it names)");
 ABSL_FLAG(std::string, repair_target, "localhost:50054", "gRPC target of the repair service");
 ABSL_FLAG(std::string, risk_target, "localhost:50055", "gRPC target of the risk service");
 ABSL_FLAG(std::string, contact_center_target, "localhost:50051", "gRPC target of the contact center");
@@ -85,8 +88,9 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
 
   // Configuration and calendar.
   absl::StatusOr<v1::SuiteConfig> config =
-      absl::GetFlag(FLAGS_config).empty() ? absl::StatusOr<v1::SuiteConfig>(DefaultConfig())
-                                          : LoadConfigFile(absl::GetFlag(FLAGS_config));
+      absl::GetFlag(FLAGS_config).empty()
+          ? absl::StatusOr<v1::SuiteConfig>(DefaultConfig())
+          : LoadConfigFiles(absl::StrSplit(absl::GetFlag(FLAGS_config), ',', absl::SkipEmpty()));
   if (!config.ok()) return Fail("config_invalid", config.status());
   auto calendar = BusinessCalendar::FromConfig(config->calendar());
   if (!calendar.ok()) return Fail("config_invalid", calendar.status());
@@ -143,6 +147,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   OutboxOptions outbox_options;
   outbox_options.initial_backoff = ToAbsl(platform.outbox_initial_backoff());
   outbox_options.max_backoff = ToAbsl(platform.outbox_max_backoff());
+  outbox_options.rejected_retry = ToAbsl(platform.outbox_rejected_retry());
   OutboxRelay outbox(**db, clock, outbox_options);
   const absl::Duration peer_deadline = ToAbsl(platform.peer_call_deadline());
   // Security: TLS flags, roles, tokens, audit trail (services/common/auth_security.h).

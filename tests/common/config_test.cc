@@ -41,6 +41,7 @@ TEST(ConfigTest, DefaultsAreTheNumbersOfNormsMd) {
   EXPECT_EQ(ToAbsl(c.platform().delivered_outbox_retention()), absl::Hours(24 * 7));
   EXPECT_EQ(ToAbsl(c.platform().retention_sweep_interval()), absl::Minutes(10));
   EXPECT_EQ(ToAbsl(c.platform().sla_expiry_grace()), absl::ZeroDuration());  // breached the moment it is due
+  EXPECT_EQ(ToAbsl(c.platform().outbox_rejected_retry()), absl::Hours(1));    // a rejected message, hourly
   // Backups are off until a directory is named; then every 6 h, two days kept.
   EXPECT_EQ(c.platform().backup_dir(), "");
   EXPECT_EQ(ToAbsl(c.platform().backup_interval()), absl::Hours(6));
@@ -101,6 +102,9 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   auto grace = ParseConfig(R"({"platform": {"slaExpiryGrace": "-1s"}})");
   ASSERT_FALSE(grace.ok());
   EXPECT_THAT(std::string(grace.status().message()), HasSubstr("platform.sla_expiry_grace"));
+  auto rejected = ParseConfig(R"({"platform": {"outboxRejectedRetry": "0s"}})");  // would retry without pause
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_THAT(std::string(rejected.status().message()), HasSubstr("platform.outbox_rejected_retry"));
   auto backups = ParseConfig(R"({"platform": {"backupDir": "b", "backupInterval": "0s", "backupKeep": 0}})");
   ASSERT_FALSE(backups.ok());
   EXPECT_THAT(std::string(backups.status().message()), HasSubstr("platform.backup_interval"));
@@ -156,6 +160,48 @@ TEST(ConfigTest, LoadsAFileAndReportsAMissingOne) {
   auto missing = LoadConfigFile(path);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr(path));
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+// A site's file, then an environment's few changes (deploy/k8s/overlays/dev):
+// the later file changes only what it names, and the result is checked once.
+TEST(ConfigTest, LaterFilesChangeOnlyWhatTheyName) {
+  const std::string site = ::testing::TempDir() + "/gridserve_config_site.json";
+  const std::string env = ::testing::TempDir() + "/gridserve_config_env.json";
+  WriteFile(site, R"({"counter": {"ticketWaitLimit": "1200s"}, "risk": {"yellowThreshold": 20, "redThreshold": 40},
+                      "platform": {"backupKeep": 3}})");
+  WriteFile(env, R"({"platform": {"backupDir": "/var/lib/gridserve/backups"}, "risk": {"yellowThreshold": 30}})");
+  auto c = LoadConfigFiles({site, env});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(ToAbsl(c->counter().ticket_wait_limit()), absl::Minutes(20));  // the site's, kept
+  EXPECT_EQ(c->platform().backup_keep(), 3);
+  EXPECT_EQ(c->platform().backup_dir(), "/var/lib/gridserve/backups");    // the environment's
+  EXPECT_EQ(c->risk().yellow_threshold(), 30);
+  EXPECT_EQ(c->risk().red_threshold(), 40);
+  EXPECT_EQ(c->contact_center().answer_ring_limit(), 3);                  // the default
+
+  // Checked once all files are laid: the environment's yellow above the site's red is refused,
+  // naming both files and the field.
+  WriteFile(env, R"({"risk": {"yellowThreshold": 50}})");
+  auto crossed = LoadConfigFiles({site, env});
+  ASSERT_FALSE(crossed.ok());
+  EXPECT_EQ(crossed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(crossed.status().message()), HasSubstr("risk.red_threshold"));
+  EXPECT_THAT(std::string(crossed.status().message()), HasSubstr(site));
+  EXPECT_THAT(std::string(crossed.status().message()), HasSubstr(env));
+
+  // A file that does not parse is named alone.
+  WriteFile(env, R"({"platform": {"backupDirectory": "x"}})");
+  auto unknown = LoadConfigFiles({site, env});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr(env + ": config:"));
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("backupDirectory"));
+  std::remove(site.c_str());
+  std::remove(env.c_str());
 }
 
 }  // namespace
