@@ -101,6 +101,7 @@ TEST_F(CallRulesTest, Cc4CoveredCallerNeedsApologyAndEtr) {
   v1::Call call = GoodCall();
   call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
   call.mutable_outage()->set_outage_id("OUT-1");
+  *call.mutable_outage()->mutable_etr() = TimeUtil::SecondsToTimestamp(1800007200);
   EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-4/outage_answer"));
   call.set_apologised_for_outage(true);
   EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-4/outage_answer"));
@@ -108,6 +109,30 @@ TEST_F(CallRulesTest, Cc4CoveredCallerNeedsApologyAndEtr) {
   EXPECT_THAT(CheckCall(call, config_), IsEmpty());
   call.set_apologised_for_outage(false);
   EXPECT_THAT(Keys(CheckCall(call, config_)), ElementsAre("CC-4/outage_answer"));
+}
+
+// Repair knows no ETR yet: the agent cannot tell one, the apology is still owed.
+TEST_F(CallRulesTest, Cc4CoveredWithoutAnEtrNeedsOnlyTheApology) {
+  v1::Call call = GoodCall();
+  call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  call.mutable_outage()->set_outage_id("OUT-1");
+  call.set_apologised_for_outage(true);
+  EXPECT_THAT(CheckCall(call, config_), IsEmpty());
+  call.set_apologised_for_outage(false);
+  const auto found = CheckCall(call, config_);
+  EXPECT_THAT(Keys(found), ElementsAre("CC-4/outage_answer"));
+  EXPECT_THAT(found[0].detail, ::testing::Not(::testing::HasSubstr("restoration time")));
+}
+
+TEST_F(CallRulesTest, Cc4CoveredWithAnEtrNotToldIsABreach) {
+  v1::Call call = GoodCall();
+  call.set_outage_lookup_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  call.mutable_outage()->set_outage_id("OUT-1");
+  *call.mutable_outage()->mutable_etr() = TimeUtil::SecondsToTimestamp(1800007200);
+  call.set_apologised_for_outage(true);
+  const auto found = CheckCall(call, config_);
+  EXPECT_THAT(Keys(found), ElementsAre("CC-4/outage_answer"));
+  EXPECT_THAT(found[0].detail, ::testing::HasSubstr("no estimated restoration time told"));
 }
 
 TEST_F(CallRulesTest, Cc4NotCoveredOrUnknownIsNotChecked) {

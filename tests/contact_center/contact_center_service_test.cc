@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -65,11 +66,17 @@ class FakeRepair final : public v1::Repair::CallbackService {
     return reactor;
   }
 
-  void Covered(const std::string& outage_id) {
+  // A covered answer; `etr` unset = repair does not know the restoration time yet.
+  void Covered(const std::string& outage_id, std::optional<absl::Time> etr = std::nullopt) {
     absl::MutexLock lock(&mu_);
     answer_.set_status(v1::OUTAGE_LOOKUP_STATUS_COVERED);
     answer_.mutable_outage()->set_outage_id(outage_id);
     answer_.mutable_outage()->set_kind(v1::OUTAGE_KIND_PLANNED);
+    if (etr) {
+      *answer_.mutable_outage()->mutable_etr() = ToProto(*etr);
+    } else {
+      answer_.mutable_outage()->clear_etr();
+    }
   }
   void SetDelay(absl::Duration d) {
     absl::MutexLock lock(&mu_);
@@ -473,7 +480,7 @@ TEST_F(ContactCenterServiceTest, GetAndListCalls) {
 // CC-4: outage answers
 
 TEST_F(ContactCenterServiceTest, Cc4CallerInsideAnOutageWithoutEtrIsABreach) {
-  repair_.Covered("OUT-7");
+  repair_.Covered("OUT-7", kStart + absl::Hours(2));
   v1::RecordCallRequest request = AnsweredCall("r-1", 1);
   request.mutable_caller_location()->set_feeder_id("F-12");
   request.set_apologised_for_outage(true);
@@ -488,6 +495,18 @@ TEST_F(ContactCenterServiceTest, Cc4CallerInsideAnOutageWithoutEtrIsABreach) {
   request.set_etr_told(true);
   EXPECT_EQ(RecordOk(request).breaches_size(), 0);
   EXPECT_EQ(Breaches("CC-4"), 1);
+}
+
+TEST_F(ContactCenterServiceTest, Cc4OutageWithNoEtrKnownNeedsOnlyTheApology) {
+  repair_.Covered("OUT-7");  // repair has no ETR yet
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.mutable_caller_location()->set_feeder_id("F-12");
+  request.set_apologised_for_outage(true);
+  const v1::Call call = RecordOk(request);
+  EXPECT_EQ(call.outage_lookup_status(), v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  EXPECT_FALSE(call.outage().has_etr());
+  EXPECT_EQ(call.breaches_size(), 0);
+  EXPECT_EQ(Breaches("CC-4"), 0);
 }
 
 TEST_F(ContactCenterServiceTest, Cc4RepairDownMeansUnknownAndNoCheck) {

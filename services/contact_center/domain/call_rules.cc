@@ -50,13 +50,17 @@ std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConf
                      v1::MECHANISM_CHECK});
   }
   // CC-4: outage from line maintenance → apologise unprompted and give the ETR.
-  if (call.outage_lookup_status() == v1::OUTAGE_LOOKUP_STATUS_COVERED &&
-      (!call.apologised_for_outage() || !call.etr_told())) {
-    found.push_back({"CC-4", "outage_answer",
-                     absl::StrCat("caller inside outage ", call.outage().outage_id(), ":",
-                                  call.apologised_for_outage() ? "" : " no apology",
-                                  call.etr_told() ? "" : " no estimated restoration time told"),
-                     v1::MECHANISM_CHECK});
+  // The ETR is repair's to know: when the lookup returned none there is nothing
+  // the agent could have told, so only the apology is owed.
+  if (call.outage_lookup_status() == v1::OUTAGE_LOOKUP_STATUS_COVERED) {
+    const bool etr_missed = call.outage().has_etr() && !call.etr_told();
+    if (!call.apologised_for_outage() || etr_missed) {
+      found.push_back({"CC-4", "outage_answer",
+                       absl::StrCat("caller inside outage ", call.outage().outage_id(), ":",
+                                    call.apologised_for_outage() ? "" : " no apology",
+                                    etr_missed ? " no estimated restoration time told" : ""),
+                       v1::MECHANISM_CHECK});
+    }
   }
   // CC-8: let the customer hang up first.
   if (call.hang_up_party() == v1::HANG_UP_PARTY_AGENT) {

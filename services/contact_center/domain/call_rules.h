@@ -22,7 +22,8 @@ absl::Duration AlertingTime(const v1::Call& call, absl::Duration ring_cycle);
 // - CC-1: answered past answer_ring_limit rings without apologising first;
 //         answered without a greeting; answered without stating the unit name.
 // - CC-4: the caller is inside a known outage (lookup COVERED) and the agent
-//         did not apologise unprompted or did not tell the ETR.
+//         did not apologise unprompted, or did not tell the ETR when repair
+//         had one (OutageSummary.etr set; no ETR known → only the apology).
 // - CC-8: the agent hung up first on an answered call.
 // Abandoned calls have no conversation, so only the answer SLA judges them.
 std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConfig& config);
