@@ -199,11 +199,16 @@ def violations():
     b.panel("timeseries", "Breaches by clause", "short",
             [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__rate_interval]))', "{{rule}}")],
             "Every breach, by clause ID (CC, CT, CN, RP).", w=24)
-    # One query (the two rule sets are disjoint), so one value column whatever returns data.
+    # One query, so one value column. The two sets share the RK clauses (risk exports its own RK series
+    # of gridserve_norm_breaches_total at zero, repair records RK-3/RK-4 breaches), so they are added where
+    # both have a clause and taken alone elsewhere: `or` alone would keep the breaches' zero and drop the
+    # reports. The reports have no service label (risk alone receives them): they count when the Service
+    # filter includes risk.
+    breaches = f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range]))'
+    reports = ('sum by (rule) (increase(gridserve_redline_reports_total{department=~"$department", status="reported"}'
+               '[$__range])) and on() (count(gridserve_norm_breaches_total{service=~"$service", service="risk"}) > 0)')
     b.panel("table", "Every clause: breaches and red-line reports over the range", "short",
-            [target(f'sum by (rule) (increase(gridserve_norm_breaches_total{{{sel}}}[$__range])) or '
-                    f'sum by (rule) (increase(gridserve_redline_reports_total{{{sel}, status="reported"}}[$__range]))',
-                    "{{rule}}", instant=True, table=True)],
+            [target(f'({breaches} + {reports}) or {breaches} or {reports}', "{{rule}}", instant=True, table=True)],
             "One row per clause of the catalogue (CC-1 ... RK-11, each present at zero from start-up; RK under the "
             "risk service), named by its title: norm breaches (CC, CT, CN, RP) and red-line reports received (RK).",
             w=24, h=12,

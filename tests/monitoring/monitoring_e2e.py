@@ -371,6 +371,35 @@ rule_files:
             log(f"note: {board} {title}: every value is NaN (no events in the window): {expr}")
         return failures
 
+    def check_clause_table(self):
+        """The violations board's "Every clause" table against the counters it sums: every clause with a
+        breach or a red-line report in the day shows a value above zero, with the Service filter at All
+        and at risk (a query that returns data can still hide a clause behind another series' zero)."""
+        d = json.loads((self.source / "dashboards" / "violations.json").read_text())
+        panel = next((p for p in walk_panels(d.get("panels", [])) if p.get("title", "").startswith("Every clause")), None)
+        if panel is None:
+            return ["violations.json: no \"Every clause\" table"]
+        expected = {}
+        for expr, services in [('sum by (rule) (gridserve_norm_breaches_total) > 0', None),
+                               ('sum by (rule) (gridserve_norm_breaches_total{service="risk"}) > 0', "risk"),
+                               ('sum by (rule) (gridserve_redline_reports_total{status="reported"}) > 0', None),
+                               ('sum by (rule) (gridserve_redline_reports_total{status="reported"}) > 0', "risk")]:
+            for sample in self.query(expr)["result"]:
+                expected.setdefault(services or ".*", set()).add(sample["metric"]["rule"])
+        if not any(r.startswith("RK-") for r in expected.get("risk", ())):
+            return ["the simulated day left no red-line report: the clause table's RK rows cannot be checked"]
+        problems = []
+        for service, rules in sorted(expected.items()):
+            subs = dict(SUBSTITUTIONS, service=service)
+            result = self.query(substitute(panel["targets"][0]["expr"], subs))["result"]
+            shown = {sample["metric"].get("rule"): float(sample["value"][1]) for sample in result}
+            hidden = sorted(r for r in rules if not shown.get(r, 0) > 0)
+            if hidden:
+                problems.append(f"violations.json \"{panel['title']}\" (Service={service}) shows no breach or "
+                                f"report for {', '.join(hidden)}, which the counters have")
+        log(f"clause table: {sum(len(r) for r in expected.values())} clause rows with events checked")
+        return problems
+
     def evaluate(self, expr):
         try:
             data = self.query(expr)
@@ -464,6 +493,7 @@ def main():
         problems += suite.check_metrics()
         suite.summary()
         failures = suite.check_panels()
+        problems += suite.check_clause_table()
         for board, title, expr, why in failures:
             problems.append(f"{board} {title}: {why}\n      query: {expr}")
     except Failure as e:
