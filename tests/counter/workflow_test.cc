@@ -169,6 +169,28 @@ TEST_F(WorkflowTest, BackOfficeEpisodeRecordedOnce) {
   EXPECT_THAT(env.Breaches("CT-4"), SizeIs(2));
 }
 
+// CT-4/CT-10: a counter with an open session is not CLOSED by a state change:
+// that would leave the staff member signed in at a counter the back-office
+// check does not watch, and free to go back IN_SERVICE without passing the
+// CloseSession gate. The counter closes with its session.
+TEST_F(WorkflowTest, Ct10ClosedStateNeedsTheSessionClosed) {
+  v1::CounterSession session = env.Open();
+  env.Issue();
+  auto refused = env.SetState(v1::COUNTER_STATE_CLOSED);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-10"));
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CloseSession"));
+
+  // Closed with the session, the counter is CLOSED; setting CLOSED again is harmless.
+  v1::CloseSessionRequest close;
+  close.set_session_id(session.session_id());
+  *close.mutable_closed_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& txn) { return env.workflow.CloseSession(txn, close); }).ok());
+  auto closed = env.SetState(v1::COUNTER_STATE_CLOSED);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->counter().state(), v1::COUNTER_STATE_CLOSED);
+}
+
 // CT-4 check: back office with only fresh tickets waiting is fine.
 TEST_F(WorkflowTest, BackOfficeWithoutOverdueTicketsIsFine) {
   env.Open();

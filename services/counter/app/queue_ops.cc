@@ -211,6 +211,15 @@ absl::StatusOr<v1::SetCounterStateResponse> CounterWorkflow::SetCounterState(Tra
     return PreconditionFailed("CT-4", CounterSubject(counter.counter_id()),
                               "IN_SERVICE needs an open session at the counter (OpenSession)");
   }
+  // A counter with an open session closes with it (CloseSession, CloseHall),
+  // through the CT-10 gate. CLOSED here would leave the staff member signed in
+  // at a counter the CT-4 back-office check does not watch, free to go back
+  // IN_SERVICE later without ever finishing the business in progress.
+  if (req.state() == v1::COUNTER_STATE_CLOSED && !counter.session_id().empty()) {
+    return PreconditionFailed("CT-10", CounterSubject(counter.counter_id()),
+                              absl::StrCat("the counter has open session ", counter.session_id(),
+                                           ": close it with CloseSession (or CloseHall), not SetCounterState"));
+  }
   // CT-4: the episode that ends now is judged as of its end.
   if (auto s = CheckBackOffice(store, txn, counter, changed_at); !s.ok()) return s;
   if (counter.state() != req.state()) {
