@@ -161,6 +161,7 @@ TEST_F(CallRulesTest, AnswerSlaMetAtTheLimitBreachedOneRingLater) {
 }
 
 TEST_F(CallRulesTest, AnswerSlaAbandonedCountsUnlessShorterThanThreshold) {
+  *config_.mutable_short_abandon_threshold() = TimeUtil::SecondsToDuration(5);  // opted in, not the norm's default
   v1::Call call = GoodCall();
   call.set_outcome(v1::CALL_OUTCOME_ABANDONED);
   *call.mutable_alerting_duration() = TimeUtil::MicrosecondsToDuration(5000000 - 1);
@@ -171,7 +172,23 @@ TEST_F(CallRulesTest, AnswerSlaAbandonedCountsUnlessShorterThanThreshold) {
   EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
 }
 
+// CC-1: "abandoned calls count against it" — with the threshold at 0 (off)
+// even a caller who hung up after 2 s, or at once, is a miss.
+TEST_F(CallRulesTest, Cc1AnswerSlaThresholdZeroCountsEveryAbandon) {
+  config_.mutable_short_abandon_threshold()->Clear();
+  v1::Call call = GoodCall();
+  call.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  *call.mutable_alerting_duration() = TimeUtil::SecondsToDuration(2);
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+  call.clear_alerting_duration();
+  *call.mutable_ended_at() = TimeUtil::SecondsToTimestamp(1800000002);
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+  *call.mutable_ended_at() = call.alerting_started_at();  // hung up at once
+  EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
+}
+
 TEST_F(CallRulesTest, AbandonedAlertingTimeFromEndedAtOrRings) {
+  *config_.mutable_short_abandon_threshold() = TimeUtil::SecondsToDuration(5);
   v1::Call call = GoodCall();
   call.set_outcome(v1::CALL_OUTCOME_ABANDONED);
   call.set_rings(1);

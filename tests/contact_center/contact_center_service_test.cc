@@ -144,6 +144,9 @@ class ContactCenterServiceTest : public ::testing::Test {
   static v1::SuiteConfig MakeConfig() {
     v1::SuiteConfig config = DefaultConfig();
     *config.mutable_contact_center()->mutable_outage_lookup_deadline() = ToProto(absl::Milliseconds(300));
+    // CC-1's optional short-abandon exclusion, switched on here so the tests
+    // do not depend on its default (norms.md grants no exclusion: 0 = off).
+    *config.mutable_contact_center()->mutable_short_abandon_threshold() = ToProto(absl::Seconds(5));
     return config;
   }
 

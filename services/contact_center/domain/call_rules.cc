@@ -73,8 +73,13 @@ AnswerSla JudgeAnswerSla(const v1::Call& call, const v1::ContactCenterConfig& co
   if (call.outcome() == v1::CALL_OUTCOME_ANSWERED) {
     return call.rings() <= config.answer_ring_limit() ? AnswerSla::kMet : AnswerSla::kBreached;
   }
-  const absl::Duration alerting = AlertingTime(call, ToAbsl(config.ring_cycle()));
-  return alerting < ToAbsl(config.short_abandon_threshold()) ? AnswerSla::kNotCounted : AnswerSla::kBreached;
+  // Abandoned. Excluding short abandons is an operator's choice, not the
+  // norm's: only a threshold above 0 excludes anything.
+  const absl::Duration threshold = ToAbsl(config.short_abandon_threshold());
+  if (threshold > absl::ZeroDuration() && AlertingTime(call, ToAbsl(config.ring_cycle())) < threshold) {
+    return AnswerSla::kNotCounted;
+  }
+  return AnswerSla::kBreached;
 }
 
 }  // namespace gridserve::contact_center

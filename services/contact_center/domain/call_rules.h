@@ -30,8 +30,12 @@ std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConf
 
 // CC-1 answer SLA ("answer_within_rings"), judged the moment the call is
 // recorded: met when answered within answer_ring_limit rings (exactly at the
-// limit is met); an abandoned call counts as breached, unless it alerted for
-// less than short_abandon_threshold, which does not count at all.
+// limit is met); an abandoned call counts as breached, whatever its rings
+// (norms.md: "abandoned calls count against it").
+// The one exception is short_abandon_threshold: when above 0, an abandon that
+// alerted for less than it is kNotCounted (neither met nor breached), so it
+// lowers the SLA's volume, not its share. norms.md grants no such exclusion;
+// 0 disables it and every abandon counts.
 enum class AnswerSla { kMet, kBreached, kNotCounted };
 AnswerSla JudgeAnswerSla(const v1::Call& call, const v1::ContactCenterConfig& config);
 

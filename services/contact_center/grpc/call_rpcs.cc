@@ -36,7 +36,7 @@ v1::SlaState AnswerSlaState(const v1::Call& call, AnswerSla judged, const v1::Co
       state.set_state(v1::SLA_STATUS_BREACHED);
       *state.mutable_breached_at() = ToProto(due);
       break;
-    case AnswerSla::kNotCounted:  // a short abandon: neither met nor breached
+    case AnswerSla::kNotCounted:  // an abandon under short_abandon_threshold (> 0): neither met nor breached
       state.set_state(v1::SLA_STATUS_CANCELLED);
       break;
   }
