@@ -209,6 +209,33 @@ TEST(RedLineWorkflowTest, DecisionRequestsNeedWhoWhenAndFinding) {
               ::testing::UnorderedElementsAre("report_id", "investigator.staff_id", "started_at"));
 }
 
+// RK-1..RK-11 "investigation" SLA: an overdue investigation is the
+// investigation's breach. It goes to the investigator who held the report at
+// the due time, else to the department handling investigations; never to the
+// reported staff member (S-1 of repair in InState).
+TEST(OverdueInvestigationTest, RkInvestigationBreachGoesToTheInvestigatorNeverTheReportedStaff) {
+  const absl::Time due = kStart + absl::Hours(240);
+  v1::RedLineReport held = InState(v1::RED_LINE_STATE_INVESTIGATING);
+  *held.mutable_investigator() = Staff("I-1");
+  *held.mutable_investigation_started_at() = ToProto(due);  // taken on exactly by the due time
+  const Responsible investigator = OverdueInvestigationOwner(held, due);
+  EXPECT_EQ(investigator.department, "operations");
+  EXPECT_EQ(investigator.staff_id, "I-1");
+
+  held.mutable_investigator()->clear_department();  // an investigator who names no department
+  EXPECT_EQ(OverdueInvestigationOwner(held, due).department, kInvestigatingDepartment);
+  EXPECT_EQ(OverdueInvestigationOwner(held, due).staff_id, "I-1");
+
+  const Responsible unassigned = OverdueInvestigationOwner(InState(v1::RED_LINE_STATE_REPORTED), due);
+  EXPECT_EQ(unassigned.department, kInvestigatingDepartment);
+  EXPECT_EQ(unassigned.staff_id, "");
+
+  // Taken on after the due time: it expired while nobody held it.
+  *held.mutable_investigation_started_at() = ToProto(due + absl::Microseconds(1));
+  EXPECT_EQ(OverdueInvestigationOwner(held, due).department, kInvestigatingDepartment);
+  EXPECT_EQ(OverdueInvestigationOwner(held, due).staff_id, "");
+}
+
 TEST(RedLineSubjectTest, RoundTrips) {
   EXPECT_EQ(ReportSubject("RL-9"), "red_line/RL-9");
   EXPECT_EQ(ReportIdOfSubject("red_line/RL-9"), "RL-9");

@@ -246,7 +246,9 @@ TEST_F(RiskLedgerTest, IllegalStepChangesNothing) {
 
 // The investigation clock: decided by the due time is MET; one microsecond
 // after the due time the sweep records the breach in risk's own ledger (not
-// in an outbox), with the reported clause.
+// in an outbox), with the reported clause. Nobody had taken the report on:
+// the breach is the department handling investigations', not the reported
+// staff member's (S-3 of repair).
 TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
   const auto report = Report(MakeRedLine("a", "RK-10", "repair", kStart, "S-3"));
   ASSERT_EQ(report.slas_size(), 1);
@@ -270,6 +272,8 @@ TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
                    EXPECT_EQ(e.rule(), "RK-10");
                    EXPECT_EQ(e.breach().sla(), "investigation");
                    EXPECT_EQ(e.breach().subject(), "red_line/" + report.report_id());
+                   EXPECT_EQ(e.department(), kInvestigatingDepartment);
+                   EXPECT_EQ(e.staff_id(), "");
                    EXPECT_EQ(FromProto(e.occurred_at()), due);
                    auto loaded = ledger().LoadReport(txn, report.report_id());
                    EXPECT_EQ(loaded->breaches_size(), 1);
@@ -280,56 +284,79 @@ TEST_F(RiskLedgerTest, InvestigationClockExpiresIntoTheOwnLedger) {
   // too, not the catalogue's placeholder RK-1 of the "investigation" SLA.
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'RK-10'"), 1);
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'RK-1'"), 0);
+  // "risk" is not a configured department: its label is "other".
   EXPECT_EQ(Metric("gridserve_norm_breaches_total",
+                   {{"service", "risk"}, {"rule", "RK-10"}, {"department", "other"}}),
+            1);
+  EXPECT_LT(Metric("gridserve_norm_breaches_total",
                    {{"service", "risk"}, {"rule", "RK-10"}, {"department", "repair"}}),
             1);
   EXPECT_LT(Metric("gridserve_norm_breaches_total",
-                   {{"service", "risk"}, {"rule", "RK-1"}, {"department", "repair"}}),
+                   {{"service", "risk"}, {"rule", "RK-1"}, {"department", "other"}}),
             1);
+  EXPECT_EQ(ScoreOf("repair").breach_count, 0);
+  EXPECT_EQ(ScoreOf("repair", "S-3").breach_count, 0);
+  EXPECT_EQ(ScoreOf(kInvestigatingDepartment).breach_count, 1);
   // The clock breached once: a second sweep records nothing more.
   clock_.Advance(absl::Hours(24));
   EXPECT_EQ(*sla_.Sweep(*db_), 0);
 }
 
-// An AMEND that moves a report to another department and staff member moves
-// its overdue-investigation breach too: the ledger, the breach row and the
-// metric name whom the report names when the clock expires.
-TEST_F(RiskLedgerTest, AnAmendedReportsOverdueBreachGoesToWhomItNamesNow) {
+// RK-8 "investigation" SLA: an overdue investigation is charged to the
+// investigator who held the report (I-1 of operations), not to the reported
+// staff member (S-1 of repair), even after an AMEND moved the report to
+// S-2: the ledger, the breach row, the metric and the scores all say so.
+TEST_F(RiskLedgerTest, RkOverdueInvestigationIsChargedToTheInvestigatorNotTheReportedStaff) {
   const auto report = Report(MakeRedLine("a", "RK-8", "repair", kStart, "S-1"));
   v1::AddLedgerCorrectionRequest amend;
   amend.set_entry_id(report.report_id());
   amend.set_kind(v1::CORRECTION_KIND_AMEND);
-  amend.set_reason("reported against the wrong team");
+  amend.set_reason("reported against the wrong staff member");
   amend.mutable_corrected_by()->set_staff_id("A-1");
   v1::RedLineReport moved = report;
-  moved.set_department("operations");
   moved.mutable_staff()->set_staff_id("S-2");
-  moved.mutable_staff()->set_department("operations");
   *amend.mutable_red_line_report() = moved;
   ASSERT_TRUE(Correct(amend).ok());
+  v1::StaffRef investigator;
+  investigator.set_staff_id("I-1");
+  investigator.set_department("operations");
+  ASSERT_TRUE(Step(report.report_id(), [&](const v1::RedLineReport& x) {
+                return StartInvestigation(x, investigator, kStart);
+              }).ok());
+  const double reported_staff_score = ScoreOf("repair", "S-2").score;
 
   clock_.Set(FromProto(report.slas(0).due_at()) + absl::Microseconds(1));
   ASSERT_EQ(*sla_.Sweep(*db_), 1);
   ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
                    auto entries = EntriesAfter(txn, 1, "", "", v1::LEDGER_ENTRY_KIND_BREACH, 10);
                    EXPECT_EQ(entries->size(), 1u);
+                   EXPECT_EQ(entries->front().rule(), "RK-8");
                    EXPECT_EQ(entries->front().department(), "operations");
-                   EXPECT_EQ(entries->front().staff_id(), "S-2");
+                   EXPECT_EQ(entries->front().staff_id(), "I-1");
                    return absl::OkStatus();
                  }).ok());
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE department = 'operations'"), 1);
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE department = 'repair'"), 0);
   EXPECT_EQ(Metric("gridserve_norm_breaches_total",
                    {{"service", "risk"}, {"rule", "RK-8"}, {"department", "operations"}}),
             1);
   EXPECT_LT(Metric("gridserve_norm_breaches_total",
                    {{"service", "risk"}, {"rule", "RK-8"}, {"department", "repair"}}),
             1);
+  EXPECT_EQ(ScoreOf("repair").breach_count, 0);
+  EXPECT_EQ(ScoreOf("repair", "S-1").breach_count, 0);
+  EXPECT_EQ(ScoreOf("repair", "S-2").breach_count, 0);
+  EXPECT_EQ(ScoreOf("repair", "S-2").score, reported_staff_score);
+  EXPECT_EQ(ScoreOf("operations", "I-1").breach_count, 1);
 }
 
 // A decision after the due time that the sweep has not seen records the
-// overdue breach in the decision's transaction, with the reported clause.
-TEST_F(RiskLedgerTest, ALateDecisionBreachesTheReportedClause) {
-  const auto report = Report(MakeRedLine("a", "RK-6", "repair", kStart));
+// overdue breach in the decision's transaction, with the reported clause,
+// charged to the investigation: the investigator I-1 names no department, so
+// the department handling investigations. The dismissed report leaves the
+// reported staff member (S-6 of repair) and their department with nothing.
+TEST_F(RiskLedgerTest, RkLateDecisionBreachesTheReportedClauseNotTheReportedStaff) {
+  const auto report = Report(MakeRedLine("a", "RK-6", "repair", kStart, "S-6"));
   const absl::Time due = FromProto(report.slas(0).due_at());
   v1::StaffRef who;
   who.set_staff_id("I-1");
@@ -341,9 +368,16 @@ TEST_F(RiskLedgerTest, ALateDecisionBreachesTheReportedClause) {
   EXPECT_EQ(done->slas(0).state(), v1::SLA_STATUS_BREACHED);
   ASSERT_EQ(done->breaches_size(), 1);
   EXPECT_EQ(done->breaches(0).rule(), "RK-6");
+  EXPECT_EQ(done->breaches(0).department(), kInvestigatingDepartment);
+  EXPECT_EQ(done->breaches(0).staff_id(), "I-1");
   EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM breaches WHERE rule = 'RK-6'"), 1);
-  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"service", "risk"}, {"rule", "RK-6"}, {"department", "repair"}}),
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"service", "risk"}, {"rule", "RK-6"}, {"department", "other"}}),
             1);
+  EXPECT_LT(Metric("gridserve_norm_breaches_total", {{"service", "risk"}, {"rule", "RK-6"}, {"department", "repair"}}),
+            1);
+  EXPECT_EQ(ScoreOf("repair").score, 0);
+  EXPECT_EQ(ScoreOf("repair", "S-6").score, 0);
+  EXPECT_EQ(ScoreOf(kInvestigatingDepartment, "I-1").breach_count, 1);
 }
 
 // A report voided as recorded in error leaves the investigation: its clock

@@ -340,13 +340,18 @@ absl::Status RiskLedger::ResolveInvestigationBreach(Transaction& txn, v1::Breach
   if (!view->has_value() || (*view)->kind != v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT) return absl::OkStatus();
   const v1::RedLineReport& report = (*view)->report;
   breach.set_rule(report.rule());
-  // The clock copied the department and staff when it started; an AMEND
-  // correction may have moved the report since: the breach goes to whom the
-  // report names now, as its score does.
-  breach.set_department(report.department());
-  breach.set_staff_id(report.staff().staff_id());
-  breach.set_detail(
-      absl::StrCat("red-line investigation (", breach.rule(), ") not decided by its due time; ", breach.detail()));
+  // The clock copied the reported department and staff when it started, but
+  // the late decision is the investigation's (RK clauses' "investigation"
+  // SLA): charge the investigator, or the department handling investigations,
+  // so it weighs neither in the reported staff member's score nor as this
+  // clause's breach against their department.
+  const Responsible owner = OverdueInvestigationOwner(report, FromProto(breach.occurred_at()));
+  breach.set_department(owner.department);
+  breach.set_staff_id(owner.staff_id);
+  breach.set_detail(absl::StrCat("red-line investigation (", breach.rule(),
+                                 ") not decided by its due time; the investigation's breach, not the reported "
+                                 "conduct; ",
+                                 breach.detail()));
   return absl::OkStatus();
 }
 

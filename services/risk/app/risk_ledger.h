@@ -77,8 +77,10 @@ class RiskLedger {
   // Where risk's own breaches (an expired investigation clock) go: into this
   // ledger, in the transaction that records them.
   BreachRecorder::Sink OwnBreachSink();
-  // Gives an expired investigation clock's breach the reported clause (for
-  // SlaClock::SetExpiryRefiner), before the breach row and metric are written.
+  // Gives an expired investigation clock's breach the reported clause and
+  // charges it to the investigation (OverdueInvestigationOwner), not the
+  // reported staff (for SlaClock::SetExpiryRefiner), before the breach row
+  // and metric are written.
   SlaClock::ExpiryRefiner InvestigationClauseResolver();
 
   ChangeNotifier& ledger_changes() { return ledger_changes_; }

@@ -78,6 +78,26 @@ absl::StatusOr<Transition> Dismiss(const v1::RedLineReport& report, const v1::St
 // Open = the investigation clock is running (REPORTED or INVESTIGATING).
 bool IsOpen(v1::RedLineState state);
 
+// The department that answers for an overdue investigation nobody had taken
+// on, or whose investigator names no department: the risk function itself.
+// SuiteConfig has no field for it; unless "risk" is a configured department
+// its metric label is "other".
+inline constexpr char kInvestigatingDepartment[] = "risk";
+
+// Who a breach is charged to (Breach.department / staff_id).
+struct Responsible {
+  std::string department;
+  std::string staff_id;
+};
+
+// Who answers for an investigation clock that expired at `due`: the
+// investigator who held the report by then (in their department, else
+// kInvestigatingDepartment), otherwise kInvestigatingDepartment with nobody
+// named. Never the reported staff member or, through them, their department:
+// the missed deadline is the investigation's, not the reported conduct, and
+// must not weigh in their early-warning score (a dismissed report weighs 0).
+Responsible OverdueInvestigationOwner(const v1::RedLineReport& report, absl::Time due);
+
 }  // namespace gridserve::risk
 
 #endif  // GRIDSERVE_SERVICES_RISK_DOMAIN_REDLINE_H_
