@@ -43,6 +43,18 @@ TEST_F(FeedbackTest, Cn4EachDisrespectIsAReviewBreach) {
   EXPECT_EQ(second->breaches[0].breach_id(), "construction/CN-4/project/PRJ-1/feedback/2/site_rules");
 }
 
+// A customer who declined the survey said nothing about the site rules or
+// customs: the unset flags read false, but they are no CN-4 finding.
+TEST_F(FeedbackTest, Cn4DeclinedFeedbackIsNoFinding) {
+  v1::Feedback declined = Opinion();
+  declined.set_satisfaction(0);
+  declined.set_declined(true);
+  auto e = RecordSiteFeedback(rules_, project_, declined, false, false, v1::QualityReview());
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_TRUE(e->breaches.empty());
+  EXPECT_EQ(project_.feedback_size(), 1);  // still the opinion asked (CN-8)
+}
+
 TEST_F(FeedbackTest, FailedReviewItemsAreBreachesOfTheirClause) {
   v1::QualityReview review;
   review.set_reviewer_staff_id("S-7");

@@ -26,13 +26,16 @@ absl::StatusOr<Effects> RecordSiteFeedback(const Rules&, v1::Project& project, v
   // Feedback entries are numbered in order: stable breach ids per entry.
   const std::string what = absl::StrCat("feedback/", project.feedback_size() + 1);
   const std::string& reviewer = review.reviewer_staff_id();
-  // CN-4: obey the customer's site rules, respect local customs.
-  if (!site_rules_respected) {
+  // CN-4: obey the customer's site rules, respect local customs. The flags
+  // are plain proto3 bools: a customer who declined the survey left them
+  // unset (false) without saying anything about the crew, so no finding.
+  const bool answered = !feedback.declined();
+  if (answered && !site_rules_respected) {
     effects.breaches.push_back(ProjectBreach(project, "CN-4", what + "/site_rules",
                                              "the crew did not obey the customer's site rules", at,
                                              v1::MECHANISM_REVIEW));
   }
-  if (!local_customs_respected) {
+  if (answered && !local_customs_respected) {
     effects.breaches.push_back(ProjectBreach(project, "CN-4", what + "/local_customs",
                                              "the crew did not respect local customs", at, v1::MECHANISM_REVIEW));
   }

@@ -8,7 +8,8 @@
 namespace gridserve::construction {
 
 // The customer's feedback on the works (review mechanism).
-// - CN-4: a false site_rules_respected or local_customs_respected is a breach.
+// - CN-4: a false site_rules_respected or local_customs_respected is a breach,
+//   unless the customer declined the survey (then the flags say nothing).
 // - Review items (clauses CN-1..CN-8 only) marked FAIL are breaches of their clause.
 // - The feedback counts as "opinion asked" for CN-8.
 absl::StatusOr<Effects> RecordSiteFeedback(const Rules& rules, v1::Project& project, v1::Feedback feedback,
