@@ -187,6 +187,30 @@ TEST_F(CallRulesTest, Cc1AnswerSlaThresholdZeroCountsEveryAbandon) {
   EXPECT_EQ(JudgeAnswerSla(call, config_), AnswerSla::kBreached);
 }
 
+// CC-1: a call still ringing at the due time (start + 3 rings x 5 s) breaches
+// then; a caller who hung up unanswered before it breaches at the hang-up.
+TEST_F(CallRulesTest, Cc1AnswerSlaBreachedAtTheDueTimeOrTheEarlierHangUp) {
+  const absl::Time start = absl::FromUnixSeconds(1800000000);
+  v1::Call late = GoodCall();
+  late.set_rings(5);
+  EXPECT_EQ(AnswerDue(late, config_), start + absl::Seconds(15));
+  EXPECT_EQ(AnswerSlaBreachedAt(late, config_), start + absl::Seconds(15));
+
+  v1::Call abandoned = GoodCall();
+  abandoned.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  *abandoned.mutable_ended_at() = TimeUtil::SecondsToTimestamp(1800000002);
+  EXPECT_EQ(AnswerSlaBreachedAt(abandoned, config_), start + absl::Seconds(2));
+  *abandoned.mutable_ended_at() = TimeUtil::SecondsToTimestamp(1800000020);  // rang past the limit
+  EXPECT_EQ(AnswerSlaBreachedAt(abandoned, config_), start + absl::Seconds(15));
+  // No ended_at: the alerting time as reported, else rings x cycle.
+  abandoned.clear_ended_at();
+  *abandoned.mutable_alerting_duration() = TimeUtil::SecondsToDuration(7);
+  EXPECT_EQ(AnswerSlaBreachedAt(abandoned, config_), start + absl::Seconds(7));
+  abandoned.clear_alerting_duration();
+  abandoned.set_rings(2);
+  EXPECT_EQ(AnswerSlaBreachedAt(abandoned, config_), start + absl::Seconds(10));
+}
+
 TEST_F(CallRulesTest, AbandonedAlertingTimeFromEndedAtOrRings) {
   *config_.mutable_short_abandon_threshold() = TimeUtil::SecondsToDuration(5);
   v1::Call call = GoodCall();

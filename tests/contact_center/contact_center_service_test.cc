@@ -398,6 +398,29 @@ TEST_F(ContactCenterServiceTest, AbandonedCallsCountAgainstTheSlaUnlessShort) {
             2);
 }
 
+// CC-1: an abandoned call breaches the answer SLA when the caller hangs up
+// unanswered, if that is before the due time: never after the call ended.
+TEST_F(ContactCenterServiceTest, Cc1AbandonedBeforeTheDueTimeIsBreachedAtTheHangUp) {
+  v1::RecordCallRequest request = AnsweredCall("r-1", 0);
+  request.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  request.clear_answered_at();
+  request.clear_hang_up_party();
+  request.mutable_agent()->clear_staff_id();
+  const absl::Time start = FromProto(request.alerting_started_at());
+  *request.mutable_alerting_duration() = ToProto(absl::Seconds(8));
+  *request.mutable_ended_at() = ToProto(start + absl::Seconds(8));
+  const v1::Call call = RecordOk(request);
+  ASSERT_EQ(call.slas_size(), 1);
+  EXPECT_EQ(call.slas(0).state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(FromProto(call.slas(0).due_at()), start + absl::Seconds(15));
+  EXPECT_EQ(FromProto(call.slas(0).breached_at()), start + absl::Seconds(8));
+  EXPECT_EQ(FromProto(call.slas(0).closed_at()), start + absl::Seconds(8));
+
+  // Answered late: still ringing at the due time, breached then.
+  const v1::Call late = RecordOk(AnsweredCall("r-2", 5));
+  EXPECT_EQ(FromProto(late.slas(0).breached_at()), FromProto(late.slas(0).due_at()));
+}
+
 TEST_F(ContactCenterServiceTest, RecordCallNamesEveryBadField) {
   v1::RecordCallRequest request;
   request.set_request_id("r-1");

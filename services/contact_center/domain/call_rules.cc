@@ -1,5 +1,7 @@
 #include "services/contact_center/domain/call_rules.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
 
@@ -80,6 +82,19 @@ AnswerSla JudgeAnswerSla(const v1::Call& call, const v1::ContactCenterConfig& co
     return AnswerSla::kNotCounted;
   }
   return AnswerSla::kBreached;
+}
+
+absl::Time AnswerDue(const v1::Call& call, const v1::ContactCenterConfig& config) {
+  return FromProtoTime(call.alerting_started_at()) + ToAbsl(config.ring_cycle()) * config.answer_ring_limit();
+}
+
+absl::Time AnswerSlaBreachedAt(const v1::Call& call, const v1::ContactCenterConfig& config) {
+  const absl::Time due = AnswerDue(call, config);
+  if (call.outcome() != v1::CALL_OUTCOME_ABANDONED) return due;
+  const absl::Time hung_up = call.has_ended_at()
+                                 ? FromProtoTime(call.ended_at())
+                                 : FromProtoTime(call.alerting_started_at()) + AlertingTime(call, ToAbsl(config.ring_cycle()));
+  return std::min(due, hung_up);
 }
 
 }  // namespace gridserve::contact_center

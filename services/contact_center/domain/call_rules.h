@@ -39,6 +39,16 @@ std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConf
 enum class AnswerSla { kMet, kBreached, kNotCounted };
 AnswerSla JudgeAnswerSla(const v1::Call& call, const v1::ContactCenterConfig& config);
 
+// CC-1: when the answer SLA falls due — alerting start + answer_ring_limit
+// ring cycles.
+absl::Time AnswerDue(const v1::Call& call, const v1::ContactCenterConfig& config);
+
+// CC-1: when a breached answer SLA was breached. A call still ringing at the
+// due time breaches then. A caller who hangs up unanswered before it can no
+// longer be answered within the limit, so the breach is the hang-up (ended_at,
+// else alerting start + AlertingTime), never a time after the call ended.
+absl::Time AnswerSlaBreachedAt(const v1::Call& call, const v1::ContactCenterConfig& config);
+
 }  // namespace gridserve::contact_center
 
 #endif  // GRIDSERVE_SERVICES_CONTACT_CENTER_DOMAIN_CALL_RULES_H_

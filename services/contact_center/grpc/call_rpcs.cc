@@ -21,8 +21,7 @@ v1::SlaState AnswerSlaState(const v1::Call& call, AnswerSla judged, const v1::Co
   state.set_sla(kAnswerSla);
   state.set_clause("CC-1");
   *state.mutable_started_at() = call.alerting_started_at();
-  const absl::Time due = FromProto(call.alerting_started_at()) + ToAbsl(config.ring_cycle()) * config.answer_ring_limit();
-  *state.mutable_due_at() = ToProto(due);
+  *state.mutable_due_at() = ToProto(AnswerSlaBreachedAt(call, config));
   if (call.has_answered_at()) {
     *state.mutable_closed_at() = call.answered_at();
   } else if (call.has_ended_at()) {
@@ -34,7 +33,7 @@ v1::SlaState AnswerSlaState(const v1::Call& call, AnswerSla judged, const v1::Co
       break;
     case AnswerSla::kBreached:
       state.set_state(v1::SLA_STATUS_BREACHED);
-      *state.mutable_breached_at() = ToProto(due);
+      *state.mutable_breached_at() = ToProto(AnswerSlaBreachedAt(call, config));
       break;
     case AnswerSla::kNotCounted:  // an abandon under short_abandon_threshold (> 0): neither met nor breached
       state.set_state(v1::SLA_STATUS_CANCELLED);
