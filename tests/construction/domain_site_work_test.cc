@@ -162,6 +162,26 @@ TEST_F(SiteWorkTest, Cn7ChecklistRecordedAfterTheStartDoesNotCount) {
   EXPECT_TRUE(Start("APT-1", monday_ten_ + absl::Hours(2)).ok());  // recorded exactly at the start: in time
 }
 
+// The checklist in force is the one with the latest recorded_at, not the
+// last one synced: a back-filled older (incomplete) checklist does not
+// override the complete one recorded after it.
+TEST_F(SiteWorkTest, Cn7TheLatestRecordedChecklistCountsNotTheLastSynced) {
+  Schedule("APT-1", /*traffic_affecting=*/true);
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, Checklist("APT-1", /*courtesy_sign=*/true)).ok());
+  v1::SafetyChecklist older = Checklist("APT-1", /*courtesy_sign=*/false);
+  *older.mutable_recorded_at() = ToProto(kFriday + absl::Hours(1));  // before the complete one
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, older).ok());
+  auto started = Start("APT-1", monday_ten_);
+  EXPECT_TRUE(started.ok()) << started.status();
+
+  // And the other way round: a newer incomplete checklist is in force.
+  v1::SafetyChecklist newer = Checklist("APT-1", /*courtesy_sign=*/false);
+  *newer.mutable_recorded_at() = ToProto(kFriday + absl::Hours(4));
+  ASSERT_TRUE(RecordSafetyChecklist(rules_, project_, newer).ok());
+  EXPECT_TRUE(RefusedBy(Start("APT-1", monday_ten_).status(), "CN-7"));
+}
+
 TEST_F(SiteWorkTest, Cn7ChecklistNeedsEveryMeasureDone) {
   v1::SafetyChecklist c = Checklist("APT-1", true);
   EXPECT_TRUE(SafetyChecklistComplete(c));

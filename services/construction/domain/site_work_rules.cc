@@ -44,6 +44,9 @@ std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointm
 // work impedes traffic if its appointment or the work itself says so. Only a
 // checklist recorded at or before `at` counts: "the safety checklist first";
 // checklists are recorded against an appointment, so work without one has none.
+// Of those, the one with the latest recorded_at is in force (the latest in
+// record order on a tie): recorded_at is imported, so a back-filled older
+// checklist synced last must not override a newer one.
 std::optional<std::string> Cn7Problem(const v1::Project& project, const v1::SiteAppointment* appointment,
                                       const v1::WorkSession& work, absl::Time at) {
   const bool traffic_affecting = work.traffic_affecting() || (appointment != nullptr && appointment->traffic_affecting());
@@ -53,9 +56,10 @@ std::optional<std::string> Cn7Problem(const v1::Project& project, const v1::Site
   bool recorded_later = false;
   for (const auto& c : project.safety_checklists()) {
     if (c.appointment_id() != appointment->appointment_id()) continue;
-    if (FromProto(c.recorded_at()) > at) {
+    const absl::Time recorded = FromProto(c.recorded_at());
+    if (recorded > at) {
       recorded_later = true;
-    } else {
+    } else if (latest == nullptr || recorded >= FromProto(latest->recorded_at())) {
       latest = &c;
     }
   }
