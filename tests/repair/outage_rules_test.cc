@@ -231,6 +231,23 @@ TEST_F(OutageRulesTest, Rk4LateWithRecordedCauseIsNotReported) {
   EXPECT_TRUE(effects->red_lines.empty());
 }
 
+// RK-4: whitespace is no recorded cause: the late restoration is reported
+// once, and the outage keeps no blank cause.
+TEST_F(OutageRulesTest, Rk4LateWithABlankCauseIsReported) {
+  v1::Outage o = Started();
+  auto effects = rules_.Restore(o, planned_end_ + absl::Hours(1), "  \t ");
+  ASSERT_TRUE(effects.ok());
+  ASSERT_EQ(effects->red_lines.size(), 1u);
+  EXPECT_EQ(effects->red_lines[0].rule(), "RK-4");
+  ASSERT_EQ(effects->breaches.size(), 1u);
+  EXPECT_EQ(effects->breaches[0].rule(), "RK-4");
+  EXPECT_EQ(o.delay_cause(), "");
+  // A real cause is kept without its padding.
+  v1::Outage padded = Started();
+  EXPECT_TRUE(rules_.Restore(padded, planned_end_ + absl::Hours(1), " cable fault ")->red_lines.empty());
+  EXPECT_EQ(padded.delay_cause(), "cable fault");
+}
+
 TEST_F(OutageRulesTest, Rk4JudgedAgainstTheCurrentEtrPlusGrace) {
   config_.mutable_repair()->mutable_restoration_grace()->set_seconds(600);
   v1::Outage o = Started();

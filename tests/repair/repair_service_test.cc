@@ -732,11 +732,12 @@ TEST_F(RepairServiceTest, PlannedOutageWithLateNoticeReportsRk3OnceAtStart) {
   ASSERT_TRUE(Call(&v1::Repair::Stub::LookupOutage, lookup, &found).ok());
   EXPECT_EQ(found.status(), v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
 
-  // RK-4: restored an hour after the ETR with no cause.
+  // RK-4: restored an hour after the ETR with no cause (a blank one records nothing).
   clock().Set(planned_start + absl::Hours(5));
   v1::RecordOutageRestorationRequest restore;
   restore.set_request_id("restore-1");
   restore.set_outage_id(id);
+  restore.set_delay_cause("   ");
   *restore.mutable_restored_at() = ToProto(planned_start + absl::Hours(5));
   v1::RecordOutageRestorationResponse restored;
   restored = CallAndRetry(&v1::Repair::Stub::RecordOutageRestoration, restore);

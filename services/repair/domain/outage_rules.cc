@@ -195,14 +195,17 @@ absl::StatusOr<StepEffects> OutageRules::Restore(v1::Outage& outage, absl::Time 
     return Refuse(outage, "RK-4", "outage not started (RecordOutageStart first)");
   }
   if (at < FromProto(outage.started_at())) return InvalidField("restored_at", "is before started_at");
+  // RK-4: a blank cause records nothing (as a blank reason in UpdateEtr), so
+  // "  " neither excuses a late restoration nor is kept as if it were a cause.
+  const absl::string_view cause = absl::StripAsciiWhitespace(delay_cause);
   *outage.mutable_restored_at() = ToProto(at);
-  outage.set_delay_cause(delay_cause);
+  outage.set_delay_cause(std::string(cause));
   outage.set_state(v1::OUTAGE_STATE_RESTORED);
 
   StepEffects effects;
   // RK-4: late restoration without a recorded cause (exactly at the deadline is in time).
   const std::optional<absl::Time> deadline = RestorationDeadline(outage);
-  if (deadline.has_value() && at > *deadline && delay_cause.empty()) {
+  if (deadline.has_value() && at > *deadline && cause.empty()) {
     AddRedLine(effects, outage, "RK-4", *deadline,
                absl::StrCat("supply restored ", absl::FormatDuration(at - *deadline),
                             " after the ETR / planned end (plus grace) with no recorded cause"));

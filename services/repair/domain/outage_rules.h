@@ -47,7 +47,8 @@ class OutageRules {
   // reason is the recorded cause of the delay so far.
   absl::Status UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Time updated_at, const std::string& reason) const;
 
-  // ACTIVE → RESTORED; evaluates RK-4.
+  // ACTIVE → RESTORED; evaluates RK-4. The delay cause is kept trimmed; a
+  // blank one is no recorded cause.
   absl::StatusOr<StepEffects> Restore(v1::Outage& outage, absl::Time at, const std::string& delay_cause) const;
 
   // SCHEDULED → CANCELLED at `at`.
