@@ -244,6 +244,68 @@ TEST_F(WorkflowTest, FirstContactOwnership) {
   EXPECT_EQ(env.End(visit.visit_id(), "S1").status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// CT-1: the customer called to a counter approaches the staff member who
+// called the ticket; another staff member cannot take the visit over.
+TEST_F(WorkflowTest, Ct1VisitFromATicketIsOwnedByWhoCalledIt) {
+  v1::Ticket t = env.Issue();
+  v1::CounterSession session = env.Open();
+  ASSERT_TRUE(env.Call(t.ticket_id()).ok());  // called by S1
+  v1::StartVisitRequest req;
+  req.set_hall_id("H1");
+  req.set_ticket_id(t.ticket_id());
+  req.mutable_owner()->set_staff_id("S2");
+  *req.mutable_started_at() = ToProto(env.clock.Now());
+  auto refused = env.Run([&](Transaction& txn) { return env.workflow.StartVisit(txn, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-1"));
+  v1::GetTicketRequest get;
+  get.set_ticket_id(t.ticket_id());
+  EXPECT_EQ(env.Run([&](Transaction& txn) { return env.workflow.GetTicket(txn, get); })->ticket().state(),
+            v1::TICKET_STATE_CALLED);
+  v1::Visit visit = env.Start(t.ticket_id(), "S1");
+  EXPECT_EQ(visit.owner().staff_id(), "S1");
+
+  // The caller left (session closed by force, a CT-10 breach): whoever takes
+  // the customer next is the first contact.
+  ASSERT_TRUE(env.End(visit.visit_id(), "S1").ok());
+  v1::Ticket next = env.Issue();
+  ASSERT_TRUE(env.Call(next.ticket_id()).ok());
+  v1::CloseSessionRequest close;
+  close.set_session_id(session.session_id());
+  close.set_force(true);
+  close.set_force_reason("taken ill");
+  *close.mutable_closed_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& txn) { return env.workflow.CloseSession(txn, close); }).ok());
+  EXPECT_EQ(env.Start(next.ticket_id(), "S2").owner().staff_id(), "S2");
+}
+
+// CT-1: a conversion to an appointment ends the visit, so only its owner books it.
+TEST_F(WorkflowTest, Ct1OnlyTheOwnerConvertsAVisitToAnAppointment) {
+  v1::Visit visit = env.Start("", "S1");
+  env.OpenFailure();
+  env.clock.Advance(absl::Minutes(16));
+  v1::ConvertVisitToAppointmentRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.mutable_contact()->set_name("Customer");
+  req.mutable_contact()->set_phone("13800000000");
+  req.set_apologised(true);
+  req.mutable_booked_by()->set_staff_id("S2");
+  *req.mutable_booked_at() = ToProto(env.clock.Now());
+  *req.mutable_scheduled_at() = ToProto(env.clock.Now() + absl::Hours(24));
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.ConvertVisitToAppointment(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-1"));
+  v1::GetVisitRequest get;
+  get.set_visit_id(visit.visit_id());
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); })->visit().state(),
+            v1::VISIT_STATE_IN_PROGRESS);
+
+  req.mutable_booked_by()->set_staff_id("S1");
+  auto booked = env.Run([&](Transaction& t) { return env.workflow.ConvertVisitToAppointment(t, req); });
+  ASSERT_TRUE(booked.ok()) << booked.status();
+  EXPECT_EQ(booked->appointment().booked_by().staff_id(), "S1");
+}
+
 // CT-1 check: redirected with the business unfinished is a breach of the owner.
 TEST_F(WorkflowTest, RedirectedUnfinishedIsABreach) {
   v1::Visit visit = env.Start("", "S1");

@@ -7,6 +7,7 @@
 #include "services/counter/app/counter_workflow.h"
 #include "services/counter/domain/business_types.h"
 #include "services/counter/domain/failure_rules.h"
+#include "services/counter/domain/visit_rules.h"
 
 namespace gridserve::counter {
 namespace {
@@ -168,6 +169,10 @@ absl::StatusOr<v1::ConvertVisitToAppointmentResponse> CounterWorkflow::ConvertVi
   // The booking ends the visit and stops its conversion clock: it cannot
   // come before the visit began.
   if (booked_at < FromProto(visit.started_at())) return InvalidField("booked_at", "is before the visit started");
+  // CT-1: the booking ends the visit, so only its owner books (as EndVisit);
+  // an unnamed booker is the owner.
+  const v1::StaffRef booked_by = req.booked_by().staff_id().empty() ? visit.owner() : req.booked_by();
+  if (auto s = domain::CheckOwnerEnds(visit, booked_by.staff_id()); !s.ok()) return s;
   const std::string failure_id = req.failure_id().empty() ? visit.system_failure_id() : req.failure_id();
   std::optional<v1::SystemFailure> failure;
   if (!failure_id.empty()) {
@@ -195,7 +200,7 @@ absl::StatusOr<v1::ConvertVisitToAppointmentResponse> CounterWorkflow::ConvertVi
   *appointment.mutable_scheduled_at() = req.scheduled_at();
   appointment.set_state(v1::APPOINTMENT_STATE_BOOKED);
   appointment.set_apologised(true);
-  *appointment.mutable_booked_by() = req.booked_by().staff_id().empty() ? visit.owner() : req.booked_by();
+  *appointment.mutable_booked_by() = booked_by;
   *appointment.mutable_booked_at() = ToProto(booked_at);
   if (auto s = store.SaveAppointment(appointment); !s.ok()) return s;
 

@@ -75,6 +75,16 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
     if (started_at < FromProto(ticket.called_at())) {
       return InvalidField("started_at", "is before the ticket was called");
     }
+    // CT-1: the staff member who called the customer owns the visit, while still serving.
+    auto sessions = store.OpenSessionsOfHall(ticket.hall_id());
+    if (!sessions.ok()) return sessions.status();
+    const bool caller_still_serving =
+        std::any_of(sessions->begin(), sessions->end(), [&](const v1::CounterSession& session) {
+          return session.staff().staff_id() == ticket.called_by().staff_id();
+        });
+    if (auto s = domain::CheckOwnerCalledTicket(ticket, req.owner().staff_id(), caller_still_serving); !s.ok()) {
+      return s;
+    }
     ticket.set_state(v1::TICKET_STATE_SERVING);
     ticket.set_visit_id(visit.visit_id());
     if (auto s = store.SaveTicket(ticket, domain::TicketWaitDue(FromProto(ticket.issued_at()), ct_)); !s.ok()) return s;

@@ -26,6 +26,16 @@ absl::Status CheckOwnerEnds(const v1::Visit& visit, absl::string_view ended_by_s
                             "visit completes; others may only assist");
 }
 
+absl::Status CheckOwnerCalledTicket(const v1::Ticket& ticket, absl::string_view owner_staff_id,
+                                    bool caller_still_serving) {
+  const std::string& caller = ticket.called_by().staff_id();
+  if (caller.empty() || caller == owner_staff_id || !caller_still_serving) return absl::OkStatus();
+  return PreconditionFailed("CT-1", absl::StrCat("ticket/", ticket.ticket_id()),
+                            absl::StrCat("the ticket was called by ", caller,
+                                         ", the first staff member the customer approaches, who owns the visit; "
+                                         "others may only assist"));
+}
+
 bool IsFirstContactBreach(v1::VisitOutcome outcome) { return outcome == v1::VISIT_OUTCOME_REDIRECTED_UNFINISHED; }
 
 std::optional<std::string> EscalationBreach(const v1::Escalation& escalation) {

@@ -19,6 +19,14 @@ bool IsEndVisitOutcome(v1::VisitOutcome outcome);
 // completes; only the owner ends it (others assist, there are no transfers).
 absl::Status CheckOwnerEnds(const v1::Visit& visit, absl::string_view ended_by_staff_id);
 
+// CT-1 gate: a queued customer first approaches the staff member who called
+// the ticket to the counter, so that staff member owns the visit started from
+// it. When the caller has left (no open session in the hall any more; a
+// forced close is already a CT-10 breach) whoever takes the customer is the
+// first contact. (A ticket stored before callers were recorded has no called_by.)
+absl::Status CheckOwnerCalledTicket(const v1::Ticket& ticket, absl::string_view owner_staff_id,
+                                    bool caller_still_serving);
+
 // CT-1 check: sending the customer elsewhere with the business unfinished.
 bool IsFirstContactBreach(v1::VisitOutcome outcome);
 
