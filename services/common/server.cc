@@ -182,7 +182,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   interceptors.push_back(executor.MakeInterceptorFactory());  // first: the others see a refusal's real code
   interceptors.push_back((*security)->MakeInterceptorFactory());
   interceptors.push_back(
-      MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, "grpc.health.v1.Health"}));
+      MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, "gridserve.v1.Audit", "grpc.health.v1.Health"}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || grpc_port == 0) {

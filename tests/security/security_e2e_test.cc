@@ -23,6 +23,8 @@ namespace {
 using security_testing::ReadFile;
 using security_testing::TestPki;
 using security_testing::WriteFile;
+using testing::HttpGet;
+using testing::MetricValue;
 using testing::ServiceProcess;
 
 constexpr char kPhone[] = "13912345678";
@@ -186,6 +188,16 @@ TEST_F(SecurityE2eTest, MutualTlsRolesProbePortAuditAndMaskedLogs) {
     v1::ListAuditRecordsResponse response;
     EXPECT_EQ(v1::Audit::NewStub(Channel("field-app-7"))->ListAuditRecords(&context, {}, &response).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
+  }
+  // Both audit calls are in the gRPC metrics, as every method of the service is.
+  {
+    const std::string metrics = HttpGet(risk_->metrics_url());
+    const auto handled = [&](const std::string& code) {
+      return MetricValue(metrics, "grpc_server_handled_total",
+                         {{"grpc_service", "gridserve.v1.Audit"}, {"grpc_method", "ListAuditRecords"}, {"grpc_code", code}});
+    };
+    EXPECT_EQ(handled("OK"), 1) << metrics;
+    EXPECT_EQ(handled("PermissionDenied"), 1);
   }
 
   // 5. Drain, then no log line carries the phone number or the address.
