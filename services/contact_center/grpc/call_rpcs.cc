@@ -21,7 +21,7 @@ v1::SlaState AnswerSlaState(const v1::Call& call, AnswerSla judged, const v1::Co
   state.set_sla(kAnswerSla);
   state.set_clause("CC-1");
   *state.mutable_started_at() = call.alerting_started_at();
-  *state.mutable_due_at() = ToProto(AnswerSlaBreachedAt(call, config));
+  *state.mutable_due_at() = ToProto(AnswerDue(call, config));
   if (call.has_answered_at()) {
     *state.mutable_closed_at() = call.answered_at();
   } else if (call.has_ended_at()) {
