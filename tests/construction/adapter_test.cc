@@ -690,7 +690,10 @@ TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
   v1::CompleteProjectResponse resp;
   grpc::Status missing = Call(&v1::Construction::Stub::CompleteProject, complete, &resp);
   EXPECT_THAT(Fields(missing), ::testing::ElementsAre("contact_number_left"));
-  complete.set_contact_number_left("95598");
+  complete.set_contact_number_left("95598");  // CN-8: the department's own number, not the hotline
+  EXPECT_THAT(Fields(Call(&v1::Construction::Stub::CompleteProject, complete, &resp)),
+              ::testing::ElementsAre("contact_number_left"));
+  complete.set_contact_number_left("0571-95598");
   grpc::Status no_feedback = Call(&v1::Construction::Stub::CompleteProject, complete, &resp);
   EXPECT_EQ(no_feedback.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(no_feedback.error_message(), ::testing::StartsWith("CN-8:"));

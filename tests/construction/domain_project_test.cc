@@ -237,6 +237,26 @@ TEST_F(ProjectRulesTest, Cn8ChecklistFeedbackAndContactNumberAreRequired) {
   EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_CONNECTION);
 }
 
+// CN-8: the number left must be one the customer can call back — a mobile
+// or landline number, checked as every service checks contact numbers.
+TEST_F(ProjectRulesTest, Cn8TheContactNumberLeftMustBeAPhoneNumber) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  const absl::Time at = kFriday + absl::Hours(2);
+  WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  const v1::Feedback f = Opinion(at);
+  for (const char* bad : {"n/a", "call the office", "0571-", "12345"}) {
+    v1::ProjectCompletion c = Completion(at);
+    c.set_contact_number_left(bad);
+    auto e = CompleteProject(rules_, p, c, &f);
+    EXPECT_TRUE(HasViolation(e.status(), "contact_number_left")) << bad << ": " << e.status();
+  }
+  EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_CONNECTION);
+  v1::ProjectCompletion mobile = Completion(at);
+  mobile.set_contact_number_left("13800000000");
+  auto e = CompleteProject(rules_, p, mobile, &f);
+  ASSERT_TRUE(e.ok()) << e.status();
+}
+
 TEST_F(ProjectRulesTest, Cn8FeedbackRecordedEarlierCounts) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
   WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/phone_number.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "services/construction/domain/project_helpers.h"
@@ -149,9 +150,13 @@ absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project
                                         const v1::Feedback* feedback) {
   if (auto s = RequireOpen(project); !s.ok()) return s;
   const std::string subject = ProjectSubject(project.project_id());
-  // CN-8: the department's phone number is left with the customer.
+  // CN-8: the department's phone number is left with the customer — one the
+  // customer can call back, so checked as every service checks a contact number.
   if (completion.contact_number_left().empty()) {
     return InvalidField("contact_number_left", "CN-8: the department's phone number left with the customer is required");
+  }
+  if (!IsPhoneNumber(completion.contact_number_left())) {
+    return InvalidField("contact_number_left", absl::StrCat("CN-8: ", kPhoneNumberProblem));
   }
   const absl::Time at = FromProto(completion.completed_at());
   if (auto s = NotBefore(at, LastStageChange(project), "completed_at", "the previous stage change"); !s.ok()) return s;
