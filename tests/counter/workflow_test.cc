@@ -898,6 +898,38 @@ TEST_F(WorkflowTest, ClosingGates) {
             absl::StatusCode::kFailedPrecondition);  // already closed today
 }
 
+// CT-10: the last staff member to leave at closing time leaves the customers
+// who came before closing. A ticket issued at 17:00 holds the hall's last
+// session at 17:35, not a session whose colleague still serves; a ticket
+// issued after closing time holds nothing.
+TEST_F(WorkflowTest, Ct10LastSessionAtClosingWaitsForTicketsIssuedBeforeClosing) {
+  const absl::TimeZone local = absl::FixedTimeZone(8 * 3600);
+  env.clock.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 17, 0, 0), local));
+  v1::CounterSession first = env.Open("C1", "S1");
+  v1::CounterSession second = env.Open("C2", "S2");
+  v1::Ticket before_closing = env.Issue();
+  env.clock.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 17, 35, 0), local));
+  auto close = [&](const v1::CounterSession& session) {
+    v1::CloseSessionRequest req;
+    req.set_session_id(session.session_id());
+    *req.mutable_closed_at() = ToProto(env.clock.Now());
+    return env.Run([&](Transaction& txn) { return env.workflow.CloseSession(txn, req); });
+  };
+  ASSERT_TRUE(close(second).ok());  // S1 still serves
+  auto refused = close(first);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-10: business in progress"));
+
+  ASSERT_TRUE(env.Call(before_closing.ticket_id()).ok());
+  v1::Visit visit = env.Start(before_closing.ticket_id(), "S1");
+  ASSERT_TRUE(env.End(visit.visit_id(), "S1").ok());
+  env.Issue();  // 17:35, after closing time
+  auto closed = close(first);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_FALSE(closed->session().forced());
+  EXPECT_THAT(env.Breaches("CT-10"), SizeIs(0));
+}
+
 // Closes hall H1 now, by force (a power cut).
 absl::StatusOr<v1::CloseHallResponse> ForceCloseHall(CounterEnv& env) {
   v1::CloseHallRequest hall;

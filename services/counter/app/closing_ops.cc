@@ -1,4 +1,6 @@
 // Counter sessions and closing (CT-10), and the background pass.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
 #include "services/common/rpc_util.h"
@@ -96,6 +98,27 @@ absl::StatusOr<v1::CloseSessionResponse> CounterWorkflow::CloseSession(Transacti
   for (const auto& t : *called) {
     if (t.counter_id() == session.counter_id()) open.ticket_ids.push_back(t.ticket_id());
   }
+  // CT-10: the last to leave at closing time also leaves the customers who
+  // came before closing and still wait (or were called to a counter since
+  // closed), as CloseHall counts them.
+  auto sessions = store.OpenSessionsOfHall(session.hall_id());
+  if (!sessions.ok()) return sessions.status();
+  const int others = static_cast<int>(std::count_if(sessions->begin(), sessions->end(), [&](const auto& other) {
+    return other.session_id() != session.session_id();
+  }));
+  const absl::Time closing_time = domain::ClosingTimeOn(closed_at, ct_, calendar_);
+  if (domain::LastToLeaveAtClosing(closed_at, closing_time, others)) {
+    auto waiting = store.TicketsInStates(session.hall_id(), {v1::TICKET_STATE_WAITING});
+    if (!waiting.ok()) return waiting.status();
+    for (const auto& t : *waiting) {
+      if (domain::IssuedBeforeClosing(FromProto(t.issued_at()), closing_time)) open.ticket_ids.push_back(t.ticket_id());
+    }
+    for (const auto& t : *called) {
+      if (t.counter_id() != session.counter_id() && domain::IssuedBeforeClosing(FromProto(t.issued_at()), closing_time)) {
+        open.ticket_ids.push_back(t.ticket_id());
+      }
+    }
+  }
   if (auto s = domain::CheckClose(SessionSubject(session.session_id()), open, req.force()); !s.ok()) return s;
 
   session.set_state(v1::COUNTER_SESSION_STATE_CLOSED);
@@ -107,7 +130,7 @@ absl::StatusOr<v1::CloseSessionResponse> CounterWorkflow::CloseSession(Transacti
                                SessionSubject(session.session_id()), session.staff(),
                                absl::StrCat("session closed by force with ", open.visit_ids.size(),
                                             " visit(s) in progress and ", open.ticket_ids.size(),
-                                            " called ticket(s) unserved"),
+                                            " ticket(s) unserved"),
                                closed_at, v1::MECHANISM_GATE, /*forced=*/true);
     if (!breach.ok()) return breach.status();
   }

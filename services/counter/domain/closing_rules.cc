@@ -20,6 +20,10 @@ absl::Time ClosingTimeOn(absl::Time t, const v1::CounterConfig& config, const Bu
 
 bool IssuedBeforeClosing(absl::Time issued_at, absl::Time closing_time) { return issued_at < closing_time; }
 
+bool LastToLeaveAtClosing(absl::Time closed_at, absl::Time closing_time, int other_open_sessions) {
+  return other_open_sessions == 0 && closed_at >= closing_time;
+}
+
 absl::Status CheckClose(const std::string& subject, const OpenBusiness& open, bool force) {
   if (open.empty() || force) return absl::OkStatus();
   return PreconditionFailed("CT-10", subject,

@@ -19,6 +19,12 @@ absl::Time ClosingTimeOn(absl::Time t, const v1::CounterConfig& config, const Bu
 // a ticket issued after it does not hold the closing.
 bool IssuedBeforeClosing(absl::Time issued_at, absl::Time closing_time);
 
+// CT-10: the staff member closing the hall's last open session at or after
+// the closing time leaves nobody to serve the tickets issued before it, so
+// those hold the session's closing as they hold the hall's. Earlier in the
+// day (a break) or with colleagues still serving, they do not.
+bool LastToLeaveAtClosing(absl::Time closed_at, absl::Time closing_time, int other_open_sessions);
+
 // What is still in progress when someone closes.
 struct OpenBusiness {
   std::vector<std::string> visit_ids;
