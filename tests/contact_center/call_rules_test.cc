@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/config.h"
+#include "services/common/status_util.h"
 
 namespace gridserve::contact_center {
 namespace {
@@ -209,6 +210,33 @@ TEST_F(CallRulesTest, Cc1AnswerSlaBreachedAtTheDueTimeOrTheEarlierHangUp) {
   abandoned.clear_alerting_duration();
   abandoned.set_rings(2);
   EXPECT_EQ(AnswerSlaBreachedAt(abandoned, config_), start + absl::Seconds(10));
+}
+
+// CC-2 / CC-3 / CC-5: an event on a linked call starts its SLA clock, so it
+// must lie within the call: from alerting start to the end + the skew.
+TEST(CheckDuringCallTest, Cc3EventTimeOnALinkedCallMustLieWithinTheCall) {
+  const absl::Time start = absl::FromUnixSeconds(1800000000);
+  const absl::Duration skew = absl::Minutes(5);
+  v1::Call call = GoodCall();
+  *call.mutable_ended_at() = TimeUtil::SecondsToTimestamp(1800000600);  // a 10-minute call
+  *call.mutable_recorded_at() = TimeUtil::SecondsToTimestamp(1800007200);
+  EXPECT_TRUE(CheckDuringCall(call, "reported_at", start, skew).ok());
+  EXPECT_TRUE(CheckDuringCall(call, "reported_at", start + absl::Minutes(10) + skew, skew).ok());
+
+  const absl::Status before = CheckDuringCall(call, "reported_at", start - absl::Microseconds(1), skew);
+  EXPECT_EQ(before.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(FieldViolationsOf(before).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(before)[0].field, "reported_at");
+  // Told at 10:00, recorded as 10:30: the dispatch clock would start late.
+  const absl::Status after = CheckDuringCall(call, "opened_at", start + absl::Minutes(30), skew);
+  EXPECT_EQ(after.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(after)[0].field, "opened_at");
+  EXPECT_FALSE(CheckDuringCall(call, "x", start + absl::Minutes(15) + absl::Microseconds(1), skew).ok());
+
+  // No ended_at: the call was over when it was recorded.
+  call.clear_ended_at();
+  EXPECT_TRUE(CheckDuringCall(call, "received_at", start + absl::Hours(2) + skew, skew).ok());
+  EXPECT_FALSE(CheckDuringCall(call, "received_at", start + absl::Hours(2) + skew + absl::Microseconds(1), skew).ok());
 }
 
 TEST_F(CallRulesTest, AbandonedAlertingTimeFromEndedAtOrRings) {

@@ -916,6 +916,68 @@ TEST_F(ContactCenterServiceTest, Cc3RepairDownPastDueIsBreachedAtExpiryThenDeliv
   EXPECT_EQ(SlaTotal("fault_dispatch", "met"), 0);
 }
 
+// CC-3: a fault reported during a call at 10:00 but sent with reported_at
+// 10:30 would meet the 5-minute dispatch SLA. On a linked call, reported_at
+// must lie within the call (its end + max_event_skew, 5 min by default).
+TEST_F(ContactCenterServiceTest, Cc3ReportedAtOnALinkedCallMustLieWithinTheCall) {
+  const v1::Call call = RecordOk(AnsweredCall("r-1", 1));  // rang at -3 min, ended at -1 min
+  const absl::Time began = FromProto(call.alerting_started_at());
+  const absl::Time ended = FromProto(call.ended_at());
+  clock_.Advance(absl::Minutes(30));
+
+  v1::ReportFaultRequest late = UtilityFault("f-1", clock_.Now());
+  late.set_call_id(call.call_id());
+  v1::ReportFaultResponse response;
+  const grpc::Status refused = Call(&v1::ContactCenter::Stub::ReportFault, late, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(refused), ElementsAre("reported_at"));
+  v1::ReportFaultRequest early = UtilityFault("f-2", began - absl::Seconds(1));
+  early.set_call_id(call.call_id());
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ReportFault, early, &response)),
+              ElementsAre("reported_at"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_fault_reports"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'repair.dispatch'"), 0);
+
+  // The last moment the skew allows, and a time during the call: accepted,
+  // the clock runs from the time given.
+  v1::ReportFaultRequest at_edge = UtilityFault("f-3", ended + absl::Minutes(5));
+  at_edge.set_call_id(call.call_id());
+  response = CallAndRetry(&v1::ContactCenter::Stub::ReportFault, at_edge);
+  v1::ReportFaultRequest during = UtilityFault("f-4", began + absl::Seconds(30));
+  during.set_call_id(call.call_id());
+  response = CallAndRetry(&v1::ContactCenter::Stub::ReportFault, during);
+  ASSERT_EQ(response.fault_report().slas_size(), 1);
+  EXPECT_EQ(FromProto(response.fault_report().slas(0).due_at()), began + absl::Seconds(30) + absl::Minutes(5));
+}
+
+// CC-2 / CC-5: the callback and reply clocks start at opened_at / received_at,
+// bounded by a linked call alike.
+TEST_F(ContactCenterServiceTest, Cc2Cc5OpenedAtAndReceivedAtOnALinkedCallMustLieWithinTheCall) {
+  const v1::Call call = RecordOk(AnsweredCall("r-1", 1));
+  const absl::Time ended = FromProto(call.ended_at());
+  clock_.Advance(absl::Hours(1));
+
+  v1::OpenConsultationRequest consultation = Deferred("c-1", clock_.Now());
+  consultation.set_call_id(call.call_id());
+  v1::OpenConsultationResponse opened;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::OpenConsultation, consultation, &opened)),
+              ElementsAre("opened_at"));
+  v1::RecordCaseRequest complaint = Complaint("k-1", clock_.Now());
+  complaint.set_call_id(call.call_id());
+  v1::RecordCaseResponse recorded;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCase, complaint, &recorded)),
+              ElementsAre("received_at"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_consultations"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_cases"), 0);
+
+  *consultation.mutable_opened_at() = ToProto(ended);
+  EXPECT_EQ(FromProto(CallAndRetry(&v1::ContactCenter::Stub::OpenConsultation, consultation).consultation().opened_at()),
+            ended);
+  *complaint.mutable_received_at() = ToProto(ended);
+  EXPECT_EQ(FromProto(CallAndRetry(&v1::ContactCenter::Stub::RecordCase, complaint).customer_case().received_at()),
+            ended);
+}
+
 // ---------------------------------------------------------------------------
 // CC-5: complaints and tip-offs
 

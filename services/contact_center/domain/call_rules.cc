@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
+#include "services/common/status_util.h"
 
 namespace gridserve::contact_center {
 namespace {
@@ -95,6 +96,18 @@ absl::Time AnswerSlaBreachedAt(const v1::Call& call, const v1::ContactCenterConf
                                  ? FromProtoTime(call.ended_at())
                                  : FromProtoTime(call.alerting_started_at()) + AlertingTime(call, ToAbsl(config.ring_cycle()));
   return std::min(due, hung_up);
+}
+
+absl::Status CheckDuringCall(const v1::Call& call, absl::string_view field, absl::Time at, absl::Duration max_skew) {
+  if (at < FromProtoTime(call.alerting_started_at())) {
+    return InvalidField(field, "is before the linked call began (its alerting_started_at)");
+  }
+  const absl::Time ended = FromProtoTime(call.has_ended_at() ? call.ended_at() : call.recorded_at());
+  if (at > ended + max_skew) {
+    return InvalidField(field, absl::StrCat("is after the linked call ended (more than ", absl::FormatDuration(max_skew),
+                                            " past its end): the SLA clock starts during the call"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace gridserve::contact_center

@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "gridserve/v1/contact_center.pb.h"
@@ -48,6 +50,18 @@ absl::Time AnswerDue(const v1::Call& call, const v1::ContactCenterConfig& config
 // longer be answered within the limit, so the breach is the hang-up (ended_at,
 // else alerting start + AlertingTime), never a time after the call ended.
 absl::Time AnswerSlaBreachedAt(const v1::Call& call, const v1::ContactCenterConfig& config);
+
+// CC-2 / CC-3 / CC-5: a consultation opened, a fault reported or a case
+// received on a call (call_id given) happened during that call, and its SLA
+// clock starts at that client time. A time outside the call would move the
+// clock (a fault told at 10:00 but recorded as 10:30 would meet the 5-minute
+// dispatch SLA), so it is refused as INVALID_ARGUMENT naming `field`, not
+// clamped: the suite's convention is that event times are "in order with the
+// record's earlier events" or refused (common.proto), and a corrected time
+// would leave a wrong record stored. The window runs from alerting_started_at
+// to the call's end (ended_at; else recorded_at, as a call is recorded once
+// over) plus max_event_skew, for the clocks of different source systems.
+absl::Status CheckDuringCall(const v1::Call& call, absl::string_view field, absl::Time at, absl::Duration max_skew);
 
 }  // namespace gridserve::contact_center
 

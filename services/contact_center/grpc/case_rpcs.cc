@@ -37,7 +37,8 @@ absl::StatusOr<v1::RecordCaseResponse> ContactCenterService::DoRecordCase(const 
   return RunOnce<v1::RecordCaseResponse>(
       context_.db, context_.clock, "gridserve.v1.ContactCenter/RecordCase", request.request_id(), request,
       [&](Transaction& txn) -> absl::StatusOr<v1::RecordCaseResponse> {
-        if (auto s = CheckCallExists(txn, request.call_id()); !s.ok()) return s;
+        // The SLA clock starts at received_at: on a linked call it must lie within the call.
+        if (auto s = CheckLinkedCall(txn, request.call_id(), "received_at", received_at); !s.ok()) return s;
         v1::CustomerCase c;
         c.set_case_id(NewId("CASE"));
         c.set_kind(request.kind());

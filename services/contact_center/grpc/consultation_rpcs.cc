@@ -28,7 +28,8 @@ absl::StatusOr<v1::OpenConsultationResponse> ContactCenterService::DoOpenConsult
   return RunOnce<v1::OpenConsultationResponse>(
       context_.db, context_.clock, "gridserve.v1.ContactCenter/OpenConsultation", request.request_id(), request,
       [&](Transaction& txn) -> absl::StatusOr<v1::OpenConsultationResponse> {
-        if (auto s = CheckCallExists(txn, request.call_id()); !s.ok()) return s;
+        // The SLA clock starts at opened_at: on a linked call it must lie within the call.
+        if (auto s = CheckLinkedCall(txn, request.call_id(), "opened_at", opened_at); !s.ok()) return s;
         const bool deferred = request.handling() == v1::CONSULTATION_HANDLING_DEFERRED;
         v1::Consultation c;
         c.set_consultation_id(NewId("CONS"));

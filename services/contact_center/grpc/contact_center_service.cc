@@ -8,6 +8,7 @@
 #include "services/common/log.h"
 #include "services/common/rpc_util.h"
 #include "services/common/watch_stream.h"
+#include "services/contact_center/domain/call_rules.h"
 #include "services/contact_center/grpc/repair_peer.h"
 #include "services/contact_center/storage/contact_center_store.h"
 
@@ -81,12 +82,13 @@ void ContactCenterService::CheckTimeRange(Validator& v, const v1::TimeRange& ran
   }
 }
 
-absl::Status ContactCenterService::CheckCallExists(Transaction& txn, const std::string& call_id) const {
+absl::Status ContactCenterService::CheckLinkedCall(Transaction& txn, const std::string& call_id,
+                                                   const std::string& field, absl::Time at) const {
   if (call_id.empty()) return absl::OkStatus();
   auto call = FindCall(txn, call_id);
   if (!call.ok()) return call.status();
   if (!call->has_value()) return absl::NotFoundError(absl::StrCat("call ", call_id, " not found"));
-  return absl::OkStatus();
+  return CheckDuringCall(**call, field, at, ToAbsl(context_.config.platform().max_event_skew()));
 }
 
 // ---------------------------------------------------------------------------

@@ -100,8 +100,11 @@ class ContactCenterService final : public v1::ContactCenter::CallbackService {
                        bool required = true) const;
   // A half-open time range filter: valid bounds, start before end.
   void CheckTimeRange(Validator& v, const v1::TimeRange& range) const;
-  // NOT_FOUND unless `call_id` (when given) is a recorded call.
-  absl::Status CheckCallExists(Transaction& txn, const std::string& call_id) const;
+  // NOT_FOUND unless `call_id` (when given) is a recorded call; INVALID_ARGUMENT
+  // naming `field` when the event time `at` lies outside that call, where an
+  // SLA clock started from it could be moved (CheckDuringCall).
+  absl::Status CheckLinkedCall(Transaction& txn, const std::string& call_id, const std::string& field,
+                               absl::Time at) const;
 
   ServiceContext& context_;
   std::unique_ptr<OutageDirectory> outages_;

@@ -27,7 +27,8 @@ absl::StatusOr<v1::ReportFaultResponse> ContactCenterService::DoReportFault(cons
   return RunOnce<v1::ReportFaultResponse>(
       context_.db, context_.clock, "gridserve.v1.ContactCenter/ReportFault", request.request_id(), request,
       [&](Transaction& txn) -> absl::StatusOr<v1::ReportFaultResponse> {
-        if (auto s = CheckCallExists(txn, request.call_id()); !s.ok()) return s;
+        // The SLA clock starts at reported_at: on a linked call it must lie within the call.
+        if (auto s = CheckLinkedCall(txn, request.call_id(), "reported_at", reported_at); !s.ok()) return s;
         const absl::Time now = context_.clock.Now();
         v1::FaultReport report;
         report.set_fault_report_id(NewId("FR"));
