@@ -290,23 +290,70 @@ TEST_F(OutageRulesTest, Rk4AnEtrMovedAfterItPassedNeedsTheCauseOfTheDelay) {
 // force has passed" rule by claiming an earlier time.
 TEST_F(OutageRulesTest, Rk4EtrUpdatesComeInTheOrderTheyWereMade) {
   v1::Outage o = Started();
-  ASSERT_TRUE(rules_.UpdateEtr(o, planned_end_ + absl::Hours(1), planned_end_ - absl::Minutes(30), "").ok());
+  ASSERT_TRUE(
+      rules_.UpdateEtr(o, planned_end_ + absl::Hours(1), planned_end_ - absl::Minutes(30), "cable fault").ok());
   const absl::Status backdated =
-      rules_.UpdateEtr(o, planned_end_ + absl::Hours(5), planned_end_ - absl::Minutes(40), "");
+      rules_.UpdateEtr(o, planned_end_ + absl::Hours(5), planned_end_ - absl::Minutes(40), "cable fault");
   EXPECT_EQ(backdated.code(), absl::StatusCode::kInvalidArgument);
   ASSERT_FALSE(FieldViolationsOf(backdated).empty());
   EXPECT_EQ(FieldViolationsOf(backdated).at(0).field, "updated_at");
   EXPECT_EQ(o.etr_updates_size(), 1);
   EXPECT_EQ(FromProto(o.etr()), planned_end_ + absl::Hours(1));
   // At the same time as the last one is in order.
-  EXPECT_TRUE(rules_.UpdateEtr(o, planned_end_ + absl::Hours(2), planned_end_ - absl::Minutes(30), "").ok());
+  EXPECT_TRUE(
+      rules_.UpdateEtr(o, planned_end_ + absl::Hours(2), planned_end_ - absl::Minutes(30), "second joint").ok());
 }
 
-TEST_F(OutageRulesTest, Rk4AnEtrUpdatedBeforeItPassesNeedsNoReason) {
+// A fault outage has no announced end: re-estimating before the ETR in force
+// passes records no delay yet, so it needs no reason.
+TEST_F(OutageRulesTest, Rk4AFaultOutageEtrUpdatedBeforeItPassesNeedsNoReason) {
+  v1::Outage fault;
+  fault.set_outage_id("OUT-5");
+  fault.set_kind(v1::OUTAGE_KIND_FAULT);
+  *fault.mutable_started_at() = ToProto(kStart);
+  *fault.mutable_etr() = ToProto(kStart + absl::Hours(2));
+  rules_.Open(fault, kStart);
+  const absl::Time new_etr = kStart + absl::Hours(5);
+  ASSERT_TRUE(rules_.UpdateEtr(fault, new_etr, kStart + absl::Hours(2), "").ok());  // exactly at the ETR
+  EXPECT_EQ(*rules_.RestorationDeadline(fault), new_etr);
+}
+
+// RK-4 "restored after the planned end ... with no recorded cause": a planned
+// outage's planned_end is the end announced to customers. This used to pass
+// silently (Rk4AnEtrUpdatedBeforeItPassesNeedsNoReason): an update a minute
+// before planned_end moved the end five hours later with no reason, and the
+// restoration after the announced end raised nothing. Now any ETR beyond the
+// announced end needs its cause, whenever it is made.
+TEST_F(OutageRulesTest, Rk4AnEtrBeyondThePlannedEndNeedsACauseEvenBeforeTheEndPasses) {
   v1::Outage o = Started();
-  const absl::Time new_etr = planned_end_ + absl::Hours(1);
-  ASSERT_TRUE(rules_.UpdateEtr(o, new_etr, planned_end_, "").ok());  // exactly at the ETR: not yet passed
+  const absl::Time new_etr = planned_end_ + absl::Hours(5);
+  const absl::Time just_before = planned_end_ - absl::Minutes(1);
+  const absl::Status silent = rules_.UpdateEtr(o, new_etr, just_before, " ");
+  EXPECT_EQ(silent.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_FALSE(FieldViolationsOf(silent).empty());
+  EXPECT_EQ(FieldViolationsOf(silent).at(0).field, "reason");
+  EXPECT_THAT(FieldViolationsOf(silent).at(0).description, HasSubstr("RK-4"));
+  EXPECT_EQ(o.etr_updates_size(), 0);
+  EXPECT_EQ(*rules_.RestorationDeadline(o), planned_end_);
+  v1::Outage silent_copy = o;
+  EXPECT_EQ(rules_.Restore(silent_copy, new_etr, "")->red_lines.size(), 1u);
+
+  // Up to the announced end is no delay: no reason needed.
+  ASSERT_TRUE(rules_.UpdateEtr(o, planned_end_, just_before, "").ok());
+  // With its cause the later end is the reference from then on; an estimate
+  // back within it delays nothing further, one beyond it needs a cause again.
+  ASSERT_TRUE(rules_.UpdateEtr(o, new_etr, just_before, "insulator damage found during the work").ok());
   EXPECT_EQ(*rules_.RestorationDeadline(o), new_etr);
+  ASSERT_TRUE(rules_.UpdateEtr(o, new_etr - absl::Hours(1), just_before, "").ok());
+  EXPECT_EQ(rules_.UpdateEtr(o, new_etr, just_before, "").code(), absl::StatusCode::kInvalidArgument);
+  v1::Outage copy = o;
+  EXPECT_TRUE(rules_.Restore(copy, new_etr - absl::Hours(1), "")->red_lines.empty());
+  EXPECT_EQ(rules_.Restore(o, new_etr, "")->red_lines.size(), 1u);
+
+  // Temporary maintenance announces its end too; it need not have started.
+  v1::Outage maintenance = Planned(v1::OUTAGE_KIND_TEMPORARY_MAINTENANCE);
+  EXPECT_EQ(rules_.UpdateEtr(maintenance, planned_end_ + absl::Microseconds(1), kStart, "").code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(OutageRulesTest, Rk4APlannedOutageIsJudgedAgainstPlannedEndNotACreationEtr) {

@@ -59,6 +59,22 @@ void AddRedLine(StepEffects& effects, const v1::Outage& outage, const std::strin
   effects.red_lines.push_back(std::move(report));
 }
 
+// RK-4 for a planned / temporary-maintenance outage: planned_end is the end
+// announced to the customers (RK-3 notices), so any ETR beyond it delays that
+// promise, however early the update is made; without this an update a minute
+// before planned_end could push the end out silently and a late restoration
+// would never be "after the planned end with no recorded cause". An ETR no
+// later than one already in force (itself explained, or within planned_end)
+// delays nothing further.
+bool ExtendsAnnouncedEnd(const v1::Outage& outage, absl::Time etr) {
+  if (outage.kind() == v1::OUTAGE_KIND_FAULT || !outage.has_planned_end()) return false;
+  absl::Time explained = FromProto(outage.planned_end());
+  if (const std::optional<absl::Time> in_force = OutageRules::EtrInForce(outage)) {
+    explained = std::max(explained, *in_force);
+  }
+  return etr > explained;
+}
+
 }  // namespace
 
 void OutageRules::Open(v1::Outage& outage, absl::Time now) const {
@@ -158,10 +174,16 @@ absl::Status OutageRules::UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Ti
   // then must record its cause (the reason), or a late restoration could be
   // hidden by re-estimating after the fact.
   const std::optional<absl::Time> in_force = EtrInForce(outage);
-  if (in_force.has_value() && updated_at > *in_force && absl::StripAsciiWhitespace(reason).empty()) {
+  const bool no_reason = absl::StripAsciiWhitespace(reason).empty();
+  if (in_force.has_value() && updated_at > *in_force && no_reason) {
     return InvalidField("reason",
                         absl::StrCat("RK-4: the ETR in force (", absl::FormatTime(*in_force),
                                      ") has passed; a later ETR must record the cause of the delay"));
+  }
+  if (no_reason && ExtendsAnnouncedEnd(outage, etr)) {
+    return InvalidField("reason", absl::StrCat("RK-4: an ETR after the planned end (",
+                                               absl::FormatTime(FromProto(outage.planned_end())),
+                                               ") delays the announced restoration and must record its cause"));
   }
   *outage.mutable_etr() = ToProto(etr);
   auto* update = outage.add_etr_updates();
@@ -172,7 +194,8 @@ absl::Status OutageRules::UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Ti
 }
 
 std::optional<absl::Time> OutageRules::EtrInForce(const v1::Outage& outage) {
-  // The latest UpdateEtr (each one made late carries its cause, see UpdateEtr).
+  // The latest UpdateEtr (each one made late, or reaching past a planned end,
+  // carries its cause, see UpdateEtr).
   if (outage.etr_updates_size() > 0) return FromProto(outage.etr_updates(outage.etr_updates_size() - 1).etr());
   // A planned or temporary-maintenance outage promised its planned_end to the
   // customers; an ETR given at creation does not replace that promise.

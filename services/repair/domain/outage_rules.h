@@ -44,7 +44,9 @@ class OutageRules {
 
   // A new ETR while not restored or cancelled. RK-4: once the ETR in force
   // has passed, a new one needs a reason (INVALID_ARGUMENT on "reason"): the
-  // reason is the recorded cause of the delay so far.
+  // reason is the recorded cause of the delay so far. A planned /
+  // temporary-maintenance outage's ETR beyond planned_end (and beyond the ETR
+  // in force) needs one at any time: it delays the announced end.
   absl::Status UpdateEtr(v1::Outage& outage, absl::Time etr, absl::Time updated_at, const std::string& reason) const;
 
   // ACTIVE → RESTORED; evaluates RK-4. The delay cause is kept trimmed; a
@@ -63,7 +65,8 @@ class OutageRules {
   // (EtrInForce + restoration_grace); none without an ETR or planned end.
   std::optional<absl::Time> RestorationDeadline(const v1::Outage& outage) const;
 
-  // RK-4: the restoration time promised: the latest UpdateEtr; else
+  // RK-4: the restoration time promised: the latest UpdateEtr (past
+  // planned_end only with a recorded cause, see UpdateEtr); else
   // planned_end for a planned / temporary-maintenance outage (an ETR given at
   // creation does not replace the announced end); else a fault outage's
   // first ETR.
