@@ -323,7 +323,8 @@ TEST_F(AdapterTest, EveryStepOfAProjectRetriedChangesNothing) {
 
   // CN-2, CN-7: an agreed appointment, its safety checklist, the work itself.
   auto schedule = Parse<v1::ScheduleAppointmentRequest>(request(R"pb(
-    request_id: "schedule" project_id: "$0" work_content: "meter installation" place: "basement meter room")pb"));
+    request_id: "schedule" project_id: "$0" work_content: "meter installation" place: "basement meter room"
+    cooperation_requested: true)pb"));
   *schedule.mutable_starts_at() = ToProto(kFriday + absl::Hours(2));
   *schedule.mutable_ends_at() = ToProto(kFriday + absl::Hours(6));
   const std::string appointment =

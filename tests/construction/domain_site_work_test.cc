@@ -11,14 +11,14 @@ class SiteWorkTest : public DomainTest {
   SiteWorkTest() : project_(NewProject(v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE)) {}
 
   // An appointment on Monday 30 Nov 09:00-17:00 local.
-  void Schedule(const std::string& id, bool traffic_affecting = false) {
+  void Schedule(const std::string& id, bool traffic_affecting = false, bool cooperation_requested = true) {
     v1::SiteAppointment a;
     a.set_appointment_id(id);
     a.set_work_content("lay the 10 kV cable");
     a.set_place("north gate to the distribution room");
     *a.mutable_starts_at() = ToProto(Local(2026, 11, 30, 9));
     *a.mutable_ends_at() = ToProto(Local(2026, 11, 30, 17));
-    a.set_cooperation_requested(true);
+    a.set_cooperation_requested(cooperation_requested);
     a.set_traffic_affecting(traffic_affecting);
     *a.mutable_scheduled_at() = ToProto(kFriday + absl::Hours(1));
     auto e = ScheduleAppointment(rules_, project_, a);
@@ -89,6 +89,22 @@ TEST_F(SiteWorkTest, Cn2TheAppointmentMustCoverTheDate) {
   EXPECT_TRUE(RefusedBy(Start("APT-1", Local(2026, 11, 30) - absl::Microseconds(1)).status(), "CN-2"));
   EXPECT_TRUE(Start("APT-1", Local(2026, 11, 30)).ok());
   EXPECT_TRUE(Start("APT-1", Local(2026, 12, 1) - absl::Microseconds(1)).ok());
+}
+
+// CN-2 asks for the customer's cooperation as part of the appointment: one
+// that does not record it asked does not allow the work, confirmed or not.
+TEST_F(SiteWorkTest, Cn2TheAppointmentMustAskForTheCustomersCooperation) {
+  Schedule("APT-1", /*traffic_affecting=*/false, /*cooperation_requested=*/false);
+  ASSERT_TRUE(Confirm("APT-1").ok());
+  auto refused = Start("APT-1", monday_ten_);
+  EXPECT_TRUE(RefusedBy(refused.status(), "CN-2")) << refused.status();
+  EXPECT_NE(refused.status().message().find("cooperation"), absl::string_view::npos) << refused.status();
+  EXPECT_TRUE(project_.work_sessions().empty());
+  auto forced = Start("APT-1", monday_ten_, /*force=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  ASSERT_EQ(forced->breaches.size(), 1u);
+  EXPECT_EQ(forced->breaches[0].rule(), "CN-2");
+  EXPECT_NE(forced->breaches[0].detail().find("cooperation"), std::string::npos);
 }
 
 TEST_F(SiteWorkTest, Cn2ConfirmationOnceAndInOrder) {

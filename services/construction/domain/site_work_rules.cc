@@ -31,6 +31,12 @@ std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointm
     return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
                         " does not state the work content and place");
   }
+  // The clause's third duty: the customer was asked to cooperate (seed
+  // part 三 2, "请客户予以配合"), as part of agreeing the appointment.
+  if (!appointment->cooperation_requested()) {
+    return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
+                        " does not record that the customer's cooperation was asked");
+  }
   const absl::CivilDay day = rules.calendar.LocalDay(at);
   if (day < rules.calendar.LocalDay(FromProto(appointment->starts_at())) ||
       day > rules.calendar.LocalDay(FromProto(appointment->ends_at()))) {
