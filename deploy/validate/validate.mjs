@@ -333,12 +333,14 @@ function checkDeployments(where, objects, overlay) {
       check(database === `sqlite:///var/lib/gridserve/${svc}.db`, cw, `--database is ${database}`);
       const data = (c.volumeMounts ?? []).find((m) => m.mountPath === "/var/lib/gridserve");
       check(data && volumes.get(data.name)?.persistentVolumeClaim?.claimName === `gridserve-${svc}-data`, cw, "/var/lib/gridserve is not its PVC");
-      // SQLite's online backups on: kept on the PVC (under /tmp they would go with the pod).
-      check(backupDir.startsWith("/var/lib/gridserve/"), cw, `platform.backupDir is "${backupDir}", not on the PVC`);
+      // SQLite's online backups on, on a PersistentVolumeClaim (under /tmp they would go with the pod).
+      const backupMount = (c.volumeMounts ?? []).find((m) => backupDir.startsWith(m.mountPath + "/"));
+      check(backupMount && volumes.get(backupMount.name)?.persistentVolumeClaim, cw, `platform.backupDir "${backupDir}" is not on a PersistentVolumeClaim`);
     } else if (overlay === "prod") {
       check(d.spec.replicas === undefined, what, "prod leaves the replica count to the HPA");
       check(database === "$(GRIDSERVE_DATABASE_URL)", cw, `--database is ${database}`);
       check(backupDir === "", cw, "platform.backupDir is set: a service on PostgreSQL refuses to start with it");
+      check(layered.security?.requireAuth === true, cw, "prod does not require an identity and a role for every call");
       const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
       check(env.GRIDSERVE_DATABASE_URL?.valueFrom?.secretKeyRef?.name === "gridserve-postgresql", cw, "database URL not from the Secret");
       const passwordFile = env.GRIDSERVE_DB_PASSWORD_FILE?.value ?? "";
