@@ -81,14 +81,21 @@ TEST_F(SiteWorkTest, Cn2ProposedIsNotEnoughConfirmedIs) {
   EXPECT_EQ(project_.work_sessions_size(), 1);
 }
 
-TEST_F(SiteWorkTest, Cn2TheAppointmentMustCoverTheDate) {
-  Schedule("APT-1");
+// CN-2 agrees a time with the customer, not a day: the appointment's
+// [starts_at, ends_at) must hold the start of work. 23:00 under a 09:00-17:00
+// appointment is not what the customer agreed to.
+TEST_F(SiteWorkTest, Cn2TheAppointmentMustCoverTheStartTime) {
+  Schedule("APT-1");  // Monday 09:00-17:00
   ASSERT_TRUE(Confirm("APT-1").ok());
-  // Tuesday is not the agreed date; the day's edges are.
-  EXPECT_TRUE(RefusedBy(Start("APT-1", Local(2026, 12, 1, 9)).status(), "CN-2"));
-  EXPECT_TRUE(RefusedBy(Start("APT-1", Local(2026, 11, 30) - absl::Microseconds(1)).status(), "CN-2"));
-  EXPECT_TRUE(Start("APT-1", Local(2026, 11, 30)).ok());
-  EXPECT_TRUE(Start("APT-1", Local(2026, 12, 1) - absl::Microseconds(1)).ok());
+  for (absl::Time outside : {Local(2026, 12, 1, 9), Local(2026, 11, 30, 23), Local(2026, 11, 30, 17),
+                             Local(2026, 11, 30, 9) - absl::Microseconds(1), Local(2026, 11, 30)}) {
+    auto refused = Start("APT-1", outside);
+    EXPECT_TRUE(RefusedBy(refused.status(), "CN-2")) << outside << ": " << refused.status();
+    EXPECT_NE(refused.status().message().find("does not cover the start of work"), absl::string_view::npos);
+  }
+  EXPECT_TRUE(project_.work_sessions().empty());
+  EXPECT_TRUE(Start("APT-1", Local(2026, 11, 30, 9)).ok());
+  EXPECT_TRUE(Start("APT-1", Local(2026, 11, 30, 17) - absl::Microseconds(1)).ok());
 }
 
 // CN-2 asks for the customer's cooperation as part of the appointment: one

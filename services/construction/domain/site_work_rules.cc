@@ -15,7 +15,7 @@ absl::Status AppointmentNotFound(const std::string& id) {
 }
 
 // CN-2: why `appointment` does not allow work at `at`, or nullopt.
-std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointment* appointment, absl::Time at) {
+std::optional<std::string> Cn2Problem(const v1::SiteAppointment* appointment, absl::Time at) {
   if (appointment == nullptr) return "no confirmed appointment: site work needs one";
   if (appointment->state() != v1::SITE_APPOINTMENT_STATE_CONFIRMED) {
     return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
@@ -37,10 +37,11 @@ std::optional<std::string> Cn2Problem(const Rules& rules, const v1::SiteAppointm
     return absl::StrCat("no confirmed appointment: appointment ", appointment->appointment_id(),
                         " does not record that the customer's cooperation was asked");
   }
-  const absl::CivilDay day = rules.calendar.LocalDay(at);
-  if (day < rules.calendar.LocalDay(FromProto(appointment->starts_at())) ||
-      day > rules.calendar.LocalDay(FromProto(appointment->ends_at()))) {
-    return absl::StrCat("no confirmed appointment for that date: appointment ", appointment->appointment_id(),
+  // The customer agreed a time (预约时间), not a day: work at 23:00 under an
+  // appointment ending at 12:00 is not what was agreed. Half-open: work
+  // starting as the agreed time ends is outside it.
+  if (at < FromProto(appointment->starts_at()) || at >= FromProto(appointment->ends_at())) {
+    return absl::StrCat("no confirmed appointment for that time: appointment ", appointment->appointment_id(),
                         " does not cover the start of work");
   }
   return std::nullopt;
@@ -132,7 +133,7 @@ absl::StatusOr<Effects> RecordSafetyChecklist(const Rules&, v1::Project& project
   return Effects{};
 }
 
-absl::StatusOr<Effects> StartSiteWork(const Rules& rules, v1::Project& project, v1::WorkSession work) {
+absl::StatusOr<Effects> StartSiteWork(const Rules&, v1::Project& project, v1::WorkSession work) {
   const v1::SiteAppointment* appointment = nullptr;
   if (!work.appointment_id().empty()) {
     appointment = FindAppointment(project, work.appointment_id());
@@ -143,7 +144,7 @@ absl::StatusOr<Effects> StartSiteWork(const Rules& rules, v1::Project& project, 
   if (auto s = NotBefore(at, AppliedAt(project), "started_at", "the application"); !s.ok()) return s;
 
   const std::string subject = EntitySubject(project, "appointment", work.appointment_id());
-  const auto cn2 = Cn2Problem(rules, appointment, at);
+  const auto cn2 = Cn2Problem(appointment, at);
   const auto cn7 = Cn7Problem(project, appointment, work, at);
   Effects effects;
   if (!work.forced()) {

@@ -27,7 +27,8 @@ bool SafetyChecklistComplete(const v1::SafetyChecklist& checklist);
 
 // Starts site work under an appointment. Gates: CN-2 (the appointment is
 // confirmed at or before started_at, states content and place, records that
-// the customer's cooperation was asked, and its dates cover started_at) and CN-7 (a traffic-affecting appointment has a complete
+// the customer's cooperation was asked, and its agreed time [starts_at,
+// ends_at) holds started_at) and CN-7 (a traffic-affecting appointment has a complete
 // safety checklist recorded at or before started_at).
 // With `force` (emergency; work.force_reason set) the work starts anyway and
 // each failed gate is recorded as a forced breach.
