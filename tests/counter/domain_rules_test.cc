@@ -45,6 +45,29 @@ TEST(AccessibilityRules, HomeServiceFollowupSkipsTheWeekend) {
   EXPECT_EQ(due, calendar.AddWorkingDays(kT0, 3));
 }
 
+// CT-9 check: a call passes over the waiting tickets of higher priority issued
+// by then; same-priority order and tickets issued after the call are not CT-9.
+TEST(QueueRules, Ct9PriorityPassedOver) {
+  v1::Ticket called, earlier_plain, priority, later_priority;
+  called.set_ticket_id("called");
+  *called.mutable_issued_at() = ToProto(kT0 + absl::Minutes(1));
+  earlier_plain = called;
+  earlier_plain.set_ticket_id("plain");
+  *earlier_plain.mutable_issued_at() = ToProto(kT0);
+  priority = called;
+  priority.set_ticket_id("priority");
+  priority.set_priority(kPriorityMobility);
+  later_priority = priority;
+  later_priority.set_ticket_id("later");
+  *later_priority.mutable_issued_at() = ToProto(kT0 + absl::Minutes(5));
+  const std::vector<v1::Ticket> waiting = {earlier_plain, called, priority, later_priority};
+  const auto passed = PriorityPassedOver(called, waiting, kT0 + absl::Minutes(2));
+  ASSERT_EQ(passed.size(), 1u);
+  EXPECT_EQ(passed[0].ticket_id(), "priority");
+  EXPECT_THAT(PriorityPassedOver(priority, waiting, kT0 + absl::Minutes(2)), IsEmpty());
+  EXPECT_EQ(PriorityPassedOver(called, waiting, kT0 + absl::Minutes(5)).size(), 2u);  // issued exactly then: waits
+}
+
 // Queue order: priority first, then issue time, then id.
 TEST(QueueRules, QueueOrder) {
   v1::Ticket early, late, priority;

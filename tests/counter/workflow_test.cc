@@ -59,6 +59,31 @@ TEST_F(WorkflowTest, PriorityTicketGoesAheadAndIsCalledNext) {
   EXPECT_EQ(called->ticket().ticket_id(), issued->ticket().ticket_id());
 }
 
+// CT-9 check: calling a ticket by id past a waiting customer with
+// accessibility needs is a CT-9 breach of the caller (the call itself, a
+// record of what happened at the counter, is kept); calling in queue order is not.
+TEST_F(WorkflowTest, Ct9CallingPastAWaitingPriorityTicketIsABreach) {
+  v1::Ticket plain = env.Issue("payment");
+  v1::Ticket wheelchair = env.Issue("payment", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});
+  v1::Ticket plain_too = env.Issue("payment");
+  env.Open();
+  env.Open("C2", "S2");
+  auto passed_over = env.Call(plain.ticket_id());
+  ASSERT_TRUE(passed_over.ok()) << passed_over.status();
+  auto breaches = env.Breaches("CT-9");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), TicketSubject(plain.ticket_id()));
+  EXPECT_EQ(breaches[0].staff_id(), "S1");
+  EXPECT_EQ(breaches[0].mechanism(), v1::MECHANISM_CHECK);
+  EXPECT_THAT(breaches[0].detail(), HasSubstr(wheelchair.ticket_number()));
+  EXPECT_THAT(passed_over->ticket().breaches(), SizeIs(1));
+
+  // In queue order: the priority customer, then the next one; no breach.
+  ASSERT_TRUE(env.Call(wheelchair.ticket_id(), false, "C2").ok());
+  ASSERT_TRUE(env.Call(plain_too.ticket_id()).ok());
+  EXPECT_THAT(env.Breaches("CT-9"), SizeIs(1));
+}
+
 // CT-4: a call dated before the counter's session opened is refused; the
 // ticket keeps waiting (its clock was not stopped by a call no one made).
 TEST_F(WorkflowTest, ACallBeforeTheCountersSessionOpenedIsRefused) {

@@ -113,6 +113,11 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
     return InvalidField("called_at", "is before the counter's session opened");
   }
 
+  // CT-9: who is passed over is judged before this ticket leaves the queue.
+  auto waiting = store.TicketsInStates(c.hall_id(), {v1::TICKET_STATE_WAITING});
+  if (!waiting.ok()) return waiting.status();
+  const std::vector<v1::Ticket> passed_over = domain::PriorityPassedOver(ticket, *waiting, called_at);
+
   const absl::Duration waited = called_at - issued_at;
   ticket.set_state(v1::TICKET_STATE_CALLED);
   *ticket.mutable_called_at() = ToProto(called_at);
@@ -131,6 +136,19 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
                                TicketSubject(ticket_id), req.staff(),
                                absl::StrCat("called after a wait of ", absl::FormatDuration(waited),
                                             " without an apology"),
+                               called_at, v1::MECHANISM_CHECK);
+    if (!breach.ok()) return breach.status();
+  }
+  // CT-9 check: a customer with accessibility needs was left waiting behind
+  // this one. A check, not a gate: the call happened at the counter (the
+  // priority customer may have stepped out or let others go first), so it is
+  // kept and the passing-over is recorded for review.
+  if (!passed_over.empty()) {
+    auto breach = RecordBreach(txn, "CT-9", absl::StrCat("counter/CT-9/", TicketSubject(ticket_id)),
+                               TicketSubject(ticket_id), req.staff(),
+                               absl::StrCat("called ahead of ", passed_over.size(),
+                                            " waiting ticket(s) with accessibility needs (first ",
+                                            passed_over.front().ticket_number(), ")"),
                                called_at, v1::MECHANISM_CHECK);
     if (!breach.ok()) return breach.status();
   }

@@ -15,6 +15,19 @@ bool QueueBefore(const v1::Ticket& a, const v1::Ticket& b) {
   return a.ticket_id() < b.ticket_id();
 }
 
+std::vector<v1::Ticket> PriorityPassedOver(const v1::Ticket& called, const std::vector<v1::Ticket>& waiting,
+                                           absl::Time at) {
+  std::vector<v1::Ticket> passed;
+  for (const v1::Ticket& t : waiting) {
+    if (t.ticket_id() == called.ticket_id() || t.priority() <= called.priority()) continue;
+    // A ticket issued after the call was not there to be passed over.
+    if (FromProto(t.issued_at()) > at) continue;
+    passed.push_back(t);
+  }
+  std::sort(passed.begin(), passed.end(), QueueBefore);
+  return passed;
+}
+
 absl::Time TicketWaitDue(absl::Time issued_at, const v1::CounterConfig& config) {
   return issued_at + ToAbsl(config.ticket_wait_limit());
 }

@@ -2,6 +2,7 @@
 #define GRIDSERVE_SERVICES_COUNTER_DOMAIN_QUEUE_RULES_H_
 
 #include <optional>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
@@ -12,6 +13,13 @@ namespace gridserve::counter::domain {
 // Queue order: higher priority first (CT-9), then the earlier ticket, then
 // the ticket id (a total order, so "next" is never ambiguous).
 bool QueueBefore(const v1::Ticket& a, const v1::Ticket& b);
+
+// CT-9 check (priority in the queue): calling `called` at `at` passes over
+// every waiting ticket of a higher priority issued by then, i.e. a customer
+// with accessibility needs left waiting behind one with fewer. Returns those
+// tickets in queue order (empty when the call keeps the priority).
+std::vector<v1::Ticket> PriorityPassedOver(const v1::Ticket& called, const std::vector<v1::Ticket>& waiting,
+                                           absl::Time at);
 
 // CT-4 timer: a ticket must be called within counter.ticket_wait_limit
 // (default 15 min) of being issued. Called exactly at the due time is on time.
