@@ -246,7 +246,8 @@ DOMAIN_PANELS = {
     "contact-center": [
         ("stat", "Answered within 3 rings (CC-1)", "percentunit", sla_share("contact-center", "answer_within_rings"),
          "within 3 rings", "Share of calls over the range answered within the ring limit (answer_within_rings SLA, all "
-         "departments): abandoned calls count against it unless hung up within the short-abandon threshold. "
+         "departments): every abandoned call counts against it (unless contact_center.short_abandon_threshold, off by default, "
+         "excludes those hung up sooner). "
          "Red below the 95 % objective.", share(0.95)),
         ("bargauge", "Rings before answer (CC-1)", "short",
          'sum by (le) (increase(gridserve_contact_center_call_rings_bucket{outcome="answered", department=~"$department"}[$__range]))',

@@ -120,7 +120,7 @@ v1::SuiteConfig DefaultConfig() {
   auto* cc = c.mutable_contact_center();
   cc->set_answer_ring_limit(3);                      // CC-1
   *cc->mutable_ring_cycle() = Seconds(5);            // CC-1
-  *cc->mutable_short_abandon_threshold() = Seconds(5);
+  *cc->mutable_short_abandon_threshold() = Seconds(0);  // CC-1: every abandon counts
   *cc->mutable_callback_due() = Hours(24);           // CC-2
   *cc->mutable_dispatch_due() = Minutes(5);          // CC-3
   cc->set_complaint_reply_days(5);                   // CC-5

@@ -16,6 +16,8 @@ TEST(ConfigTest, DefaultsAreTheNumbersOfNormsMd) {
   ASSERT_TRUE(ValidateConfig(c).ok()) << ValidateConfig(c);
   EXPECT_EQ(c.contact_center().answer_ring_limit(), 3);                      // CC-1
   EXPECT_EQ(ToAbsl(c.contact_center().ring_cycle()), absl::Seconds(5));      // CC-1
+  // CC-1: "abandoned calls count against it", every one: no short abandon excluded by default.
+  EXPECT_EQ(ToAbsl(c.contact_center().short_abandon_threshold()), absl::ZeroDuration());
   EXPECT_EQ(ToAbsl(c.contact_center().callback_due()), absl::Hours(24));     // CC-2
   EXPECT_EQ(ToAbsl(c.contact_center().dispatch_due()), absl::Minutes(5));    // CC-3
   EXPECT_EQ(c.contact_center().complaint_reply_days(), 5);                   // CC-5

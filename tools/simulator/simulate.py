@@ -535,8 +535,8 @@ class Day:
         else:
             body["alerting_duration"] = f"{rings * 5 - 1}s"
         if abandoned:
-            # A caller who hangs up within short_abandon_threshold (5 s) does not count against CC-1;
-            # a longer abandon does (a breach record).
+            # Every abandoned call counts against CC-1 (a breach record), a 3 s one as well unless the
+            # operator sets contact_center.short_abandon_threshold; the bad ones ring past the limit.
             if not bad:
                 body.pop("rings", None)
                 body["alerting_duration"] = "3s"
