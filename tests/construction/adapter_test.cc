@@ -219,6 +219,38 @@ TEST_F(AdapterTest, Cn1GuidanceExactlyAtTheDueTimeIsMet) {
   EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 0);
 }
 
+// A late contact recorded first closed the clock as breached; the on-time
+// contact synced after it is judged as the platform judges any fact synced
+// after the expiry: the breach stands (the ledger is append-only) and the
+// late fact is counted once, for an auditor to review.
+TEST_F(AdapterTest, Cn1AnOnTimeContactSyncedAfterALateOneIsALateFact) {
+  v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);  // due Wednesday 2 Dec 00:00
+  clock_.Set(Local(2026, 12, 3, 12));
+  auto contact = [&](const std::string& request_id, absl::Time at) {
+    v1::RecordGuidanceContactRequest req;
+    req.set_request_id(request_id);
+    req.set_project_id(p.project_id());
+    req.mutable_staff()->set_staff_id("S-2");
+    req.set_channel(v1::GUIDANCE_CHANNEL_PHONE);
+    *req.mutable_contacted_at() = ToProto(at);
+    return CallAndRetry(&v1::Construction::Stub::RecordGuidanceContact, req);
+  };
+  v1::RecordGuidanceContactResponse late = contact("g-late", Local(2026, 12, 3, 10));
+  EXPECT_EQ(Sla(late.project(), "first_guidance")->state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 1);
+  EXPECT_EQ(Metric("gridserve_sla_late_facts_total", {{"sla", "first_guidance"}}), 0);
+
+  v1::RecordGuidanceContactResponse on_time = contact("g-on-time", Local(2026, 11, 30, 10));
+  EXPECT_EQ(Sla(on_time.project(), "first_guidance")->state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(Metric("gridserve_sla_late_facts_total", {{"sla", "first_guidance"}}), 1);
+  EXPECT_EQ(Metric("gridserve_sla_total", {{"sla", "first_guidance"}, {"outcome", "breached"}}), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 1);
+
+  contact("g-earlier", Local(2026, 11, 27, 15));  // the verdict's fact is already known
+  EXPECT_EQ(Metric("gridserve_sla_late_facts_total", {{"sla", "first_guidance"}}), 1);
+  EXPECT_EQ(Get(p.project_id()).guidance_contacts_size(), 3);
+}
+
 TEST_F(AdapterTest, Cn1NoGuidanceBreachesOneMicrosecondAfterTheDueTime) {
   v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
   clock_.Set(Local(2026, 12, 2));

@@ -87,6 +87,31 @@ TEST_F(ProjectRulesTest, Cn1FirstGuidanceContactStopsTheClockAtItsTime) {
   EXPECT_EQ(p.guidance_contacts_size(), 2);
 }
 
+// Contact times are imported: CN-1 is judged by the earliest contact, not the
+// first one recorded. An on-time contact synced after a late one stops the
+// clock at its own time; once an on-time contact is known, earlier ones
+// cannot change the verdict and stop nothing.
+TEST_F(ProjectRulesTest, Cn1TheEarliestContactJudgesNotTheFirstRecorded) {
+  v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);  // due Wednesday 2 Dec 00:00
+  const absl::Time late = Local(2026, 12, 3, 10);
+  auto first = RecordGuidanceContact(rules_, p, Contact(late));
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->stop_clocks.size(), 1u);
+  EXPECT_EQ(first->stop_clocks[0].at, late);
+
+  const absl::Time on_time = Local(2026, 11, 30, 10);
+  auto synced_later = RecordGuidanceContact(rules_, p, Contact(on_time));
+  ASSERT_TRUE(synced_later.ok());
+  ASSERT_EQ(synced_later->stop_clocks.size(), 1u);
+  EXPECT_EQ(synced_later->stop_clocks[0].sla, "first_guidance");
+  EXPECT_EQ(synced_later->stop_clocks[0].at, on_time);
+
+  auto earlier_still = RecordGuidanceContact(rules_, p, Contact(Local(2026, 11, 27, 15)));
+  ASSERT_TRUE(earlier_still.ok());
+  EXPECT_TRUE(earlier_still->stop_clocks.empty());
+  EXPECT_EQ(p.guidance_contacts_size(), 3);
+}
+
 TEST_F(ProjectRulesTest, Cn1GuidanceBeforeTheApplicationIsInvalid) {
   v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
   auto e = RecordGuidanceContact(rules_, p, Contact(kFriday - absl::Microseconds(1)));

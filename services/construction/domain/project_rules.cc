@@ -1,5 +1,6 @@
 #include "services/construction/domain/project_rules.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,16 @@ absl::Status CheckNoSkippedStage(const v1::Project& project, v1::ProjectStage to
   return absl::OkStatus();
 }
 
+// CN-1: the earliest recorded guidance contact, by its event time.
+std::optional<absl::Time> EarliestGuidance(const v1::Project& project) {
+  std::optional<absl::Time> earliest;
+  for (const auto& c : project.guidance_contacts()) {
+    const absl::Time t = FromProto(c.contacted_at());
+    if (!earliest.has_value() || t < *earliest) earliest = t;
+  }
+  return earliest;
+}
+
 void CancelClocks(const v1::Project& project, absl::Time at, Effects& effects) {
   const std::string subject = ProjectSubject(project.project_id());
   effects.cancel_clocks.push_back({kSlaFirstGuidance, subject, at});
@@ -79,14 +90,19 @@ Effects OpenProject(const Rules& rules, v1::Project& project) {
   return effects;
 }
 
-absl::StatusOr<Effects> RecordGuidanceContact(const Rules&, v1::Project& project, v1::GuidanceContact contact) {
+absl::StatusOr<Effects> RecordGuidanceContact(const Rules& rules, v1::Project& project, v1::GuidanceContact contact) {
   if (auto s = RequireOpen(project); !s.ok()) return s;
   const absl::Time at = FromProto(contact.contacted_at());
   if (auto s = NotBefore(at, AppliedAt(project), "contacted_at", "the application"); !s.ok()) return s;
   Effects effects;
-  // CN-1: the first guidance contact ends the first-guidance clock (met if
-  // at or before its due time; a late one still closes it).
-  if (project.guidance_contacts().empty()) {
+  // CN-1: the earliest guidance contact judges the first-guidance clock (met
+  // if at or before its due time; a late one still closes it). Contact times
+  // are imported, so the first one recorded need not be the earliest: an
+  // earlier contact synced after only late ones stops the clock again at its
+  // own time, and the adapter treats that as any fact synced after an expiry
+  // (ApplyEffects). After an on-time contact the verdict cannot change.
+  const std::optional<absl::Time> earliest = EarliestGuidance(project);
+  if (!earliest.has_value() || (at < *earliest && *earliest > FirstGuidanceDue(rules, AppliedAt(project)))) {
     effects.stop_clocks.push_back({kSlaFirstGuidance, ProjectSubject(project.project_id()), at});
   }
   *project.add_guidance_contacts() = std::move(contact);

@@ -17,7 +17,8 @@ namespace gridserve::construction {
 // clock and the whole-process clock of the type.
 Effects OpenProject(const Rules& rules, v1::Project& project);
 
-// CN-1: a guidance contact; the first one stops the first-guidance clock.
+// CN-1: a guidance contact; the earliest one (by contacted_at, whatever the
+// order they are recorded in) stops the first-guidance clock.
 absl::StatusOr<Effects> RecordGuidanceContact(const Rules& rules, v1::Project& project,
                                               v1::GuidanceContact contact);
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "services/common/catalogue.h"
+#include "services/common/log.h"
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
 #include "services/construction/domain/feedback_rules.h"
@@ -24,6 +25,38 @@ absl::Status AddBreaches(Transaction& txn, ServiceContext& context, const std::s
   return absl::OkStatus();
 }
 
+// Stops a clock at an event time. A stop earlier than the one that already
+// closed a breached clock (facts synced out of order: a late CN-1 contact
+// recorded before an on-time one) is judged as SlaClock::Stop judges a goal
+// reached in time but reported after the expiry: the breach stands (the
+// ledger is append-only), the late fact is counted and logged for an auditor.
+// SlaClock::Stop itself answers kAlreadyClosed for a closed clock.
+absl::Status StopClock(Transaction& txn, ServiceContext& context, const SlaEnd& end) {
+  auto outcome = context.sla.Stop(txn, end.sla, end.subject, end.at);
+  if (!outcome.ok()) return outcome.status();
+  if (*outcome != SlaOutcome::kAlreadyClosed) return absl::OkStatus();
+  auto clock = context.sla.Get(txn, end.sla, end.subject);
+  if (!clock.ok()) return clock.status();
+  if (!clock->has_value()) return absl::OkStatus();
+  const SlaStatus& status = **clock;
+  if (status.state != SlaState::kBreached || end.at > status.timer.due_at || !status.closed_at.has_value() ||
+      *status.closed_at <= end.at) {
+    return absl::OkStatus();
+  }
+  const v1::Breach breach = SlaClock::ExpiryBreach(status.timer);  // dated at the due time
+  txn.AfterCommit([&metrics = context.metrics, end, breach, due_at = status.timer.due_at] {
+    metrics.CountLateFact(end.sla);
+    const auto time = [](absl::Time t) { return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone()); };
+    LogWarning("sla_fact_after_expiry", {{"sla", end.sla},
+                                         {"subject", end.subject},
+                                         {"breach_id", breach.breach_id()},
+                                         {"rule", breach.rule()},
+                                         {"occurred_at", time(due_at)},
+                                         {"fact_at", time(end.at)}});
+  });
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ApplyEffects(Transaction& txn, ServiceContext& context, ConstructionMetrics& metrics,
@@ -32,8 +65,7 @@ absl::Status ApplyEffects(Transaction& txn, ServiceContext& context, Constructio
     if (auto s = context.sla.Start(txn, timer); !s.ok()) return s;
   }
   for (const SlaEnd& end : effects.stop_clocks) {
-    auto outcome = context.sla.Stop(txn, end.sla, end.subject, end.at);
-    if (!outcome.ok()) return outcome.status();
+    if (auto s = StopClock(txn, context, end); !s.ok()) return s;
   }
   // Withdrawn, not cancelled outright: a clock already past its due time
   // when the project is called off keeps its breach (the sweep may not have
