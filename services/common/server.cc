@@ -112,6 +112,12 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   if (const auto until = calendar->CoveredUntil(); until.has_value() && clock.Now() + absl::Hours(24 * 90) >= *until) {
     LogWarning("calendar_ending", {{"covered_until", absl::FormatTime(absl::RFC3339_sec, *until, absl::UTCTimeZone())},
                                    {"action", "add next year's calendar.holidays and calendar.makeup_working_days"}});
+  } else if (!until.has_value()) {
+    // Allowed (a test, a first try), but working-day deadlines then count
+    // public holidays as working days: say so once.
+    LogWarning("calendar_without_holidays",
+               {{"action", "configure calendar.holidays and calendar.makeup_working_days (the State Council's "
+                           "schedule); until then working-day deadlines count public holidays as working days"}});
   }
   auto db = OpenDatabase(database_url, spec.name);
   if (!db.ok()) return Fail("database_unavailable", db.status());

@@ -56,6 +56,14 @@ TEST_F(SuiteTest, EveryServiceReportsServing) {
   }
 }
 
+// Started without a config, no holiday is configured: working-day deadlines
+// would count public holidays as working days, so each service says so.
+TEST_F(SuiteTest, ACalendarWithoutHolidaysIsSaidAtStartUp) {
+  for (const auto& process : *processes_) {
+    EXPECT_THAT(process->Log(), ::testing::HasSubstr("\"event\":\"calendar_without_holidays\"")) << process->service();
+  }
+}
+
 TEST_F(SuiteTest, ReflectionListsEachGridserveService) {
   for (size_t i = 0; i < kServices.size(); ++i) {
     auto channel = grpc::CreateChannel((*processes_)[i]->grpc_address(), grpc::InsecureChannelCredentials());
