@@ -327,9 +327,11 @@ absl::StatusOr<v1::RecordEscalationResponse> CounterWorkflow::RecordEscalation(
   e->set_note(req.note());
   *e->mutable_escalated_at() = ToProto(at);
   const std::string escalation_id = e->escalation_id();
-  if (auto detail = domain::EscalationBreach(*e)) {  // CT-8 check
+  // CT-8 is enforced by review (norms.md, catalogue): the escalation record
+  // carries what staff or a supervisor reported about the conversation.
+  if (auto detail = domain::EscalationBreach(*e)) {
     auto breach = RecordBreach(txn, "CT-8", absl::StrCat("counter/CT-8/escalation/", escalation_id),
-                               VisitSubject(visit.visit_id()), sender, *detail, at, v1::MECHANISM_CHECK);
+                               VisitSubject(visit.visit_id()), sender, *detail, at, v1::MECHANISM_REVIEW);
     if (!breach.ok()) return breach.status();
   }
   if (auto s = store.SaveVisit(visit); !s.ok()) return s;

@@ -30,8 +30,9 @@ absl::Status CheckOwnerCalledTicket(const v1::Ticket& ticket, absl::string_view 
 // CT-1 check: sending the customer elsewhere with the business unfinished.
 bool IsFirstContactBreach(v1::VisitOutcome outcome);
 
-// CT-8 check: requests against policy are explained patiently, never argued
-// over. Returns the breach detail, or nullopt when the escalation complies.
+// CT-8 (review, from the escalation record): requests against policy are
+// explained patiently, never argued over. Returns the breach detail, or
+// nullopt when the escalation complies.
 std::optional<std::string> EscalationBreach(const v1::Escalation& escalation);
 
 // CT-2/CT-3/CT-5/CT-8 review: every FAIL item is a breach of its clause.
