@@ -884,6 +884,36 @@ TEST_F(WorkflowTest, HomeServiceForAVisitPassesTheEndGates) {
   EXPECT_THAT(std::string(again.status().message()), HasSubstr("already has home service"));
 }
 
+// CT-9 home service: who opens the case is a required field (the follow-up
+// clock is theirs; handing a visit over, the owner), and a case opened before
+// the visit began is refused rather than moved to the visit's start.
+TEST_F(WorkflowTest, Ct9HomeServiceNeedsOpenedByAndAnOpeningAfterTheVisitStarted) {
+  v1::Visit visit = env.Start("", "S1", {v1::ACCESSIBILITY_NEED_WHEELCHAIR});
+  v1::OpenHomeServiceRequest req = HomeServiceFor(visit.visit_id(), "", env.clock.Now());
+  auto unnamed = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_EQ(unnamed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(unnamed.status()).at(0).field, "opened_by.staff_id");
+  req.clear_visit_id();  // a case without a visit names its opener too
+  unnamed = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_EQ(unnamed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(unnamed.status()).at(0).field, "opened_by.staff_id");
+
+  req = HomeServiceFor(visit.visit_id(), "S1", env.clock.Now() - absl::Minutes(5));
+  auto early = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(early.status()).at(0).field, "opened_at");
+  v1::GetVisitRequest get;
+  get.set_visit_id(visit.visit_id());
+  EXPECT_EQ(env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); })->visit().state(),
+            v1::VISIT_STATE_IN_PROGRESS);
+
+  *req.mutable_opened_at() = ToProto(env.clock.Now());
+  auto opened = env.Run([&](Transaction& t) { return env.workflow.OpenHomeService(t, req); });
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(FromProto(env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, get); })->visit().ended_at()),
+            FromProto(opened->home_service().opened_at()));
+}
+
 // CT-10: closing a session or the hall is refused with business in progress; force records the breach.
 TEST_F(WorkflowTest, ClosingGates) {
   v1::CounterSession session = env.Open();

@@ -1,5 +1,5 @@
 // Home service for disabled and mobility-impaired customers (CT-9).
-#include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/rpc_util.h"
@@ -32,6 +32,9 @@ absl::StatusOr<v1::OpenHomeServiceResponse> CounterWorkflow::OpenHomeService(Tra
     v.Check(domain::FindBusinessType(req.business_type()) != nullptr, "business_type",
             "is not a business of the hall's catalogue");
   }
+  // The follow-up clock is the opener's; handing a visit over, the opener is its owner (CT-1).
+  v.Check(!req.opened_by().staff_id().empty(), "opened_by.staff_id",
+          "is required (CT-9: the staff member who takes the contact details and follows the case up)");
   const absl::Time opened_at = EventTime(v, "opened_at", req.opened_at(), req.has_opened_at());
   if (!v.empty()) return v.status();
 
@@ -50,12 +53,14 @@ absl::StatusOr<v1::OpenHomeServiceResponse> CounterWorkflow::OpenHomeService(Tra
       return PreconditionFailed("CT-9", VisitSubject(visit->visit_id()),
                                 absl::StrCat("the visit already has home service ", visit->home_service_id()));
     }
+    // The case continues the visit's business: it cannot be opened before
+    // the visit began (as EndVisit's ended_at, ConvertVisitToAppointment's booked_at).
+    if (opened_at < FromProto(visit->started_at())) return InvalidField("opened_at", "is before the visit started");
     // Handing a visit in progress over to home service ends it: the same
     // gates as EndVisit (CT-1 the owner hands it over; CT-7 a visit waiting in
     // a long failure is converted to an appointment instead).
     if (visit->state() == v1::VISIT_STATE_IN_PROGRESS) {
-      const absl::Time ends_at = std::max(opened_at, FromProto(visit->started_at()));  // as recorded below
-      if (auto s = CheckVisitMayEnd(store, txn, *visit, req.opened_by().staff_id(), ends_at); !s.ok()) return s;
+      if (auto s = CheckVisitMayEnd(store, txn, *visit, req.opened_by().staff_id(), opened_at); !s.ok()) return s;
     }
   }
   h.set_hall_id(req.hall_id());
@@ -84,7 +89,7 @@ absl::StatusOr<v1::OpenHomeServiceResponse> CounterWorkflow::OpenHomeService(Tra
     if (visit->state() == v1::VISIT_STATE_IN_PROGRESS) {
       visit->set_state(v1::VISIT_STATE_ENDED);
       visit->set_outcome(v1::VISIT_OUTCOME_HOME_SERVICE);
-      *visit->mutable_ended_at() = ToProto(std::max(opened_at, FromProto(visit->started_at())));
+      *visit->mutable_ended_at() = ToProto(opened_at);
       if (auto s = FinishTicketOf(store, *visit); !s.ok()) return s;
     }
     if (auto s = store.SaveVisit(*visit); !s.ok()) return s;
