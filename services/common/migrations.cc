@@ -8,14 +8,40 @@
 
 namespace gridserve {
 
-absl::Status ApplyMigrations(Database& db, const Clock& clock, const std::string& component,
-                             const std::vector<Migration>& migrations) {
-  absl::Status created = db.InTransaction([](Transaction& txn) {
+namespace {
+
+absl::Status CreateMigrationsTable(Database& db) {
+  return db.InTransaction([](Transaction& txn) {
     return txn.ExecuteScript(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
         " applied_at INTEGER NOT NULL, PRIMARY KEY (component, version))");
   });
+}
+
+// Whether `version` is recorded as applied, read in a transaction of its own
+// (a fresh snapshot).
+bool Applied(Database& db, const std::string& component, int version) {
+  auto rows = InReadTransactionResult<std::vector<Row>>(db, [&](Transaction& txn) {
+    return txn.Query("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
+                     {component, static_cast<int64_t>(version)});
+  });
+  return rows.ok() && !rows->empty();
+}
+
+}  // namespace
+
+// Several replicas may start at once on one PostgreSQL schema (a rollout, an
+// autoscaler): each migration and its schema_migrations row commit together,
+// so whichever replica loses the race fails on the DDL ("already exists",
+// once the winner commits) or on the row's primary key, rolls back, and finds
+// the version applied — that is success, not a failed start-up.
+absl::Status ApplyMigrations(Database& db, const Clock& clock, const std::string& component,
+                             const std::vector<Migration>& migrations) {
+  absl::Status created = CreateMigrationsTable(db);
+  // Two CREATE TABLE IF NOT EXISTS at once can still collide on PostgreSQL's
+  // catalog; the second try finds the table.
+  if (!created.ok()) created = CreateMigrationsTable(db);
   if (!created.ok()) return created;
   for (const Migration& m : migrations) {
     bool applied_now = false;
@@ -32,6 +58,11 @@ absl::Status ApplyMigrations(Database& db, const Clock& clock, const std::string
       applied_now = inserted.ok();
       return inserted.status();
     });
+    if (!status.ok() && Applied(db, component, m.version)) {
+      LogInfo("migration_applied_by_another_replica",
+              {{"component", component}, {"version", absl::StrCat(m.version)}, {"name", m.name}});
+      continue;
+    }
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat("migration ", component, "/", m.version, " (", m.name,
                                                       ") failed: ", status.message()));

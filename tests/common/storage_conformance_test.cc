@@ -302,6 +302,44 @@ TEST_P(StorageConformanceTest, KeptCountsAgreeWithCountingTheTable) {
   EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM items WHERE state <> 'closed'"), 2);
 }
 
+// Replicas starting at once on one fresh database (a rollout or an autoscaler
+// on PostgreSQL): every one of them starts, and each migration is applied once.
+TEST_P(StorageConformanceTest, ReplicasMigratingAtOnceAllStartAndApplyEachVersionOnce) {
+  std::string url = url_;
+  std::string schema = schema_;
+  if (GetParam() == "postgresql") {
+    schema = NewId("m");  // no schema_migrations table yet either
+  } else {
+    url = "sqlite://" + testing::TempDbPath(NewId("migrate")) + "?locking_mode=normal";
+  }
+  const std::vector<Migration> migrations = {
+      {1, "table", "CREATE TABLE races (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"},
+      {2, "index", "CREATE INDEX races_note ON races (note)"},
+      {3, "data", "INSERT INTO races (id, note) VALUES (1, 'once')"},
+  };
+  constexpr int kReplicas = 4;
+  std::vector<std::unique_ptr<Database>> replicas;
+  for (int i = 0; i < kReplicas; ++i) {
+    auto db = OpenDatabase(url, schema);
+    ASSERT_TRUE(db.ok()) << db.status();
+    replicas.push_back(*std::move(db));
+  }
+  std::vector<absl::Status> started(kReplicas);
+  absl::Notification go;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReplicas; ++i) {
+    threads.emplace_back([&, i] {
+      go.WaitForNotification();
+      started[i] = ApplyMigrations(*replicas[i], clock_, "race", migrations);
+    });
+  }
+  go.Notify();
+  for (auto& t : threads) t.join();
+  for (const absl::Status& s : started) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(testing::CountRows(*replicas[0], "SELECT COUNT(*) FROM races"), 1);
+  EXPECT_EQ(testing::CountRows(*replicas[0], "SELECT COUNT(*) FROM schema_migrations WHERE component = 'race'"), 3);
+}
+
 // Two replicas racing on one database: every outbox message delivered once,
 // every SLA expiry recorded once, breach sequences unique and gap-free.
 TEST_P(StorageConformanceTest, TwoReplicasRacingStayCorrect) {
