@@ -341,6 +341,8 @@ function checkDeployments(where, objects, overlay) {
       check(database === "$(GRIDSERVE_DATABASE_URL)", cw, `--database is ${database}`);
       check(backupDir === "", cw, "platform.backupDir is set: a service on PostgreSQL refuses to start with it");
       check(layered.security?.requireAuth === true, cw, "prod does not require an identity and a role for every call");
+      const startup = c.startupProbe ?? {};
+      check((startup.failureThreshold ?? 3) * (startup.periodSeconds ?? 10) >= 600, cw, "prod's startupProbe allows less than 10 min for migrations");
       const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
       check(env.GRIDSERVE_DATABASE_URL?.valueFrom?.secretKeyRef?.name === "gridserve-postgresql", cw, "database URL not from the Secret");
       const passwordFile = env.GRIDSERVE_DB_PASSWORD_FILE?.value ?? "";

@@ -40,7 +40,9 @@ ABSL_FLAG(std::string, config, "",
           "(a later file changes only what it names)");
 ABSL_FLAG(std::string, repair_target, "localhost:50054", "gRPC target of the repair service");
 ABSL_FLAG(std::string, risk_target, "localhost:50055", "gRPC target of the risk service");
-ABSL_FLAG(std::string, contact_center_target, "localhost:50051", "gRPC target of the contact center");
+// No service calls the contact center today; accepted so that one launcher can pass every peer to all.
+ABSL_FLAG(std::string, contact_center_target, "localhost:50051",
+          "gRPC target of the contact center (accepted for launchers; no service calls it)");
 
 namespace gridserve {
 namespace {
