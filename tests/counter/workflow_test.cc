@@ -1050,6 +1050,36 @@ TEST_F(WorkflowTest, TicketsAfterClosingTimeDoNotHoldTheHall) {
   EXPECT_THAT(env.Breaches("CT-10"), SizeIs(0));
 }
 
+// Every list's time_range is validated: bounds are real timestamps and the
+// start comes before the end (an empty result would hide the client's bug).
+TEST_F(WorkflowTest, ListsRefuseAnInvalidTimeRange) {
+  v1::TimeRange backwards;
+  *backwards.mutable_start() = ToProto(env.clock.Now());
+  *backwards.mutable_end() = ToProto(env.clock.Now() - absl::Hours(1));
+  v1::TimeRange bad_nanos;
+  bad_nanos.mutable_start()->set_seconds(1);
+  bad_nanos.mutable_start()->set_nanos(-1);
+  for (const auto& [range, field] :
+       std::vector<std::pair<v1::TimeRange, std::string>>{{backwards, "time_range"}, {bad_nanos, "time_range.start"}}) {
+    v1::ListTicketsRequest tickets;
+    *tickets.mutable_time_range() = range;
+    v1::ListVisitsRequest visits;
+    *visits.mutable_time_range() = range;
+    v1::ListAppointmentsRequest appointments;
+    *appointments.mutable_time_range() = range;
+    v1::ListHomeServicesRequest home_services;
+    *home_services.mutable_time_range() = range;
+    for (const absl::Status& refused :
+         {env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, tickets); }).status(),
+          env.Run([&](Transaction& t) { return env.workflow.ListVisits(t, visits); }).status(),
+          env.Run([&](Transaction& t) { return env.workflow.ListAppointments(t, appointments); }).status(),
+          env.Run([&](Transaction& t) { return env.workflow.ListHomeServices(t, home_services); }).status()}) {
+      ASSERT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << field << ": " << refused;
+      EXPECT_EQ(FieldViolationsOf(refused).at(0).field, field);
+    }
+  }
+}
+
 // Lists: waiting tickets in queue order, filters and paging.
 TEST_F(WorkflowTest, ListsPageAndFilter) {
   for (int i = 0; i < 3; ++i) env.Issue();

@@ -286,6 +286,7 @@ absl::StatusOr<v1::ListAppointmentsResponse> CounterWorkflow::ListAppointments(
     Transaction& txn, const v1::ListAppointmentsRequest& req) {
   Validator v;
   v.Check(v1::AppointmentState_IsValid(req.state()), "state", "is not an appointment state");
+  CheckTimeRange(v, req.time_range());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();

@@ -150,6 +150,7 @@ absl::StatusOr<v1::ListHomeServicesResponse> CounterWorkflow::ListHomeServices(
     Transaction& txn, const v1::ListHomeServicesRequest& req) {
   Validator v;
   v.Check(v1::HomeServiceState_IsValid(req.state()), "state", "is not a home-service state");
+  CheckTimeRange(v, req.time_range());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();

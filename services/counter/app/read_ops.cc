@@ -20,6 +20,7 @@ absl::StatusOr<v1::ListTicketsResponse> CounterWorkflow::ListTickets(Transaction
                                                                      const v1::ListTicketsRequest& req) {
   Validator v;
   v.Check(v1::TicketState_IsValid(req.state()), "state", "is not a ticket state");
+  CheckTimeRange(v, req.time_range());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();
@@ -60,6 +61,7 @@ absl::StatusOr<v1::ListVisitsResponse> CounterWorkflow::ListVisits(Transaction& 
   Validator v;
   v.Check(v1::VisitState_IsValid(req.state()), "state", "is not a visit state");
   v.Check(v1::VisitOutcome_IsValid(req.outcome()), "outcome", "is not a visit outcome");
+  CheckTimeRange(v, req.time_range());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();
