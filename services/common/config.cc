@@ -1,5 +1,6 @@
 #include "services/common/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -258,6 +259,10 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   v.Check(rk.confirmed_redline_weight() >= 0, "risk.confirmed_redline_weight", "must not be negative");
   v.Check(rk.yellow_threshold() > 0, "risk.yellow_threshold", "must be positive");
   v.Check(rk.red_threshold() > rk.yellow_threshold(), "risk.red_threshold", "must be above risk.yellow_threshold");
+  v.Check(rk.investigation_department().empty() ||
+              std::find(c.departments().begin(), c.departments().end(), rk.investigation_department()) !=
+                  c.departments().end(),
+          "risk.investigation_department", "must be one of departments");
   for (const auto& [rule, weight] : rk.rule_weights()) {
     v.Check(FindClause(rule) != nullptr, "risk.rule_weights." + rule, "is not a clause ID of the norms catalogue");
     v.Check(weight >= 0, "risk.rule_weights." + rule, "must not be negative");

@@ -104,6 +104,11 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   auto grace = ParseConfig(R"({"platform": {"slaExpiryGrace": "-1s"}})");
   ASSERT_FALSE(grace.ok());
   EXPECT_THAT(std::string(grace.status().message()), HasSubstr("platform.sla_expiry_grace"));
+  // The investigation department is a configured one (a label of the breach metrics).
+  auto investigation = ParseConfig(R"({"risk": {"investigationDepartment": "early-warning-office"}})");
+  ASSERT_FALSE(investigation.ok());
+  EXPECT_THAT(std::string(investigation.status().message()), HasSubstr("risk.investigation_department"));
+  EXPECT_TRUE(ParseConfig(R"({"risk": {"investigationDepartment": "operations"}})").ok());
   auto rejected = ParseConfig(R"({"platform": {"outboxRejectedRetry": "0s"}})");  // would retry without pause
   ASSERT_FALSE(rejected.ok());
   EXPECT_THAT(std::string(rejected.status().message()), HasSubstr("platform.outbox_rejected_retry"));

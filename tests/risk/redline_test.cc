@@ -218,22 +218,34 @@ TEST(OverdueInvestigationTest, RkInvestigationBreachGoesToTheInvestigatorNeverTh
   v1::RedLineReport held = InState(v1::RED_LINE_STATE_INVESTIGATING);
   *held.mutable_investigator() = Staff("I-1");
   *held.mutable_investigation_started_at() = ToProto(due);  // taken on exactly by the due time
-  const Responsible investigator = OverdueInvestigationOwner(held, due);
+  const Responsible investigator = OverdueInvestigationOwner(held, due, kInvestigatingDepartment);
   EXPECT_EQ(investigator.department, "operations");
   EXPECT_EQ(investigator.staff_id, "I-1");
 
   held.mutable_investigator()->clear_department();  // an investigator who names no department
-  EXPECT_EQ(OverdueInvestigationOwner(held, due).department, kInvestigatingDepartment);
-  EXPECT_EQ(OverdueInvestigationOwner(held, due).staff_id, "I-1");
+  EXPECT_EQ(OverdueInvestigationOwner(held, due, kInvestigatingDepartment).department, kInvestigatingDepartment);
+  EXPECT_EQ(OverdueInvestigationOwner(held, due, kInvestigatingDepartment).staff_id, "I-1");
 
-  const Responsible unassigned = OverdueInvestigationOwner(InState(v1::RED_LINE_STATE_REPORTED), due);
+  const Responsible unassigned = OverdueInvestigationOwner(InState(v1::RED_LINE_STATE_REPORTED), due, kInvestigatingDepartment);
   EXPECT_EQ(unassigned.department, kInvestigatingDepartment);
   EXPECT_EQ(unassigned.staff_id, "");
 
   // Taken on after the due time: it expired while nobody held it.
   *held.mutable_investigation_started_at() = ToProto(due + absl::Microseconds(1));
-  EXPECT_EQ(OverdueInvestigationOwner(held, due).department, kInvestigatingDepartment);
-  EXPECT_EQ(OverdueInvestigationOwner(held, due).staff_id, "");
+  EXPECT_EQ(OverdueInvestigationOwner(held, due, kInvestigatingDepartment).department, kInvestigatingDepartment);
+  EXPECT_EQ(OverdueInvestigationOwner(held, due, kInvestigatingDepartment).staff_id, "");
+}
+
+// risk.investigation_department names who answers when nobody held the report.
+TEST(OverdueInvestigationTest, RkTheConfiguredInvestigationDepartmentAnswersForAnUnheldReport) {
+  v1::RiskConfig config;
+  EXPECT_EQ(InvestigatingDepartment(config), kInvestigatingDepartment);  // the default: the risk function
+  config.set_investigation_department("operations");
+  EXPECT_EQ(InvestigatingDepartment(config), "operations");
+  const Responsible unassigned = OverdueInvestigationOwner(InState(v1::RED_LINE_STATE_REPORTED),
+                                                           kStart + absl::Hours(240), InvestigatingDepartment(config));
+  EXPECT_EQ(unassigned.department, "operations");
+  EXPECT_EQ(unassigned.staff_id, "");
 }
 
 TEST(RedLineSubjectTest, RoundTrips) {

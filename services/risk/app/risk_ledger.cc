@@ -345,7 +345,8 @@ absl::Status RiskLedger::ResolveInvestigationBreach(Transaction& txn, v1::Breach
   // SLA): charge the investigator, or the department handling investigations,
   // so it weighs neither in the reported staff member's score nor as this
   // clause's breach against their department.
-  const Responsible owner = OverdueInvestigationOwner(report, FromProto(breach.occurred_at()));
+  const Responsible owner = OverdueInvestigationOwner(report, FromProto(breach.occurred_at()),
+                                                        InvestigatingDepartment(config_.risk()));
   breach.set_department(owner.department);
   breach.set_staff_id(owner.staff_id);
   breach.set_detail(absl::StrCat("red-line investigation (", breach.rule(),

@@ -107,14 +107,19 @@ bool IsOpen(v1::RedLineState state) {
   return state == v1::RED_LINE_STATE_REPORTED || state == v1::RED_LINE_STATE_INVESTIGATING;
 }
 
-Responsible OverdueInvestigationOwner(const v1::RedLineReport& report, absl::Time due) {
+std::string InvestigatingDepartment(const v1::RiskConfig& config) {
+  return config.investigation_department().empty() ? kInvestigatingDepartment : config.investigation_department();
+}
+
+Responsible OverdueInvestigationOwner(const v1::RedLineReport& report, absl::Time due,
+                                      const std::string& investigating_department) {
   // An investigator who took the report on only after the due time did not
   // let it expire: it lay with the department handling investigations.
   const bool held_by_investigator = report.has_investigator() && !report.investigator().staff_id().empty() &&
                                     FromProto(report.investigation_started_at()) <= due;
-  if (!held_by_investigator) return Responsible{kInvestigatingDepartment, ""};
+  if (!held_by_investigator) return Responsible{investigating_department, ""};
   const std::string& department = report.investigator().department();
-  return Responsible{department.empty() ? kInvestigatingDepartment : department, report.investigator().staff_id()};
+  return Responsible{department.empty() ? investigating_department : department, report.investigator().staff_id()};
 }
 
 absl::Status ValidateRedLineRequest(const v1::ReportRedLineRequest& request, absl::Time now,

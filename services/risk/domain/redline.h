@@ -79,10 +79,11 @@ absl::StatusOr<Transition> Dismiss(const v1::RedLineReport& report, const v1::St
 bool IsOpen(v1::RedLineState state);
 
 // The department that answers for an overdue investigation nobody had taken
-// on, or whose investigator names no department: the risk function itself.
-// SuiteConfig has no field for it; unless "risk" is a configured department
-// its metric label is "other".
+// on, or whose investigator names no department: risk.investigation_department,
+// by default the risk function itself (its metric label is "other" unless
+// "risk" is a configured department).
 inline constexpr char kInvestigatingDepartment[] = "risk";
+std::string InvestigatingDepartment(const v1::RiskConfig& config);
 
 // Who a breach is charged to (Breach.department / staff_id).
 struct Responsible {
@@ -92,11 +93,12 @@ struct Responsible {
 
 // Who answers for an investigation clock that expired at `due`: the
 // investigator who held the report by then (in their department, else
-// kInvestigatingDepartment), otherwise kInvestigatingDepartment with nobody
-// named. Never the reported staff member or, through them, their department:
+// `investigating_department`), otherwise `investigating_department` with
+// nobody named. Never the reported staff member or, through them, their department:
 // the missed deadline is the investigation's, not the reported conduct, and
 // must not weigh in their early-warning score (a dismissed report weighs 0).
-Responsible OverdueInvestigationOwner(const v1::RedLineReport& report, absl::Time due);
+Responsible OverdueInvestigationOwner(const v1::RedLineReport& report, absl::Time due,
+                                      const std::string& investigating_department);
 
 }  // namespace gridserve::risk
 
