@@ -244,8 +244,9 @@ def violations():
 # Domain panels per service: (kind, title, unit, expr, legend, description[, field defaults]).
 DOMAIN_PANELS = {
     "contact-center": [
-        ("stat", "Answered within 3 rings (CC-1)", "percentunit", sla_share("contact-center", "answer_within_rings"),
-         "within 3 rings", "Share of calls over the range answered within the ring limit (answer_within_rings SLA, all "
+        ("stat", "Answered within the ring limit (CC-1)", "percentunit", sla_share("contact-center", "answer_within_rings"),
+         "within the ring limit", "Share of calls over the range answered within contact_center.answer_ring_limit "
+         "rings (3 by default; answer_within_rings SLA, all "
          "departments): every abandoned call counts against it (unless contact_center.short_abandon_threshold, off by default, "
          "excludes those hung up sooner). "
          "Red below the 95 % objective.", share(0.95)),
