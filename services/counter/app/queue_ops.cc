@@ -113,10 +113,14 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
     return InvalidField("called_at", "is before the counter's session opened");
   }
 
-  // CT-9: who is passed over is judged before this ticket leaves the queue.
-  auto waiting = store.TicketsInStates(c.hall_id(), {v1::TICKET_STATE_WAITING});
-  if (!waiting.ok()) return waiting.status();
-  const std::vector<v1::Ticket> passed_over = domain::PriorityPassedOver(ticket, *waiting, called_at);
+  // CT-9: who is passed over is judged before this ticket leaves the queue
+  // (the next in queue order passes over no one).
+  std::vector<v1::Ticket> passed_over;
+  if (!req.ticket_id().empty()) {
+    auto waiting = store.TicketsInStates(c.hall_id(), {v1::TICKET_STATE_WAITING});
+    if (!waiting.ok()) return waiting.status();
+    passed_over = domain::PriorityPassedOver(ticket, *waiting, called_at);
+  }
 
   const absl::Duration waited = called_at - issued_at;
   ticket.set_state(v1::TICKET_STATE_CALLED);
