@@ -114,7 +114,8 @@ absl::StatusOr<v1::CloseSessionResponse> CounterWorkflow::CloseSession(Transacti
       if (domain::IssuedBeforeClosing(FromProto(t.issued_at()), closing_time)) open.ticket_ids.push_back(t.ticket_id());
     }
     for (const auto& t : *called) {
-      if (t.counter_id() != session.counter_id() && domain::IssuedBeforeClosing(FromProto(t.issued_at()), closing_time)) {
+      if (t.counter_id() != session.counter_id() &&
+          domain::IssuedBeforeClosing(FromProto(t.issued_at()), closing_time)) {
         open.ticket_ids.push_back(t.ticket_id());
       }
     }
