@@ -31,6 +31,15 @@ bool ValidRangeBound(const google::protobuf::Timestamp& t) {
   return ValidTimestamp(t) || (t.seconds() == 0 && t.nanos() >= 0 && t.nanos() < 1000000000);
 }
 
+void CheckTimeRange(Validator& v, const v1::TimeRange& range) {
+  const bool start =
+      range.has_start() && v.Check(ValidRangeBound(range.start()), "time_range.start", "is not a valid timestamp");
+  const bool end = range.has_end() && v.Check(ValidRangeBound(range.end()), "time_range.end", "is not a valid timestamp");
+  if (start && end) {
+    v.Check(FromProto(range.start()) < FromProto(range.end()), "time_range", "start must be before end");
+  }
+}
+
 absl::Time CheckEventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present,
                           absl::Time now, absl::Duration max_skew, bool required) {
   if (!present) {

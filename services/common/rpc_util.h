@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "gridserve/v1/common.pb.h"
 #include "services/common/status_util.h"
 
 namespace gridserve {
@@ -43,6 +44,11 @@ bool ValidTimestamp(const google::protobuf::Timestamp& t);
 // A list filter's bound may sit at the epoch itself ("from the beginning"),
 // which an event time may not.
 bool ValidRangeBound(const google::protobuf::Timestamp& t);
+
+// A list filter's time_range (half-open): each bound given is a valid range
+// bound, and start is before end when both are; violations name
+// time_range.start / time_range.end / time_range.
+void CheckTimeRange(Validator& v, const v1::TimeRange& range);
 
 // Checks an imported record's event time: present (when required), a valid
 // timestamp, and not later than now + max_skew. Adds a violation naming `field`.

@@ -74,14 +74,6 @@ absl::Time ContactCenterService::EventTime(Validator& v, const std::string& fiel
                         required);
 }
 
-void ContactCenterService::CheckTimeRange(Validator& v, const v1::TimeRange& range) const {
-  if (range.has_start()) v.Check(ValidRangeBound(range.start()), "time_range.start", "is not a valid timestamp");
-  if (range.has_end()) v.Check(ValidRangeBound(range.end()), "time_range.end", "is not a valid timestamp");
-  if (range.has_start() && range.has_end()) {
-    v.Check(FromProto(range.start()) < FromProto(range.end()), "time_range", "start must be before end");
-  }
-}
-
 absl::Status ContactCenterService::CheckLinkedCall(Transaction& txn, const std::string& call_id,
                                                    const std::string& field, absl::Time at) const {
   if (call_id.empty()) return absl::OkStatus();

@@ -98,8 +98,6 @@ class ContactCenterService final : public v1::ContactCenter::CallbackService {
   // An imported event time: present, valid, not beyond now + max_event_skew.
   absl::Time EventTime(Validator& v, const std::string& field, const google::protobuf::Timestamp& t, bool present,
                        bool required = true) const;
-  // A half-open time range filter: valid bounds, start before end.
-  void CheckTimeRange(Validator& v, const v1::TimeRange& range) const;
   // NOT_FOUND unless `call_id` (when given) is a recorded call; INVALID_ARGUMENT
   // naming `field` when the event time `at` lies outside that call, where an
   // SLA clock started from it could be moved (CheckDuringCall).

@@ -91,16 +91,6 @@ absl::Time CounterWorkflow::EventTime(Validator& v, absl::string_view field, con
   return CheckEventTime(v, field, t, present, clock_.Now(), ToAbsl(config_.platform().max_event_skew()), required);
 }
 
-void CounterWorkflow::CheckTimeRange(Validator& v, const v1::TimeRange& range) {
-  const bool start =
-      range.has_start() && v.Check(ValidRangeBound(range.start()), "time_range.start", "is not a valid timestamp");
-  const bool end =
-      range.has_end() && v.Check(ValidRangeBound(range.end()), "time_range.end", "is not a valid timestamp");
-  if (start && end) {
-    v.Check(FromProto(range.start()) < FromProto(range.end()), "time_range", "start must be before end");
-  }
-}
-
 absl::Status CounterWorkflow::FinishTicketOf(CounterStore& store, const v1::Visit& visit) {
   if (visit.ticket_id().empty()) return absl::OkStatus();
   auto ticket = store.FindTicket(visit.ticket_id());

@@ -126,10 +126,6 @@ class CounterWorkflow {
   // Event-time validation against this server's clock.
   absl::Time EventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present,
                        bool required = true) const;
-  // A list's time_range: valid bounds, start before end. (The contact
-  // center's CheckTimeRange does the same; one shared helper in
-  // services/common would serve both.)
-  static void CheckTimeRange(Validator& v, const v1::TimeRange& range);
   // A ticket of a visit moves on to DONE when the visit ends.
   absl::Status FinishTicketOf(CounterStore& store, const v1::Visit& visit);
 
