@@ -119,6 +119,25 @@ TEST(FailureRules, ShortThenLong) {
 }
 
 // CT-10: the closing time of the local day; tickets before it hold the closing.
+// CT-7: the queued customers (WAITING, or CALLED with no visit yet) wait in a
+// failure on their ticket; once a visit started, or the ticket left the queue,
+// the ticket carries no conversion clock.
+TEST(FailureRules, Ct7TicketsThatWaitForConversion) {
+  v1::Ticket t;
+  t.set_state(v1::TICKET_STATE_WAITING);
+  EXPECT_TRUE(TicketWaitsForConversion(t));
+  t.set_state(v1::TICKET_STATE_CALLED);
+  EXPECT_TRUE(TicketWaitsForConversion(t));
+  t.set_visit_id("VS-1");
+  EXPECT_FALSE(TicketWaitsForConversion(t));
+  t.clear_visit_id();
+  for (auto state : {v1::TICKET_STATE_SERVING, v1::TICKET_STATE_DONE, v1::TICKET_STATE_NO_SHOW,
+                     v1::TICKET_STATE_CANCELLED}) {
+    t.set_state(state);
+    EXPECT_FALSE(TicketWaitsForConversion(t)) << v1::TicketState_Name(state);
+  }
+}
+
 TEST(ClosingRules, ClosingTimeAndGate) {
   auto config = DefaultConfig();
   auto calendar = *BusinessCalendar::FromConfig(config.calendar());

@@ -1,5 +1,6 @@
 // The hall's use cases over an in-memory database and a FakeClock: every
 // clause CT-1..CT-10 as it is enforced end to end inside the service.
+#include <algorithm>
 #include <set>
 
 #include "gmock/gmock.h"
@@ -644,6 +645,112 @@ TEST_F(WorkflowTest, VisitStartingInLongFailureGetsAClock) {
   EXPECT_THAT(fields, ::testing::IsSupersetOf({"contact.name", "contact.phone", "apologised", "scheduled_at"}));
 }
 
+// CT-7: the customers still in the queue wait in a long failure too. Each
+// WAITING / CALLED ticket gets a conversion clock ("ticket/<id>") from the
+// later of the turn and its issue; a visit started from the ticket takes the
+// clock over with its original start (starting a visit cannot reset the 15
+// minutes); a ticket left unconverted past its due time is a CT-7 breach.
+TEST_F(WorkflowTest, Ct7QueuedTicketsGetConversionClocksHandedToTheirVisits) {
+  v1::Ticket early = env.Issue();
+  v1::SystemFailure failure = env.OpenFailure();
+  env.clock.Advance(absl::Minutes(15));
+  env.Background();
+  EXPECT_FALSE(env.Sla(kSlaFailureConversion, TicketSubject(early.ticket_id())).has_value());  // still short
+  env.clock.Advance(kUs);
+  env.Background();
+  env.Background();  // idempotent
+  auto clock = env.Sla(kSlaFailureConversion, TicketSubject(early.ticket_id()));
+  ASSERT_TRUE(clock.has_value());
+  EXPECT_EQ(clock->timer.started_at, kDayStart + absl::Minutes(15));
+  EXPECT_EQ(clock->timer.due_at, kDayStart + absl::Minutes(30));
+  v1::GetTicketRequest get;
+  get.set_ticket_id(early.ticket_id());
+  auto got = env.Run([&](Transaction& t) { return env.workflow.GetTicket(t, get); });
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(std::any_of(got->ticket().slas().begin(), got->ticket().slas().end(),
+                          [](const v1::SlaState& s) { return s.sla() == kSlaFailureConversion; }));
+
+  // A ticket issued while the failure is long gets its clock at once, from its issue.
+  v1::Ticket late = env.Issue();
+  auto late_clock = env.Sla(kSlaFailureConversion, TicketSubject(late.ticket_id()));
+  ASSERT_TRUE(late_clock.has_value());
+  EXPECT_EQ(late_clock->timer.started_at, kDayStart + absl::Minutes(15) + kUs);
+
+  // Called and served: the visit takes the ticket's clock over, start unchanged.
+  env.clock.Advance(absl::Minutes(5));
+  env.Open();
+  ASSERT_TRUE(env.Call(early.ticket_id(), /*apologised=*/true).ok());
+  v1::Visit visit = env.Start(early.ticket_id());
+  EXPECT_EQ(visit.system_failure_id(), failure.failure_id());
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, TicketSubject(early.ticket_id()))->state, SlaState::kCancelled);
+  auto visit_clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  ASSERT_TRUE(visit_clock.has_value());
+  EXPECT_EQ(visit_clock->timer.started_at, kDayStart + absl::Minutes(15));
+  EXPECT_EQ(visit_clock->timer.due_at, kDayStart + absl::Minutes(30));
+  EXPECT_EQ(visit_clock->timer.staff_id, "S1");
+  // The CT-7 gate of the visit is unchanged.
+  EXPECT_EQ(env.End(visit.visit_id(), "S1").status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // Converted at the due time: met.
+  env.clock.Set(kDayStart + absl::Minutes(30));
+  auto conv = env.Convert(visit.visit_id());
+  ASSERT_TRUE(conv.ok()) << conv.status();
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()))->state, SlaState::kMet);
+
+  // The ticket nobody converted breaches at its own due time, on the ticket.
+  env.clock.Advance(kUs);
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-7"), SizeIs(0));
+  env.clock.Advance(kUs);
+  env.Sweep();
+  auto breaches = env.Breaches("CT-7");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), TicketSubject(late.ticket_id()));
+  EXPECT_EQ(breaches[0].sla(), kSlaFailureConversion);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "met"), 1);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 1);
+}
+
+// CT-7: a ticket's clock ends when its customer leaves the queue otherwise.
+// The failure closing (systems back, the customer is served normally) and a
+// no-show before the due time withdraw it: nobody was left to book for, so
+// neither met nor breached. A short failure starts none.
+TEST_F(WorkflowTest, Ct7TicketClocksAreWithdrawnWithTheFailureOrTheQueue) {
+  v1::Ticket in_short = env.Issue();
+  v1::SystemFailure short_failure = env.OpenFailure();
+  env.clock.Advance(absl::Minutes(10));
+  v1::CloseSystemFailureRequest close;
+  close.set_failure_id(short_failure.failure_id());
+  *close.mutable_ended_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).ok());
+  EXPECT_FALSE(env.Sla(kSlaFailureConversion, TicketSubject(in_short.ticket_id())).has_value());
+
+  v1::Ticket waiting = env.Issue();
+  v1::Ticket called = env.Issue();
+  v1::SystemFailure failure = env.OpenFailure();
+  env.clock.Advance(absl::Minutes(20));
+  env.Background();
+  ASSERT_TRUE(env.Sla(kSlaFailureConversion, TicketSubject(waiting.ticket_id())).has_value());
+  ASSERT_TRUE(env.Sla(kSlaFailureConversion, TicketSubject(called.ticket_id())).has_value());
+  env.Open();
+  ASSERT_TRUE(env.Call(called.ticket_id(), /*apologised=*/true).ok());
+  v1::MarkNoShowRequest no_show;
+  no_show.set_ticket_id(called.ticket_id());
+  *no_show.mutable_marked_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.MarkNoShow(t, no_show); }).ok());
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, TicketSubject(called.ticket_id()))->state, SlaState::kCancelled);
+
+  close.set_failure_id(failure.failure_id());
+  *close.mutable_ended_at() = ToProto(env.clock.Now());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.CloseSystemFailure(t, close); }).ok());
+  EXPECT_EQ(env.Sla(kSlaFailureConversion, TicketSubject(waiting.ticket_id()))->state, SlaState::kCancelled);
+  env.clock.Advance(absl::Hours(1));
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-7"), SizeIs(0));
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "met"), 0);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 0);
+}
+
 // CT-8: arguing with the customer is a breach; an agitated customer needs a dedicated staff member.
 TEST_F(WorkflowTest, Escalations) {
   v1::Visit visit = env.Start();
@@ -996,6 +1103,23 @@ absl::StatusOr<v1::CloseHallResponse> ForceCloseHall(CounterEnv& env) {
   hall.set_force_reason("power cut");
   *hall.mutable_closed_at() = ToProto(env.clock.Now());
   return env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
+}
+
+// CT-7: a customer still queued when the hall closes by force, after the
+// conversion was due, was not booked in time: the breach stands (once), as for
+// a visit's clock when its failure closes late.
+TEST_F(WorkflowTest, Ct7ClosingTheHallLateKeepsTheTicketsConversionBreach) {
+  v1::Ticket t = env.Issue();
+  env.OpenFailure();
+  env.clock.Advance(absl::Minutes(40));  // long at 15 min, conversion due at 30 min
+  ASSERT_TRUE(ForceCloseHall(env).ok());  // no background pass saw the turn: the closing does
+  auto clock = env.Sla(kSlaFailureConversion, TicketSubject(t.ticket_id()));
+  ASSERT_TRUE(clock.has_value());
+  EXPECT_EQ(clock->state, SlaState::kBreached);
+  env.Sweep();
+  auto breaches = env.Breaches("CT-7");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_EQ(breaches[0].subject(), TicketSubject(t.ticket_id()));
 }
 
 // CT-4: the hall closing cancels the wait clocks of tickets never called:

@@ -17,7 +17,8 @@ What one run does, per service (every kind --scale times; --breach-share of the 
                   complaints and tip-offs (some received_at backdated past their 5/10-day due time)
   counter         counter sessions and states, queue tickets (some waiting past 15 min, some never
                   called), visits with forms, assists, escalations and reviews, home service, a long
-                  system failure with visits converted to appointments (one not), closing the hall
+                  system failure with visits converted to appointments (one not; the tickets left
+                  waiting not), closing the hall
   construction    projects of every type through their stages (guidance, coordinated plan, site
                   appointments, safety checklist, site work, inspections, damages, feedback,
                   completion); some backdated so first guidance or re-inspection breach
@@ -677,6 +678,7 @@ class Day:
         counters = [f"{hall}-C{k}" for k in range(1, 5)]
         self.sessions = {}
         self.counter_staff = {}
+        self.queued_tickets = []  # (ticket_id, issued_at) of tickets left waiting: CT-7 in the failure
         for k, cid in enumerate(counters):
             staff = {"staff_id": f"BH-{k + 1:03d}", "department": "business-hall"}
             try:
@@ -719,6 +721,7 @@ class Day:
         self.ids["ticket"].append(tid)
         if never_called:
             self.plan("CT-4 wait (never called)")
+            self.queued_tickets.append((tid, issued))
             return
         wait = self.rng.uniform(16, 40) if bad else self.rng.uniform(1, 14)
         if bad:
@@ -795,8 +798,9 @@ class Day:
     def back_office(self):
         # A ticket waits past the limit while a counter goes to back-office work (CT-4 check).
         now = utcnow()
-        self.call("counter_back_office", "counter", "IssueTicket", {
+        r = self.call("counter_back_office", "counter", "IssueTicket", {
             "hall_id": self.hall, "business_type": "payment", "issued_at": ts(now - 20 * M)})
+        self.queued_tickets.append((r["ticket"]["ticket_id"], now - 20 * M))
         cid, staff = self._counter()
         self.plan("CT-4 back office")
         self.call("counter_back_office", "counter", "SetCounterState", {
@@ -827,7 +831,8 @@ class Day:
 
     def system_failure(self, leave_one):
         # Visits in progress when the billing system fails for 40+ minutes (CT-7): each must be
-        # turned into an appointment within 15 min of the failure turning long.
+        # turned into an appointment within 15 min of the failure turning long; so must each
+        # customer still holding a waiting ticket (left unconverted here: planned breaches).
         now = utcnow()
         owners = list(self.counter_staff.values()) or [self.staff("BH", "business-hall")]
         visits = []
@@ -840,6 +845,12 @@ class Day:
             "hall_id": self.hall, "description": "billing system unavailable",
             "opened_by": owners[0], "started_at": ts(now - 45 * M)})
         fid = r["system_failure"]["failure_id"]
+        # CT-7 for the customers still in the queue: each waiting ticket's conversion clock runs from the
+        # later of the turn (now - 30 min) and its issue, 15 min; nobody books them, so a ticket issued
+        # 15 min ago or earlier is breached by now (recorded by the sweep or when the failure closes).
+        for _tid, issued in getattr(self, "queued_tickets", []):
+            if max(now - 30 * M, issued) + 15 * M <= now:
+                self.plan("CT-7 conversion (queued ticket)")
         self.visit_left_open = None
         for k, (vid, owner) in enumerate(visits):
             if leave_one and k == len(visits) - 1:

@@ -206,12 +206,26 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
   for (const v1::HallCounter& c : *counters) {
     if (auto s = CheckBackOffice(store, txn, c, closed_at); !s.ok()) return s;
   }
+  // CT-7: a failure that turned long before now gets its tickets' conversion
+  // clocks before they are ended below (if no pass saw it yet).
+  auto failures = store.OpenFailures(req.hall_id());
+  if (!failures.ok()) return failures.status();
+  for (v1::SystemFailure& failure : *failures) {
+    if (auto s = EvaluateFailure(store, txn, failure, clock_.Now()); !s.ok()) return s;
+  }
   // The day is over: remaining tickets are cancelled, and so are the wait
   // clocks of those never called (CT-4 not met: nobody called them; a wait
   // already past its limit stays breached).
   for (v1::Ticket t : *tickets) {
     if (t.state() == v1::TICKET_STATE_WAITING) {
       if (auto s = sla_.Withdraw(txn, kSlaTicketWait, TicketSubject(t.ticket_id()), closed_at); !s.ok()) return s;
+    }
+    // CT-7: likewise for a queued customer's conversion clock (a long failure
+    // still open at closing): withdrawn when the conversion was not yet due,
+    // a breach when it was already late. The forced closing itself is the
+    // CT-10 breach recorded above.
+    if (auto s = sla_.Withdraw(txn, kSlaFailureConversion, TicketSubject(t.ticket_id()), closed_at); !s.ok()) {
+      return s;
     }
     t.set_state(v1::TICKET_STATE_CANCELLED);
     if (auto s = store.SaveTicket(t, domain::TicketWaitDue(FromProto(t.issued_at()), ct_)); !s.ok()) return s;

@@ -65,6 +65,11 @@ absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Ticket& ticket, abs
   if (auto s = AttachSla(txn, kSlaTicketWait, TicketSubject(ticket.ticket_id()), ticket.mutable_slas()); !s.ok()) {
     return s;
   }
+  // CT-7: the conversion clock of a customer queued in a long failure.
+  if (auto s = AttachSla(txn, kSlaFailureConversion, TicketSubject(ticket.ticket_id()), ticket.mutable_slas());
+      !s.ok()) {
+    return s;
+  }
   return AttachBreaches(txn, TicketSubject(ticket.ticket_id()), ticket.mutable_breaches());
 }
 

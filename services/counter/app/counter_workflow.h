@@ -98,7 +98,8 @@ class CounterWorkflow {
   absl::Status CheckBackOffice(CounterStore& store, Transaction& txn, const v1::HallCounter& counter, absl::Time at);
   // CT-7: marks the failure long once it lasts beyond the short limit (as of
   // `now`, or its end when closed) and starts the conversion clock of each
-  // visit still waiting in it. Idempotent; saves the failure when changed.
+  // visit still waiting in it, and of each ticket still queued in the hall.
+  // Idempotent; saves the failure when changed.
   absl::Status EvaluateFailure(CounterStore& store, Transaction& txn, v1::SystemFailure& failure, absl::Time now);
   // The gates of every call that ends a visit in progress (EndVisit,
   // OpenHomeService) at `ends_at`: CT-1 only the owner ends it; CT-7 a visit
@@ -108,6 +109,12 @@ class CounterWorkflow {
                                 absl::string_view by_staff_id, absl::Time ends_at);
   // Starts one visit's conversion clock unless it already has one.
   absl::Status StartConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time became_long_at);
+  // Starts the conversion clock of a ticket still queued in a long failure
+  // (subject "ticket/<id>") unless it already has one.
+  absl::Status StartTicketConversionClock(Transaction& txn, const v1::Ticket& ticket, absl::Time became_long_at);
+  // A visit started at `at` from a ticket takes over the ticket's running
+  // conversion clock with its original start and due time.
+  absl::Status HandOverConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time at);
   // Records a breach with this service's conventions; returns it.
   absl::StatusOr<v1::Breach> RecordBreach(Transaction& txn, const std::string& rule, const std::string& breach_id,
                                           const std::string& subject, const v1::StaffRef& staff,

@@ -33,6 +33,40 @@ absl::Status CounterWorkflow::StartConversionClock(Transaction& txn, const v1::V
                                   visit.owner().staff_id(), start, domain::ConversionDue(start, ct_)});
 }
 
+absl::Status CounterWorkflow::StartTicketConversionClock(Transaction& txn, const v1::Ticket& ticket,
+                                                         absl::Time became_long_at) {
+  const std::string subject = TicketSubject(ticket.ticket_id());
+  auto existing = sla_.Get(txn, kSlaFailureConversion, subject);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return absl::OkStatus();  // idempotent: one clock per ticket
+  const absl::Time start = domain::ConversionClockStart(became_long_at, FromProto(ticket.issued_at()));
+  // Nobody owns a queued customer yet: the hall answers for the clock.
+  return sla_.Start(txn, SlaTimer{kSlaFailureConversion, subject, kHallDepartment, "", start,
+                                  domain::ConversionDue(start, ct_)});
+}
+
+absl::Status CounterWorkflow::HandOverConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time at) {
+  if (visit.ticket_id().empty()) return absl::OkStatus();
+  const std::string from = TicketSubject(visit.ticket_id());
+  auto ticket_clock = sla_.Get(txn, kSlaFailureConversion, from);
+  if (!ticket_clock.ok()) return ticket_clock.status();
+  // No clock: the failure was still short when the ticket was last looked at;
+  // the visit's own clock starts when the failure turns long. A clock already
+  // closed (the sweep recorded its breach on the ticket): the breach stands and
+  // the visit gets its own clock from its start, so the CT-7 gate still asks
+  // for the appointment without a second breach for the same delay.
+  if (!ticket_clock->has_value() || (*ticket_clock)->closed_at.has_value()) return absl::OkStatus();
+  // Same customer, same wait: the visit's clock keeps the ticket's start and
+  // due time, so starting a visit cannot reset the 15 minutes. The ticket's
+  // clock is withdrawn (neither met nor breached: its goal moved to the visit).
+  if (auto cancelled = sla_.Cancel(txn, kSlaFailureConversion, from, at); !cancelled.ok()) return cancelled.status();
+  SlaTimer timer = (*ticket_clock)->timer;
+  timer.subject = VisitSubject(visit.visit_id());
+  timer.department = visit.owner().department().empty() ? kHallDepartment : visit.owner().department();
+  timer.staff_id = visit.owner().staff_id();
+  return sla_.Start(txn, timer);
+}
+
 absl::Status CounterWorkflow::EvaluateFailure(CounterStore& store, Transaction& txn, v1::SystemFailure& failure,
                                               absl::Time now) {
   const absl::Time started = FromProto(failure.started_at());
@@ -51,6 +85,17 @@ absl::Status CounterWorkflow::EvaluateFailure(CounterStore& store, Transaction& 
     if (!visit->has_value() || (*visit)->state() != v1::VISIT_STATE_IN_PROGRESS) continue;
     if ((*visit)->system_failure_id() != failure.failure_id()) continue;
     if (auto s = StartConversionClock(txn, **visit, became_long); !s.ok()) return s;
+  }
+  // The customers still in the queue (WAITING, or CALLED without a visit) are
+  // the ones actually waiting: each ticket gets its clock too. A closed failure
+  // only concerns tickets issued before it ended.
+  const bool closed = failure.state() == v1::SYSTEM_FAILURE_STATE_CLOSED;
+  auto tickets = store.TicketsInStates(failure.hall_id(), {v1::TICKET_STATE_WAITING, v1::TICKET_STATE_CALLED});
+  if (!tickets.ok()) return tickets.status();
+  for (const v1::Ticket& ticket : *tickets) {
+    if (!domain::TicketWaitsForConversion(ticket)) continue;
+    if (closed && FromProto(ticket.issued_at()) >= until) continue;
+    if (auto s = StartTicketConversionClock(txn, ticket, became_long); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -120,6 +165,14 @@ absl::StatusOr<v1::CloseSystemFailureResponse> CounterWorkflow::CloseSystemFailu
   // appointment was booked), and late ones stay breached.
   for (const std::string& visit_id : failure.affected_visit_ids()) {
     if (auto s = sla_.Withdraw(txn, kSlaFailureConversion, VisitSubject(visit_id), ended_at); !s.ok()) return s;
+  }
+  // The same for the customers still queued: they are called and served.
+  auto queued = store.TicketsInStates(failure.hall_id(), {v1::TICKET_STATE_WAITING, v1::TICKET_STATE_CALLED});
+  if (!queued.ok()) return queued.status();
+  for (const v1::Ticket& ticket : *queued) {
+    if (auto s = sla_.Withdraw(txn, kSlaFailureConversion, TicketSubject(ticket.ticket_id()), ended_at); !s.ok()) {
+      return s;
+    }
   }
   v1::CloseSystemFailureResponse resp;
   if (auto s = AttachBreaches(txn, FailureSubject(failure.failure_id()), failure.mutable_breaches()); !s.ok()) return s;

@@ -56,6 +56,13 @@ absl::StatusOr<v1::IssueTicketResponse> CounterWorkflow::IssueTicket(Transaction
       !s.ok()) {
     return s;
   }
+  // CT-7: a customer arriving while a long failure is open waits in it from
+  // the issue on (EvaluateFailure starts the ticket's conversion clock).
+  auto failures = store.OpenFailures(req.hall_id());
+  if (!failures.ok()) return failures.status();
+  for (v1::SystemFailure& failure : *failures) {
+    if (auto s = EvaluateFailure(store, txn, failure, std::max(clock_.Now(), issued_at)); !s.ok()) return s;
+  }
 
   auto ahead = store.CountWaitingAhead(ticket);
   if (!ahead.ok()) return ahead.status();
@@ -182,6 +189,13 @@ absl::StatusOr<v1::MarkNoShowResponse> CounterWorkflow::MarkNoShow(Transaction& 
   if (marked_at < FromProto(ticket.called_at())) return InvalidField("marked_at", "is before the ticket was called");
   ticket.set_state(v1::TICKET_STATE_NO_SHOW);
   if (auto s = store.SaveTicket(ticket, domain::TicketWaitDue(FromProto(ticket.issued_at()), ct_)); !s.ok()) return s;
+  // CT-7: a customer who left the queue cannot be contacted for an appointment
+  // any more. As a visit's clock when its failure ends, the ticket's clock is
+  // withdrawn: no breach if the customer left before the conversion was due
+  // (nobody was there to book for), a breach if it was already late.
+  if (auto s = sla_.Withdraw(txn, kSlaFailureConversion, TicketSubject(ticket.ticket_id()), marked_at); !s.ok()) {
+    return s;
+  }
   v1::MarkNoShowResponse resp;
   if (auto s = Decorate(txn, ticket, clock_.Now()); !s.ok()) return s;
   *resp.mutable_ticket() = std::move(ticket);

@@ -102,6 +102,9 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
     failure.add_affected_visit_ids(visit.visit_id());
     if (auto s = store.SaveVisit(visit); !s.ok()) return s;
     if (auto s = store.SaveFailure(failure); !s.ok()) return s;
+    // CT-7: the customer's wait in the failure began in the queue; the ticket's
+    // clock moves to the visit before the failure is evaluated for it.
+    if (auto s = HandOverConversionClock(txn, visit, started_at); !s.ok()) return s;
     if (auto s = EvaluateFailure(store, txn, failure, clock_.Now()); !s.ok()) return s;
   }
   v1::StartVisitResponse resp;

@@ -22,4 +22,9 @@ absl::Time ConversionDue(absl::Time clock_start, const v1::CounterConfig& config
   return clock_start + ToAbsl(config.failure_conversion_due());
 }
 
+bool TicketWaitsForConversion(const v1::Ticket& ticket) {
+  return ticket.visit_id().empty() &&
+         (ticket.state() == v1::TICKET_STATE_WAITING || ticket.state() == v1::TICKET_STATE_CALLED);
+}
+
 }  // namespace gridserve::counter::domain

@@ -3,6 +3,7 @@
 
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
+#include "gridserve/v1/counter.pb.h"
 
 namespace gridserve::counter::domain {
 
@@ -19,6 +20,13 @@ bool FailureIsLong(absl::Time started_at, absl::Time until, const v1::CounterCon
 // or when the visit starts if that is later.
 absl::Time ConversionClockStart(absl::Time became_long_at, absl::Time visit_started_at);
 absl::Time ConversionDue(absl::Time clock_start, const v1::CounterConfig& config);
+
+// CT-7: a customer holding a ticket still in the queue (WAITING, or CALLED
+// with no visit started yet) waits in the failure as much as a visit does, so
+// the ticket gets the same conversion clock (subject "ticket/<id>", started at
+// the later of the failure turning long and the ticket's issue). A ticket whose
+// visit started is judged on the visit (the clock is handed over).
+bool TicketWaitsForConversion(const v1::Ticket& ticket);
 
 }  // namespace gridserve::counter::domain
 
