@@ -650,6 +650,25 @@ TEST_F(WorkflowTest, VisitStartingInLongFailureGetsAClock) {
 // later of the turn and its issue; a visit started from the ticket takes the
 // clock over with its original start (starting a visit cannot reset the 15
 // minutes); a ticket left unconverted past its due time is a CT-7 breach.
+// CT-7: a failure that turned long while nothing evaluated it (no background
+// pass yet, a restart): starting the visit still hands over a clock that runs
+// from the ticket's start, not from the visit's.
+TEST_F(WorkflowTest, Ct7AVisitStartedBeforeAnyPassSawTheLongFailureKeepsTheTicketsStart) {
+  env.OpenFailure();
+  env.clock.Advance(absl::Minutes(5));
+  v1::Ticket ticket = env.Issue();
+  env.clock.Advance(absl::Minutes(35));  // long since minute 15; no pass has run
+  env.Open();
+  ASSERT_TRUE(env.Call(ticket.ticket_id(), /*apologised=*/true).ok());
+  v1::Visit visit = env.Start(ticket.ticket_id());
+  auto visit_clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  ASSERT_TRUE(visit_clock.has_value());
+  EXPECT_EQ(visit_clock->timer.started_at, kDayStart + absl::Minutes(15));
+  EXPECT_EQ(visit_clock->timer.due_at, kDayStart + absl::Minutes(30));
+  env.Sweep();  // already past due: one breach
+  EXPECT_THAT(env.Breaches("CT-7"), SizeIs(1));
+}
+
 TEST_F(WorkflowTest, Ct7QueuedTicketsGetConversionClocksHandedToTheirVisits) {
   v1::Ticket early = env.Issue();
   v1::SystemFailure failure = env.OpenFailure();

@@ -49,6 +49,9 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
   *visit.mutable_accessibility_needs() = req.accessibility_needs();
   visit.set_state(v1::VISIT_STATE_IN_PROGRESS);
   *visit.mutable_started_at() = ToProto(started_at);
+  // CT-7: the hall's open system failures, which the visit will wait in.
+  auto failures = store.OpenFailures(req.hall_id());
+  if (!failures.ok()) return failures.status();
 
   if (!req.ticket_id().empty()) {
     auto found = store.FindTicket(req.ticket_id());
@@ -85,6 +88,13 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
     if (auto s = domain::CheckOwnerCalledTicket(ticket, req.owner().staff_id(), caller_still_serving); !s.ok()) {
       return s;
     }
+    // CT-7: a failure that turned long while nothing evaluated it (no pass
+    // yet, a restart) gives the still-queued ticket its conversion clock now,
+    // from the ticket's own start, so the hand-over below keeps it: starting
+    // the visit must not restart the customer's 15 minutes.
+    for (v1::SystemFailure& failure : *failures) {
+      if (auto s = EvaluateFailure(store, txn, failure, clock_.Now()); !s.ok()) return s;
+    }
     ticket.set_state(v1::TICKET_STATE_SERVING);
     ticket.set_visit_id(visit.visit_id());
     if (auto s = store.SaveTicket(ticket, domain::TicketWaitDue(FromProto(ticket.issued_at()), ct_)); !s.ok()) return s;
@@ -94,8 +104,6 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
   }
 
   // CT-7: a visit starting while the hall's systems are down waits in the failure.
-  auto failures = store.OpenFailures(req.hall_id());
-  if (!failures.ok()) return failures.status();
   if (auto s = store.SaveVisit(visit); !s.ok()) return s;
   for (v1::SystemFailure& failure : *failures) {
     visit.set_system_failure_id(failure.failure_id());
