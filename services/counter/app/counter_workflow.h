@@ -107,6 +107,10 @@ class CounterWorkflow {
   // instead.
   absl::Status CheckVisitMayEnd(CounterStore& store, Transaction& txn, const v1::Visit& visit,
                                 absl::string_view by_staff_id, absl::Time ends_at);
+  // Starts the CT-7 conversion clock of `subject` from `start` unless it
+  // already has one.
+  absl::Status StartConversionClockOnce(Transaction& txn, const std::string& subject, const std::string& department,
+                                        const std::string& staff_id, absl::Time start);
   // Starts one visit's conversion clock unless it already has one.
   absl::Status StartConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time became_long_at);
   // Starts the conversion clock of a ticket still queued in a long failure

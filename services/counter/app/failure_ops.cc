@@ -21,28 +21,31 @@ absl::Status FailureNotFound(const std::string& id) {
 
 }  // namespace
 
-absl::Status CounterWorkflow::StartConversionClock(Transaction& txn, const v1::Visit& visit,
-                                                   absl::Time became_long_at) {
-  const std::string subject = VisitSubject(visit.visit_id());
+// One conversion clock per subject: a failure is evaluated again and again
+// (every pass, every call that looks at it), so a clock already there stays.
+absl::Status CounterWorkflow::StartConversionClockOnce(Transaction& txn, const std::string& subject,
+                                                       const std::string& department, const std::string& staff_id,
+                                                       absl::Time start) {
   auto existing = sla_.Get(txn, kSlaFailureConversion, subject);
   if (!existing.ok()) return existing.status();
-  if (existing->has_value()) return absl::OkStatus();  // idempotent: one clock per visit
-  const absl::Time start = domain::ConversionClockStart(became_long_at, FromProto(visit.started_at()));
-  return sla_.Start(txn, SlaTimer{kSlaFailureConversion, subject,
-                                  visit.owner().department().empty() ? kHallDepartment : visit.owner().department(),
-                                  visit.owner().staff_id(), start, domain::ConversionDue(start, ct_)});
+  if (existing->has_value()) return absl::OkStatus();
+  return sla_.Start(txn, SlaTimer{kSlaFailureConversion, subject, department, staff_id, start,
+                                  domain::ConversionDue(start, ct_)});
+}
+
+absl::Status CounterWorkflow::StartConversionClock(Transaction& txn, const v1::Visit& visit,
+                                                   absl::Time became_long_at) {
+  return StartConversionClockOnce(
+      txn, VisitSubject(visit.visit_id()),
+      visit.owner().department().empty() ? kHallDepartment : visit.owner().department(), visit.owner().staff_id(),
+      domain::ConversionClockStart(became_long_at, FromProto(visit.started_at())));
 }
 
 absl::Status CounterWorkflow::StartTicketConversionClock(Transaction& txn, const v1::Ticket& ticket,
                                                          absl::Time became_long_at) {
-  const std::string subject = TicketSubject(ticket.ticket_id());
-  auto existing = sla_.Get(txn, kSlaFailureConversion, subject);
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) return absl::OkStatus();  // idempotent: one clock per ticket
-  const absl::Time start = domain::ConversionClockStart(became_long_at, FromProto(ticket.issued_at()));
   // Nobody owns a queued customer yet: the hall answers for the clock.
-  return sla_.Start(txn, SlaTimer{kSlaFailureConversion, subject, kHallDepartment, "", start,
-                                  domain::ConversionDue(start, ct_)});
+  return StartConversionClockOnce(txn, TicketSubject(ticket.ticket_id()), kHallDepartment, "",
+                                  domain::ConversionClockStart(became_long_at, FromProto(ticket.issued_at())));
 }
 
 absl::Status CounterWorkflow::HandOverConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time at) {
