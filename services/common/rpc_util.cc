@@ -31,13 +31,26 @@ bool ValidRangeBound(const google::protobuf::Timestamp& t) {
   return ValidTimestamp(t) || (t.seconds() == 0 && t.nanos() >= 0 && t.nanos() < 1000000000);
 }
 
-void CheckTimeRange(Validator& v, const v1::TimeRange& range) {
-  const bool start =
-      range.has_start() && v.Check(ValidRangeBound(range.start()), "time_range.start", "is not a valid timestamp");
-  const bool end = range.has_end() && v.Check(ValidRangeBound(range.end()), "time_range.end", "is not a valid timestamp");
-  if (start && end) {
-    v.Check(FromProto(range.start()) < FromProto(range.end()), "time_range", "start must be before end");
+std::optional<absl::Time> CheckFilterBound(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t,
+                                           bool present) {
+  if (!present || !v.Check(ValidRangeBound(t), field, "is not a valid timestamp")) return std::nullopt;
+  return FromProto(t);
+}
+
+TimeBounds CheckTimeRange(Validator& v, const v1::TimeRange& range, absl::string_view field, bool required) {
+  const std::string start = absl::StrCat(field, ".start");
+  const std::string end = absl::StrCat(field, ".end");
+  if (required) {
+    v.Check(range.has_start(), start, "is required");
+    v.Check(range.has_end(), end, "is required");
   }
+  TimeBounds bounds;
+  bounds.start = CheckFilterBound(v, start, range.start(), range.has_start());
+  bounds.end = CheckFilterBound(v, end, range.end(), range.has_end());
+  if (bounds.start.has_value() && bounds.end.has_value()) {
+    v.Check(*bounds.start < *bounds.end, field, "start must be before end");
+  }
+  return bounds;
 }
 
 absl::Time CheckEventTime(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present,

@@ -2,6 +2,7 @@
 #define GRIDSERVE_SERVICES_COMMON_RPC_UTIL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -45,10 +46,24 @@ bool ValidTimestamp(const google::protobuf::Timestamp& t);
 // which an event time may not.
 bool ValidRangeBound(const google::protobuf::Timestamp& t);
 
-// A list filter's time_range (half-open): each bound given is a valid range
-// bound, and start is before end when both are; violations name
-// time_range.start / time_range.end / time_range.
-void CheckTimeRange(Validator& v, const v1::TimeRange& range);
+// An optional filter bound such as due_before: when present, a valid range
+// bound (a violation naming `field` otherwise). Returns it when present and valid.
+std::optional<absl::Time> CheckFilterBound(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t,
+                                           bool present);
+
+// The bounds of a half-open TimeRange [start, end); an unset bound is open.
+struct TimeBounds {
+  std::optional<absl::Time> start;
+  std::optional<absl::Time> end;
+};
+
+// A list filter's time_range, or a statistics period (`required`: both
+// bounds must be set), the same in every service: each bound given is a
+// valid range bound (violations name "<field>.start" / "<field>.end"), and
+// start is before end when both are ("<field>": an empty range is a
+// client's mistake, not a query). Returns the bounds that are valid.
+TimeBounds CheckTimeRange(Validator& v, const v1::TimeRange& range, absl::string_view field = "time_range",
+                          bool required = false);
 
 // Checks an imported record's event time: present (when required), a valid
 // timestamp, and not later than now + max_skew. Adds a violation naming `field`.

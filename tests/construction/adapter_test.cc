@@ -625,6 +625,14 @@ TEST_F(AdapterTest, ListProjectsFiltersAndPages) {
   grpc::Status bad = Call(&v1::Construction::Stub::ListProjects, page, &resp);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(Fields(bad), ::testing::ElementsAre("page_token"));
+
+  // A backward range is the client's mistake (it used to list nothing), as in every service.
+  v1::ListProjectsRequest backward;
+  *backward.mutable_time_range()->mutable_start() = ToProto(kFriday + absl::Minutes(2));
+  *backward.mutable_time_range()->mutable_end() = ToProto(kFriday);
+  bad = Call(&v1::Construction::Stub::ListProjects, backward, &resp);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(bad), ::testing::ElementsAre("time_range"));
 }
 
 TEST_F(AdapterTest, WatchBreachesStreamsTheCn3Check) {

@@ -1223,6 +1223,27 @@ TEST_F(WorkflowTest, ListsRefuseAnInvalidTimeRange) {
   }
 }
 
+// due_before is a filter bound like time_range's: an invalid one is refused,
+// not turned into whatever time its fields make.
+TEST_F(WorkflowTest, ListsRefuseAnInvalidDueBefore) {
+  google::protobuf::Timestamp bad;
+  bad.set_seconds(1);
+  bad.set_nanos(-1);
+  v1::ListTicketsRequest tickets;
+  *tickets.mutable_due_before() = bad;
+  v1::ListAppointmentsRequest appointments;
+  *appointments.mutable_due_before() = bad;
+  v1::ListHomeServicesRequest home_services;
+  *home_services.mutable_due_before() = bad;
+  for (const absl::Status& refused :
+       {env.Run([&](Transaction& t) { return env.workflow.ListTickets(t, tickets); }).status(),
+        env.Run([&](Transaction& t) { return env.workflow.ListAppointments(t, appointments); }).status(),
+        env.Run([&](Transaction& t) { return env.workflow.ListHomeServices(t, home_services); }).status()}) {
+    ASSERT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
+    EXPECT_EQ(FieldViolationsOf(refused).at(0).field, "due_before");
+  }
+}
+
 // Lists: waiting tickets in queue order, filters and paging.
 TEST_F(WorkflowTest, ListsPageAndFilter) {
   for (int i = 0; i < 3; ++i) env.Issue();

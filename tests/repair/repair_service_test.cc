@@ -431,6 +431,13 @@ TEST_F(RepairServiceTest, ListWorkOrdersFiltersAndPages) {
   list.set_page_token("not-a-token!");
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::ListWorkOrders, list, &page2)), Contains("page_token"));
 
+  // An empty range names the range, as in every service (it used to list nothing).
+  v1::ListWorkOrdersRequest empty_range;
+  *empty_range.mutable_time_range()->mutable_start() = ToProto(kStart);
+  *empty_range.mutable_time_range()->mutable_end() = ToProto(kStart);
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::ListWorkOrders, empty_range, &page2)),
+              ::testing::ElementsAre("time_range"));
+
   // Open clock due before kStart + 46 min: FR-0 (due +45) only, by due time.
   v1::ListWorkOrdersRequest due;
   *due.mutable_due_before() = ToProto(kStart + absl::Minutes(46));
@@ -461,6 +468,9 @@ TEST_F(RepairServiceTest, ArrivalStatisticsAverageByAreaClass) {
   v1::GetArrivalStatisticsResponse resp;
   EXPECT_THAT(Fields(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &resp)),
               ::testing::IsSupersetOf({"period.start", "period.end"}));
+  *req.mutable_period()->mutable_start() = ToProto(kStart + absl::Hours(1));
+  *req.mutable_period()->mutable_end() = ToProto(kStart - absl::Hours(1));
+  EXPECT_THAT(Fields(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &resp)), Contains("period"));
   *req.mutable_period()->mutable_start() = ToProto(kStart - absl::Hours(1));
   *req.mutable_period()->mutable_end() = ToProto(kStart + absl::Hours(1));
   req.set_granularity(v1::STATISTICS_GRANULARITY_WHOLE_PERIOD);

@@ -423,7 +423,7 @@ TEST_F(RiskServiceTest, ListLedgerEntriesFiltersAndPages) {
   v1::ListLedgerEntriesResponse resp;
   const auto s = Call(&v1::RiskMonitor::Stub::ListLedgerEntries, bad, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(Fields(s), UnorderedElementsAre("page_token", "time_range.end"));
+  EXPECT_THAT(Fields(s), UnorderedElementsAre("page_token", "time_range"));
 }
 
 TEST_F(RiskServiceTest, VoidedEntriesLeaveListsAndStatistics) {

@@ -587,17 +587,17 @@ grpc::ServerUnaryReactor* ConstructionService::ListProjects(Ctx* ctx, const v1::
     const int64_t offset = DecodePageToken(v, req->page_token());
     v.Check(v1::ProjectType_IsValid(req->project_type()), "project_type", "is not a known type");
     v.Check(v1::ProjectStage_IsValid(req->stage()), "stage", "is not a known stage");
-    CheckTimestamp(v, "due_before", req->due_before(), req->has_due_before());
-    CheckTimestamp(v, "time_range.start", req->time_range().start(), req->time_range().has_start());
-    CheckTimestamp(v, "time_range.end", req->time_range().end(), req->time_range().has_end());
+    const std::optional<absl::Time> due_before =
+        CheckFilterBound(v, "due_before", req->due_before(), req->has_due_before());
+    const TimeBounds applied = CheckTimeRange(v, req->time_range());
     if (!v.empty()) return v.status();
     ProjectStore::Filter filter;
     filter.project_type = req->project_type();
     filter.stage = req->stage();
     filter.department = req->department();
-    if (req->has_due_before()) filter.due_before = FromProto(req->due_before());
-    if (req->time_range().has_start()) filter.applied_from = FromProto(req->time_range().start());
-    if (req->time_range().has_end()) filter.applied_until = FromProto(req->time_range().end());
+    filter.due_before = due_before;
+    filter.applied_from = applied.start;
+    filter.applied_until = applied.end;
     filter.open_damage_only = req->open_damage_only();
     v1::ListProjectsResponse response;
     absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {

@@ -342,7 +342,8 @@ absl::StatusOr<v1::ListAppointmentsResponse> CounterWorkflow::ListAppointments(
     Transaction& txn, const v1::ListAppointmentsRequest& req) {
   Validator v;
   v.Check(v1::AppointmentState_IsValid(req.state()), "state", "is not an appointment state");
-  CheckTimeRange(v, req.time_range());
+  const TimeBounds range = CheckTimeRange(v, req.time_range());
+  const std::optional<absl::Time> due_before = CheckFilterBound(v, "due_before", req.due_before(), req.has_due_before());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();
@@ -350,9 +351,9 @@ absl::StatusOr<v1::ListAppointmentsResponse> CounterWorkflow::ListAppointments(
   f.hall_id = req.hall_id();
   f.failure_id = req.failure_id();
   f.state = req.state();
-  if (req.has_due_before()) f.scheduled_before = FromProto(req.due_before());
-  if (req.time_range().has_start()) f.scheduled_from = FromProto(req.time_range().start());
-  if (req.time_range().has_end()) f.scheduled_to = FromProto(req.time_range().end());
+  f.scheduled_before = due_before;
+  f.scheduled_from = range.start;
+  f.scheduled_to = range.end;
   CounterStore store(txn);
   auto found = store.ListAppointments(f, offset, limit + 1);
   if (!found.ok()) return found.status();

@@ -150,16 +150,17 @@ absl::StatusOr<v1::ListHomeServicesResponse> CounterWorkflow::ListHomeServices(
     Transaction& txn, const v1::ListHomeServicesRequest& req) {
   Validator v;
   v.Check(v1::HomeServiceState_IsValid(req.state()), "state", "is not a home-service state");
-  CheckTimeRange(v, req.time_range());
+  const TimeBounds range = CheckTimeRange(v, req.time_range());
+  const std::optional<absl::Time> due_before = CheckFilterBound(v, "due_before", req.due_before(), req.has_due_before());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();
   HomeServiceFilter f;
   f.hall_id = req.hall_id();
   f.state = req.state();
-  if (req.has_due_before()) f.due_before = FromProto(req.due_before());
-  if (req.time_range().has_start()) f.opened_from = FromProto(req.time_range().start());
-  if (req.time_range().has_end()) f.opened_to = FromProto(req.time_range().end());
+  f.due_before = due_before;
+  f.opened_from = range.start;
+  f.opened_to = range.end;
   CounterStore store(txn);
   auto found = store.ListHomeServices(f, offset, limit + 1);
   if (!found.ok()) return found.status();

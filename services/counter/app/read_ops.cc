@@ -20,7 +20,8 @@ absl::StatusOr<v1::ListTicketsResponse> CounterWorkflow::ListTickets(Transaction
                                                                      const v1::ListTicketsRequest& req) {
   Validator v;
   v.Check(v1::TicketState_IsValid(req.state()), "state", "is not a ticket state");
-  CheckTimeRange(v, req.time_range());
+  const TimeBounds range = CheckTimeRange(v, req.time_range());
+  const std::optional<absl::Time> due_before = CheckFilterBound(v, "due_before", req.due_before(), req.has_due_before());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();
@@ -29,9 +30,9 @@ absl::StatusOr<v1::ListTicketsResponse> CounterWorkflow::ListTickets(Transaction
   f.state = req.state();
   f.business_type = req.business_type();
   f.accessibility_only = req.accessibility_only();
-  if (req.has_due_before()) f.wait_due_before = FromProto(req.due_before());
-  if (req.time_range().has_start()) f.issued_from = FromProto(req.time_range().start());
-  if (req.time_range().has_end()) f.issued_to = FromProto(req.time_range().end());
+  f.wait_due_before = due_before;
+  f.issued_from = range.start;
+  f.issued_to = range.end;
   CounterStore store(txn);
   auto found = store.ListTickets(f, offset, limit + 1);
   if (!found.ok()) return found.status();
@@ -61,7 +62,7 @@ absl::StatusOr<v1::ListVisitsResponse> CounterWorkflow::ListVisits(Transaction& 
   Validator v;
   v.Check(v1::VisitState_IsValid(req.state()), "state", "is not a visit state");
   v.Check(v1::VisitOutcome_IsValid(req.outcome()), "outcome", "is not a visit outcome");
-  CheckTimeRange(v, req.time_range());
+  const TimeBounds range = CheckTimeRange(v, req.time_range());
   const int limit = CheckPageSize(v, req.page_size());
   const int64_t offset = DecodePageToken(v, req.page_token());
   if (!v.empty()) return v.status();
@@ -71,8 +72,8 @@ absl::StatusOr<v1::ListVisitsResponse> CounterWorkflow::ListVisits(Transaction& 
   f.department = req.department();
   f.state = req.state();
   f.outcome = req.outcome();
-  if (req.time_range().has_start()) f.started_from = FromProto(req.time_range().start());
-  if (req.time_range().has_end()) f.started_to = FromProto(req.time_range().end());
+  f.started_from = range.start;
+  f.started_to = range.end;
   CounterStore store(txn);
   auto found = store.ListVisits(f, offset, limit + 1);
   if (!found.ok()) return found.status();

@@ -15,18 +15,6 @@
 namespace gridserve::repair {
 namespace {
 
-// Optional bounds of a TimeRange; violations name "<field>.start" / ".end".
-void CheckRange(Validator& v, const v1::TimeRange& range, const std::string& field, std::optional<absl::Time>& from,
-                std::optional<absl::Time>& to) {
-  if (range.has_start() && CheckPlannedTime(v, range.start(), true, absl::StrCat(field, ".start"))) {
-    from = FromProto(range.start());
-  }
-  if (range.has_end() && CheckPlannedTime(v, range.end(), true, absl::StrCat(field, ".end"))) {
-    to = FromProto(range.end());
-  }
-  if (from.has_value() && to.has_value()) v.Check(*to >= *from, absl::StrCat(field, ".end"), "is before start");
-}
-
 v1::OutageSummary Summary(const v1::Outage& o) {
   v1::OutageSummary s;
   s.set_outage_id(o.outage_id());
@@ -74,10 +62,10 @@ grpc::ServerUnaryReactor* RepairService::ListWorkOrders(grpc::CallbackServerCont
   v.Check(v1::WorkOrderState_IsValid(req->state()), "state", "unknown state");
   filter.state = req->state();
   filter.area_class = req->area_class();
-  if (req->has_due_before() && CheckPlannedTime(v, req->due_before(), true, "due_before")) {
-    filter.due_before = FromProto(req->due_before());
-  }
-  CheckRange(v, req->time_range(), "time_range", filter.dispatched_from, filter.dispatched_to);
+  filter.due_before = CheckFilterBound(v, "due_before", req->due_before(), req->has_due_before());
+  const TimeBounds dispatched = CheckTimeRange(v, req->time_range());
+  filter.dispatched_from = dispatched.start;
+  filter.dispatched_to = dispatched.end;
   filter.outage_id = req->outage_id();
   filter.breached_only = req->breached_only();
   const int page_size = CheckPageSize(v, req->page_size());
@@ -106,15 +94,11 @@ grpc::ServerUnaryReactor* RepairService::GetArrivalStatistics(grpc::CallbackServ
                                                               const v1::GetArrivalStatisticsRequest* req,
                                                               v1::GetArrivalStatisticsResponse* resp) {
   Validator v;
-  const bool start_ok = CheckPlannedTime(v, req->period().start(), req->period().has_start(), "period.start");
-  const bool end_ok = CheckPlannedTime(v, req->period().end(), req->period().has_end(), "period.end");
-  if (start_ok && end_ok) {
-    v.Check(FromProto(req->period().end()) > FromProto(req->period().start()), "period.end", "must be after start");
-  }
+  const TimeBounds period = CheckTimeRange(v, req->period(), "period", /*required=*/true);
   v.Check(v1::StatisticsGranularity_IsValid(req->granularity()), "granularity", "unknown granularity");
   if (!v.empty()) return Reply<v1::GetArrivalStatisticsResponse>(ctx, resp, v.status());
-  const absl::Time from = FromProto(req->period().start());
-  const absl::Time to = FromProto(req->period().end());
+  const absl::Time from = *period.start;
+  const absl::Time to = *period.end;
   auto buckets = MakeBuckets(context_.calendar, from, to, req->granularity());
   if (!buckets.ok()) return Reply<v1::GetArrivalStatisticsResponse>(ctx, resp, buckets.status());
   std::vector<OrderTimes> times;
@@ -163,7 +147,9 @@ grpc::ServerUnaryReactor* RepairService::ListOutages(grpc::CallbackServerContext
   filter.department = req->department();
   filter.feeder_id = req->feeder_id();
   filter.area_code = req->area_code();
-  CheckRange(v, req->time_range(), "time_range", filter.from, filter.to);
+  const TimeBounds range = CheckTimeRange(v, req->time_range());
+  filter.from = range.start;
+  filter.to = range.end;
   const int page_size = CheckPageSize(v, req->page_size());
   filter.offset = DecodePageToken(v, req->page_token());
   filter.limit = page_size + 1;

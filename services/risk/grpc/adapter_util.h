@@ -5,7 +5,6 @@
 // pages, and a stream that fails at once.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,29 +30,6 @@ inline absl::Status WithRequestId(const std::string& request_id, const absl::Sta
   if (!fields.ok() && violations.empty()) return fields;
   for (const auto& fv : violations) v.Add(fv.field, fv.description);
   return v.status();
-}
-
-// A half-open [start, end) filter; unset bounds are open. `required` makes
-// both bounds mandatory (statistics periods).
-struct Range {
-  std::optional<absl::Time> start, end;
-};
-inline Range CheckRange(Validator& v, const std::string& field, const v1::TimeRange& range, bool required = false) {
-  Range out;
-  if (range.has_start()) {
-    if (v.Check(ValidRangeBound(range.start()), field + ".start", "is not a valid timestamp")) {
-      out.start = FromProto(range.start());
-    }
-  } else if (required) {
-    v.Add(field + ".start", "is required");
-  }
-  if (range.has_end()) {
-    if (v.Check(ValidRangeBound(range.end()), field + ".end", "is not a valid timestamp")) out.end = FromProto(range.end());
-  } else if (required) {
-    v.Add(field + ".end", "is required");
-  }
-  if (out.start && out.end) v.Check(*out.end >= *out.start, field + ".end", "must not be before start");
-  return out;
 }
 
 // Trims a result fetched with limit + 1 rows and sets the next page token.

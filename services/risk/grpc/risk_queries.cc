@@ -44,12 +44,10 @@ absl::StatusOr<v1::ListRedLineReportsResponse> RiskService::DoListRedLineReports
   q.state = request.state();
   v.Check(v1::RedLineSource_IsValid(request.source()), "source", "unknown source");
   v.Check(v1::RedLineState_IsValid(request.state()), "state", "unknown state");
-  const Range range = CheckRange(v, "time_range", request.time_range());
+  const TimeBounds range = CheckTimeRange(v, request.time_range());
   q.start = range.start;
   q.end = range.end;
-  if (request.has_due_before() && v.Check(ValidRangeBound(request.due_before()), "due_before", "is not a valid timestamp")) {
-    q.due_before = FromProto(request.due_before());
-  }
+  q.due_before = CheckFilterBound(v, "due_before", request.due_before(), request.has_due_before());
   if (!v.empty()) return v.status();
   v1::ListRedLineReportsResponse out;
   absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
@@ -126,7 +124,7 @@ absl::StatusOr<v1::ListLedgerEntriesResponse> RiskService::DoListLedgerEntries(
   q.kind = request.kind();
   v.Check(v1::LedgerEntryKind_IsValid(request.kind()), "kind", "unknown kind");
   v.Check(v1::RedLineState_IsValid(request.red_line_state()), "red_line_state", "unknown state");
-  const Range range = CheckRange(v, "time_range", request.time_range());
+  const TimeBounds range = CheckTimeRange(v, request.time_range());
   q.start = range.start;
   q.end = range.end;
   q.red_line_state = request.red_line_state();
@@ -157,7 +155,7 @@ absl::StatusOr<v1::GetStatisticsResponse> RiskService::DoGetStatistics(const v1:
     v.Add("period", "is required (start and end)");
     return v.status();
   }
-  const Range period = CheckRange(v, "period", request.period(), /*required=*/true);
+  const TimeBounds period = CheckTimeRange(v, request.period(), "period", /*required=*/true);
   if (!v.empty()) return v.status();
   std::vector<StatisticsRow> rows;
   absl::Status s = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
@@ -275,7 +273,7 @@ absl::StatusOr<v1::ListWarningsResponse> RiskService::DoListWarnings(const v1::L
   v.Check(v1::RiskScope_IsValid(request.scope()), "scope", "unknown scope");
   v.Check(v1::RiskLevel_IsValid(request.level()), "level", "unknown level");
   v.Check(v1::WarningDirection_IsValid(request.direction()), "direction", "unknown direction");
-  const Range range = CheckRange(v, "time_range", request.time_range());
+  const TimeBounds range = CheckTimeRange(v, request.time_range());
   q.start = range.start;
   q.end = range.end;
   if (!v.empty()) return v.status();
