@@ -8,7 +8,8 @@ What it checks, as a newcomer would see it after `./scripts/run-suite`:
 2. the simulator of the README (tools/simulator/simulate.py, default targets) runs a small day against
    them without an unexpected error, and Prometheus then sees those calls;
 3. Ctrl-C (SIGINT to the script's process group) stops everything: the script exits 0 and every port is
-   free again; each service logged that it served, and its SQLite file is under GRIDSERVE_DATA_DIR.
+   free again; each service logged that it served (and no sanitizer report), and its SQLite file is
+   under GRIDSERVE_DATA_DIR.
 
 Installing and building (the script's first step) is what ./scripts/test does too; here
 GRIDSERVE_BIN_DIR points the script at the binaries already built. Exit 77 (skipped): Prometheus is not
@@ -157,8 +158,14 @@ def main():
         fail(f"ports still in use after the suite stopped: {still}")
     for service in SERVICES:
         service_log = data / "logs" / f"{service}.log"
-        if '"event":"serving"' not in service_log.read_text():
+        text = service_log.read_text()
+        if '"event":"serving"' not in text:
             fail(f"{service_log} has no serving event")
+        # In the sanitizer tree a report ends a service with an error the script's Ctrl-C path does
+        # not pass on; its log (stderr, through tee) has it.
+        for report in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if report in text:
+                fail(f"{service_log} has a sanitizer report:\n{text[text.index(report) - 200:][:4000]}")
         if not (data / f"{service}.db").is_file():
             fail(f"no SQLite file of {service} in {data}: {sorted(f.name for f in data.iterdir())}")
     log("Ctrl-C stopped the suite (exit 0), every port is free, each service served from its SQLite file")
