@@ -90,10 +90,10 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
   // An empty ticket_id calls the next ticket in queue order (CT-9 priority first).
   std::string ticket_id = req.ticket_id();
   if (ticket_id.empty()) {
-    auto waiting = store.TicketsInStates(c.hall_id(), {v1::TICKET_STATE_WAITING});
-    if (!waiting.ok()) return waiting.status();
-    if (waiting->empty()) return absl::NotFoundError(absl::StrCat("no ticket is waiting in hall ", c.hall_id()));
-    ticket_id = waiting->front().ticket_id();
+    auto next = store.NextWaitingTicket(c.hall_id());
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) return absl::NotFoundError(absl::StrCat("no ticket is waiting in hall ", c.hall_id()));
+    ticket_id = (*next)->ticket_id();
   }
   auto found = store.FindTicket(ticket_id);
   if (!found.ok()) return found.status();

@@ -129,6 +129,15 @@ absl::StatusOr<std::vector<v1::Ticket>> CounterStore::TicketsInStates(const std:
                                  params);
 }
 
+absl::StatusOr<std::optional<v1::Ticket>> CounterStore::NextWaitingTicket(const std::string& hall_id) {
+  auto first = QueryBodies<v1::Ticket>(
+      txn_, absl::StrCat("SELECT body FROM counter_tickets WHERE hall_id = ? AND state = ?", kQueueOrder, " LIMIT 1"),
+      {hall_id, static_cast<int64_t>(v1::TICKET_STATE_WAITING)});
+  if (!first.ok()) return first.status();
+  if (first->empty()) return std::nullopt;
+  return std::move(first->front());
+}
+
 absl::StatusOr<int64_t> CounterStore::CountWaitingAhead(const v1::Ticket& ticket) {
   // The same order as kQueueOrder, counted on the queue index.
   const int64_t priority = ticket.priority();

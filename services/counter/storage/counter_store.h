@@ -49,6 +49,9 @@ class CounterStore {
   absl::Status SaveTicket(const v1::Ticket& ticket, absl::Time wait_due_at);
   // Tickets of a hall in the given states, in queue order (CT-9 priority first).
   absl::StatusOr<std::vector<v1::Ticket>> TicketsInStates(const std::string& hall_id, const std::vector<int>& states);
+  // The first WAITING ticket of the hall in queue order, read off the queue
+  // index alone (calling the next customer reads one ticket, not the queue).
+  absl::StatusOr<std::optional<v1::Ticket>> NextWaitingTicket(const std::string& hall_id);
   // Waiting tickets of the hall that come before `ticket` in queue order
   // (priority first, then issue time): its queue position is this + 1.
   absl::StatusOr<int64_t> CountWaitingAhead(const v1::Ticket& ticket);
