@@ -144,6 +144,32 @@ TEST_F(CallRulesTest, Cc4NotCoveredOrUnknownIsNotChecked) {
   EXPECT_THAT(CheckCall(call, config_), IsEmpty());
 }
 
+// CC-4: repair matches outages on area_code / feeder_id and refuses a lookup
+// with neither, a refusal read as "repair down" (UNKNOWN, no check).
+TEST(CheckOutageLookupLocationTest, NeedsAreaCodeOrFeederIdAnAddressAloneIsNotMatched) {
+  v1::Location location;
+  location.set_address("8 Grid Road");
+  Validator address_only;
+  CheckOutageLookupLocation(address_only, "caller_location", location);
+  const auto violations = FieldViolationsOf(address_only.status());
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "caller_location.area_code");
+  EXPECT_THAT(violations[0].description, ::testing::HasSubstr("caller_location.feeder_id"));
+
+  Validator empty;
+  CheckOutageLookupLocation(empty, "location", v1::Location());
+  EXPECT_EQ(FieldViolationsOf(empty.status()).at(0).field, "location.area_code");
+
+  for (const auto& [area_code, feeder_id] : {std::pair{"A-1", ""}, std::pair{"", "F-1"}, std::pair{"A-1", "F-1"}}) {
+    v1::Location ok = location;
+    ok.set_area_code(area_code);
+    ok.set_feeder_id(feeder_id);
+    Validator v;
+    CheckOutageLookupLocation(v, "caller_location", ok);
+    EXPECT_TRUE(v.empty()) << area_code << "/" << feeder_id;
+  }
+}
+
 TEST_F(CallRulesTest, AbandonedCallsHaveNoConversationChecks) {
   v1::Call call;
   call.set_outcome(v1::CALL_OUTCOME_ABANDONED);

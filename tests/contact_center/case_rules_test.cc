@@ -4,6 +4,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "google/protobuf/util/time_util.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/catalogue.h"
 #include "services/common/config.h"
 
 namespace gridserve::contact_center {
@@ -41,10 +43,29 @@ TEST_F(CaseRulesTest, WorkingDayModeSkipsTheWeekend) {
 }
 
 TEST_F(CaseRulesTest, RedLineRulesAreRk1ToRk11) {
-  for (const char* ok : {"RK-1", "RK-8", "RK-11"}) EXPECT_TRUE(IsRedLineRule(ok)) << ok;
+  for (int n = 1; n <= 11; ++n) EXPECT_TRUE(IsRedLineRule(absl::StrCat("RK-", n))) << n;
   for (const char* bad : {"RK-0", "RK-12", "RK-01", "CC-1", "RK-", "rk-1", "RK-1a"}) {
     EXPECT_FALSE(IsRedLineRule(bad)) << bad;
   }
+}
+
+// Risk accepts a clause ID only exactly as written: a number parser's
+// leniency (spaces, a sign) would let through a report risk refuses forever.
+TEST_F(CaseRulesTest, RedLineRuleIsTheExactClauseIdNothingPaddedOrSigned) {
+  for (const char* bad : {"RK-5 ", "RK- 5", "RK-+5", " RK-5", "RK-5\n", "RK-\t5", "RK--5", "RK-5.0", "RK-0x5"}) {
+    EXPECT_FALSE(IsRedLineRule(bad)) << "\"" << bad << "\"";
+  }
+}
+
+// The catalogue's red lines are the list: every RK clause, nothing else.
+TEST_F(CaseRulesTest, RedLineRulesAreTheCataloguesRedLines) {
+  int red_lines = 0;
+  for (const v1::Clause& clause : Catalogue().clauses()) {
+    const bool red_line = clause.severity() == v1::SEVERITY_REDLINE;
+    red_lines += red_line ? 1 : 0;
+    EXPECT_EQ(IsRedLineRule(clause.id()), red_line) << clause.id();
+  }
+  EXPECT_EQ(red_lines, 11);
 }
 
 TEST_F(CaseRulesTest, NotThankingIsACc5CheckBreach) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -45,8 +46,13 @@ class FakeRepair final : public v1::Repair::CallbackService {
       *response = answer_;
       delay = delay_;
     }
-    if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
     auto* reactor = ctx->DefaultReactor();
+    // Like the real repair: it matches on feeder_id / area_code only.
+    if (request->location().feeder_id().empty() && request->location().area_code().empty()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "location: feeder_id or area_code is needed"));
+      return reactor;
+    }
+    if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
@@ -561,11 +567,45 @@ TEST_F(ContactCenterServiceTest, Cc4NoLocationNoLookup) {
   EXPECT_EQ(repair_.lookups(), 0);
 }
 
+// CC-4: repair matches on area_code / feeder_id and refuses an address-only
+// lookup; taken, such a location would always answer UNKNOWN and skip the
+// check unseen. Refused before repair is asked, on every outcome.
+TEST_F(ContactCenterServiceTest, Cc4AddressOnlyLocationIsRefusedNotAnsweredUnknown) {
+  repair_.Covered("OUT-7");
+  v1::ContactCenterLookupOutageRequest lookup;
+  lookup.mutable_location()->set_address("8 Grid Road");
+  v1::ContactCenterLookupOutageResponse answer;
+  const grpc::Status lookup_refused = Call(&v1::ContactCenter::Stub::LookupOutage, lookup, &answer);
+  EXPECT_EQ(lookup_refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(lookup_refused), ElementsAre("location.area_code"));
+
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.mutable_caller_location()->set_address("8 Grid Road");
+  v1::RecordCallResponse response;
+  const grpc::Status refused = Call(&v1::ContactCenter::Stub::RecordCall, request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(refused), ElementsAre("caller_location.area_code"));
+  v1::RecordCallRequest abandoned = request;
+  abandoned.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  abandoned.clear_answered_at();
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCall, abandoned, &response)),
+              ElementsAre("caller_location.area_code"));
+  EXPECT_EQ(repair_.lookups(), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 0);
+
+  // With the area code repair is asked and CC-4 judged (no apology: a breach).
+  request.mutable_caller_location()->set_area_code("A-1");
+  const v1::Call call = RecordOk(request);
+  EXPECT_EQ(call.outage_lookup_status(), v1::OUTAGE_LOOKUP_STATUS_COVERED);
+  ASSERT_EQ(call.breaches_size(), 1);
+  EXPECT_EQ(call.breaches(0).rule(), "CC-4");
+}
+
 TEST_F(ContactCenterServiceTest, LookupOutageForAgents) {
   v1::ContactCenterLookupOutageRequest request;
   v1::ContactCenterLookupOutageResponse response;
   EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::LookupOutage, request, &response)),
-              ElementsAre("location"));
+              ElementsAre("location.area_code"));
   request.mutable_location()->set_feeder_id("F-1");
   ASSERT_TRUE(Call(&v1::ContactCenter::Stub::LookupOutage, request, &response).ok());
   EXPECT_EQ(response.status(), v1::OUTAGE_LOOKUP_STATUS_NOT_COVERED);
@@ -1134,6 +1174,21 @@ TEST_F(ContactCenterServiceTest, RecordCaseValidation) {
   EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ReplyCase, reply, &replied)), ElementsAre("replied_at"));
 }
 
+// Risk takes "RK-5" and nothing like it; a case naming "RK-5 " would queue a
+// report risk refuses on every retry, the allegation never reaching it.
+TEST_F(ContactCenterServiceTest, Cc5RedLineRuleMustBeExactlyAClauseIdRiskAccepts) {
+  for (const char* bad : {"RK-5 ", "RK- 5", "RK-+5"}) {
+    v1::RecordCaseRequest request = Complaint(absl::StrCat("k-", bad), kStart);
+    request.set_red_line_rule(bad);
+    v1::RecordCaseResponse recorded;
+    const grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCase, request, &recorded);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(ViolationFields(status), ElementsAre("red_line_rule")) << bad;
+  }
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_cases"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox WHERE topic = 'risk.redline'"), 0);
+}
+
 TEST_F(ContactCenterServiceTest, ListCasesByDueDepartmentAndState) {
   v1::RecordCaseResponse early, late, other;
   ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-1", kStart), &late).ok());
@@ -1213,6 +1268,134 @@ TEST_F(ContactCenterServiceTest, WatchBreachesStreamsFromTheCursor) {
   const grpc::Status refused = bad->Finish();
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolationFields(refused), ::testing::Contains("after_sequence"));
+}
+
+// ---------------------------------------------------------------------------
+// Input checks shared with the other services
+
+// due_before is a list bound like time_range's (CheckFilterBound): a
+// timestamp that means no time is the client's mistake, not an empty page.
+TEST_F(ContactCenterServiceTest, DueBeforeMustBeAValidBound) {
+  google::protobuf::Timestamp year_10000;
+  year_10000.set_seconds(253402300800);
+  google::protobuf::Timestamp negative_nanos = ToProto(kStart);
+  negative_nanos.set_nanos(-1);
+  for (const auto& bad : {year_10000, negative_nanos}) {
+    v1::ListCasesRequest cases;
+    *cases.mutable_due_before() = bad;
+    v1::ListCasesResponse cases_listed;
+    const grpc::Status status = Call(&v1::ContactCenter::Stub::ListCases, cases, &cases_listed);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(ViolationFields(status), ElementsAre("due_before"));
+    v1::ListConsultationsRequest consultations;
+    *consultations.mutable_due_before() = bad;
+    v1::ListConsultationsResponse consultations_listed;
+    EXPECT_THAT(
+        ViolationFields(Call(&v1::ContactCenter::Stub::ListConsultations, consultations, &consultations_listed)),
+        ElementsAre("due_before"));
+  }
+  // The epoch is a bound ("due before the beginning"): nothing is.
+  v1::RecordCaseResponse recorded;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-1", kStart), &recorded).ok());
+  v1::ListCasesRequest epoch;
+  epoch.mutable_due_before();
+  v1::ListCasesResponse listed;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, epoch, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 0);
+}
+
+// A filter value outside its enum matches nothing by accident; it is a
+// client's bug, named like every other service names it.
+TEST_F(ContactCenterServiceTest, ListFiltersRefuseUnknownEnumValues) {
+  v1::ListCallsRequest calls;
+  calls.set_outcome(static_cast<v1::CallOutcome>(99));
+  calls.set_disposition(static_cast<v1::CallDisposition>(99));
+  v1::ListCallsResponse calls_listed;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::ListCalls, calls, &calls_listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(status), UnorderedElementsAre("outcome", "disposition"));
+
+  v1::ListConsultationsRequest consultations;
+  consultations.set_state(static_cast<v1::ConsultationState>(99));
+  v1::ListConsultationsResponse consultations_listed;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ListConsultations, consultations, &consultations_listed)),
+              ElementsAre("state"));
+
+  v1::ListFaultReportsRequest faults;
+  faults.set_classification(static_cast<v1::FaultClassification>(99));
+  faults.set_dispatch_status(static_cast<v1::DispatchStatus>(99));
+  v1::ListFaultReportsResponse faults_listed;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ListFaultReports, faults, &faults_listed)),
+              UnorderedElementsAre("classification", "dispatch_status"));
+
+  v1::ListCasesRequest cases;
+  cases.set_kind(static_cast<v1::CaseKind>(99));
+  cases.set_state(static_cast<v1::CaseState>(99));
+  v1::ListCasesResponse cases_listed;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ListCases, cases, &cases_listed)),
+              UnorderedElementsAre("kind", "state"));
+}
+
+TEST_F(ContactCenterServiceTest, RecordCallRefusesUnknownPurposeDispositionAndHangUpParty) {
+  v1::RecordCallRequest request = AnsweredCall("r-1", 1);
+  request.set_purpose(static_cast<v1::CallPurpose>(99));
+  request.set_disposition(static_cast<v1::CallDisposition>(99));
+  v1::RecordCallResponse response;
+  const grpc::Status status = Call(&v1::ContactCenter::Stub::RecordCall, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(status), UnorderedElementsAre("purpose", "disposition"));
+
+  // An abandoned call needs no hang-up party, but one given must be a known one.
+  v1::RecordCallRequest abandoned = AnsweredCall("r-2", 0);
+  abandoned.set_outcome(v1::CALL_OUTCOME_ABANDONED);
+  abandoned.clear_answered_at();
+  abandoned.set_hang_up_party(static_cast<v1::HangUpParty>(42));
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCall, abandoned, &response)),
+              ElementsAre("hang_up_party"));
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 0);
+}
+
+// Every phone number contact-center takes follows the suite's one rule
+// (IsPhoneNumber): optional ones may be empty, none may be just any text.
+TEST_F(ContactCenterServiceTest, EveryPhoneNumberTakenMustBeAPhoneNumber) {
+  v1::RecordCallRequest call = AnsweredCall("r-1", 1);
+  call.set_caller_phone("withheld");
+  v1::RecordCallResponse call_response;
+  const grpc::Status refused = Call(&v1::ContactCenter::Stub::RecordCall, call, &call_response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolationFields(refused), ElementsAre("caller_phone"));
+
+  v1::OpenConsultationRequest consultation = Deferred("c-1", clock_.Now());
+  consultation.mutable_customer()->set_phone("12345");
+  v1::OpenConsultationResponse consultation_response;
+  EXPECT_THAT(
+      ViolationFields(Call(&v1::ContactCenter::Stub::OpenConsultation, consultation, &consultation_response)),
+      ElementsAre("customer.phone"));
+
+  v1::RecordCaseRequest complaint = Complaint("k-1", kStart);
+  complaint.mutable_reporter()->set_phone("139 0000 0000");
+  v1::RecordCaseResponse case_response;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::RecordCase, complaint, &case_response)),
+              ElementsAre("reporter.phone"));
+
+  // CC-3: repair is given this number to reach the reporter, and refuses a dispatch without a real one.
+  v1::ReportFaultRequest fault = UtilityFault("f-1", clock_.Now());
+  fault.mutable_reporter()->set_phone("137-0000-0000");
+  v1::ReportFaultResponse fault_response;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::ReportFault, fault, &fault_response)),
+              ElementsAre("reporter.phone"));
+
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_calls"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_consultations"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_cases"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM cc_fault_reports"), 0);
+  EXPECT_EQ(Rows("SELECT COUNT(*) FROM outbox"), 0);
+
+  // Optional numbers may be left out (a withheld caller id, a customer who gave none).
+  call.clear_caller_phone();
+  RecordOk(call);
+  consultation.mutable_customer()->clear_phone();
+  CallAndRetry(&v1::ContactCenter::Stub::OpenConsultation, consultation);
 }
 
 }  // namespace

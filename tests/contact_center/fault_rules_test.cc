@@ -43,6 +43,43 @@ TEST(FaultRulesTest, DispatchNeedsNamePhoneAndAddress) {
   }
 }
 
+// CC-3: repair is given only this number to reach the reporter, and refuses
+// a dispatch whose number is not one: refused here, while the caller is on the line.
+TEST(FaultRulesTest, DispatchNeedsAPhoneNumberNotJustSomeText) {
+  v1::ReportFaultRequest request;
+  request.set_classification(v1::FAULT_CLASSIFICATION_UTILITY_SIDE);
+  request.mutable_reporter()->set_name("Wang");
+  request.mutable_location()->set_address("1 Road");
+  request.mutable_location()->set_area_class("urban");
+  for (const char* bad : {"call me", "1380000000a", "138-0000-0000", "12345", "+86 13800000000"}) {
+    request.mutable_reporter()->set_phone(bad);
+    Validator v;
+    CheckFaultReport(v, request, DefaultConfig());
+    EXPECT_THAT(Fields(v), ::testing::ElementsAre("reporter.phone")) << bad;
+    EXPECT_THAT(std::string(v.status().message()), ::testing::HasSubstr("CC-3")) << bad;
+  }
+  for (const char* ok : {"13800000000", "010-12345678", "0571-95598"}) {
+    request.mutable_reporter()->set_phone(ok);
+    Validator v;
+    CheckFaultReport(v, request, DefaultConfig());
+    EXPECT_TRUE(v.empty()) << ok << ": " << v.status();
+  }
+}
+
+TEST(FaultRulesTest, CustomerInternalPhoneIsOptionalButMustBeANumberWhenGiven) {
+  v1::ReportFaultRequest request;
+  request.set_classification(v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL);
+  request.set_guidance_given(true);
+  request.mutable_reporter()->set_phone("ask at the desk");
+  Validator v;
+  CheckFaultReport(v, request, DefaultConfig());
+  EXPECT_THAT(Fields(v), ::testing::ElementsAre("reporter.phone"));
+  request.mutable_reporter()->set_phone("13800000000");
+  Validator ok;
+  CheckFaultReport(ok, request, DefaultConfig());
+  EXPECT_TRUE(ok.empty()) << ok.status();
+}
+
 TEST(FaultRulesTest, AreaClassMustBeConfigured) {
   v1::ReportFaultRequest request;
   request.set_classification(v1::FAULT_CLASSIFICATION_UTILITY_SIDE);

@@ -40,6 +40,19 @@ TEST(ReviewRulesTest, CheckReviewNamesEachBadField) {
                                                       "review.items[1].item", "review.items[1].result"));
 }
 
+// A result outside the enum is neither PASS nor FAIL: kept, it would never be counted.
+TEST(ReviewRulesTest, UnknownResultIsRefusedLikeAnUnsetOne) {
+  v1::QualityReview review;
+  review.set_reviewer_staff_id("SUP-1");
+  *review.add_items() = Item("CC-7", "confirmed_key_content", v1::REVIEW_RESULT_NOT_APPLICABLE);
+  *review.add_items() = Item("CC-6", "polite_and_firm", static_cast<v1::ReviewResult>(999));
+  Validator v;
+  CheckReview(v, review);
+  std::vector<std::string> fields;
+  for (const auto& f : FieldViolationsOf(v.status())) fields.push_back(f.field);
+  EXPECT_THAT(fields, ::testing::ElementsAre("review.items[1].result"));
+}
+
 TEST(ReviewRulesTest, Cc7FailedItemIsAReviewBreachOfItsClause) {
   v1::QualityReview review;
   *review.add_items() = Item("CC-7", "active_listening", v1::REVIEW_RESULT_PASS);

@@ -34,6 +34,12 @@ absl::Duration AlertingTime(const v1::Call& call, absl::Duration ring_cycle) {
   return ring_cycle * call.rings();
 }
 
+void CheckOutageLookupLocation(Validator& v, absl::string_view field, const v1::Location& location) {
+  v.Check(!location.area_code().empty() || !location.feeder_id().empty(), absl::StrCat(field, ".area_code"),
+          absl::StrCat("is required unless ", field,
+                       ".feeder_id is given: repair matches outages on them, not on the address (CC-4)"));
+}
+
 std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConfig& config) {
   std::vector<Finding> found;
   if (call.outcome() != v1::CALL_OUTCOME_ANSWERED) return found;

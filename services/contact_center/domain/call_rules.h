@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "gridserve/v1/contact_center.pb.h"
+#include "services/common/status_util.h"
 #include "services/contact_center/domain/finding.h"
 
 namespace gridserve::contact_center {
@@ -29,6 +30,13 @@ absl::Duration AlertingTime(const v1::Call& call, absl::Duration ring_cycle);
 // - CC-8: the agent hung up first on an answered call.
 // Abandoned calls have no conversation, so only the answer SLA judges them.
 std::vector<Finding> CheckCall(const v1::Call& call, const v1::ContactCenterConfig& config);
+
+// CC-4: a location sent to repair's outage lookup. Repair matches outages on
+// feeder_id or area_code, never on the address, and refuses a lookup with
+// neither; contact-center cannot tell that refusal from repair being down, so
+// an address-only lookup would always answer UNKNOWN and skip the CC-4 check.
+// Refused here instead, naming "<field>.area_code".
+void CheckOutageLookupLocation(Validator& v, absl::string_view field, const v1::Location& location);
 
 // CC-1 answer SLA ("answer_within_rings"), judged the moment the call is
 // recorded: met when answered within answer_ring_limit rings (exactly at the

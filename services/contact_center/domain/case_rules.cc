@@ -1,9 +1,10 @@
 #include "services/contact_center/domain/case_rules.h"
 
+#include <string>
+
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/catalogue.h"
 #include "services/common/status_util.h"
 
 namespace gridserve::contact_center {
@@ -17,10 +18,13 @@ ReplyClock CaseReplyClock(v1::CaseKind kind, absl::Time received_at, const v1::C
 }
 
 bool IsRedLineRule(absl::string_view rule) {
-  if (!absl::ConsumePrefix(&rule, "RK-")) return false;
-  if (rule.empty() || rule[0] == '0' || rule.size() > 2) return false;
-  int n = 0;
-  return absl::SimpleAtoi(rule, &n) && n >= 1 && n <= 11;
+  // Risk takes a clause ID exactly as written ("RK-5", never "RK-5 " or
+  // "RK-+5"); anything else it refuses, and the outbox would retry the report
+  // forever. The catalogue's own IDs are that exact list, so look it up there
+  // rather than parse numbers.
+  if (!absl::StartsWith(rule, "RK-")) return false;
+  const v1::Clause* clause = FindClause(std::string(rule));
+  return clause != nullptr && clause->severity() == v1::SEVERITY_REDLINE;
 }
 
 std::vector<Finding> CheckCase(const v1::CustomerCase& customer_case) {

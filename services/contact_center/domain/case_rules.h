@@ -28,7 +28,8 @@ struct ReplyClock {
 ReplyClock CaseReplyClock(v1::CaseKind kind, absl::Time received_at, const v1::ContactCenterConfig& config,
                           const BusinessCalendar& calendar);
 
-// RK-1 .. RK-11 (the red lines a complaint or tip-off may allege).
+// RK-1 .. RK-11 (the red lines a complaint or tip-off may allege), exactly as
+// the catalogue writes them: the only form risk accepts.
 bool IsRedLineRule(absl::string_view rule);
 
 // CC-5 "thank, record, forward": a case recorded without thanking the

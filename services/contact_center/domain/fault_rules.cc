@@ -1,7 +1,10 @@
 #include "services/contact_center/domain/fault_rules.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "services/common/config.h"
+#include "services/common/phone_number.h"
+#include "services/contact_center/domain/phone_rules.h"
 
 namespace gridserve::contact_center {
 namespace {
@@ -20,11 +23,17 @@ void CheckFaultReport(Validator& v, const v1::ReportFaultRequest& request, const
     case v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL:
       v.Check(request.guidance_given(), "guidance_given",
               "CC-3: a fault inside the customer's premises is guided by phone; record the guidance");
+      CheckPhoneIfGiven(v, "reporter.phone", request.reporter().phone());
       break;
     case v1::FAULT_CLASSIFICATION_UTILITY_SIDE:
     case v1::FAULT_CLASSIFICATION_UNKNOWN:
       v.Check(!Blank(request.reporter().name()), "reporter.name", "CC-3: a dispatch needs the reporter's name");
-      v.Check(!Blank(request.reporter().phone()), "reporter.phone", "CC-3: a dispatch needs the reporter's phone");
+      // Repair gets only this number to reach the reporter: one that cannot be dialled is as good as none.
+      if (v.Check(!Blank(request.reporter().phone()), "reporter.phone",
+                  "CC-3: a dispatch needs the reporter's phone")) {
+        v.Check(IsPhoneNumber(request.reporter().phone()), "reporter.phone",
+                absl::StrCat("CC-3: the reporter's phone ", kPhoneNumberProblem));
+      }
       v.Check(!Blank(request.location().address()), "location.address", "CC-3: a dispatch needs the address");
       // Repair's arrival promise (RP-1) is set by the area class: a dispatch without
       // one could never be accepted, so it is refused here, where the caller can fix it.

@@ -16,9 +16,11 @@ bool NeedsDispatch(v1::FaultClassification classification);
 
 // CC-3 gate:
 // - CUSTOMER_INTERNAL: the phone guidance must have been given;
-// - UTILITY_SIDE / UNKNOWN: "record name, phone, address" before the dispatch,
-//   and always a configured location.area_class: repair's RP-1 arrival promise
-//   depends on it, so a dispatch without one could never be accepted.
+// - UTILITY_SIDE / UNKNOWN: "record name, phone, address" before the dispatch
+//   (the phone a number IsPhoneNumber accepts), and always a configured
+//   location.area_class: repair's RP-1 arrival promise depends on it, so a
+//   dispatch without one could never be accepted.
+// A reporter.phone given on a customer-internal fault must be a phone number too.
 void CheckFaultReport(Validator& v, const v1::ReportFaultRequest& request, const v1::SuiteConfig& config);
 
 // CC-3 timer: the dispatch must be accepted by repair within dispatch_due of

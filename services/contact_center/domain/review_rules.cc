@@ -20,7 +20,9 @@ void CheckReview(Validator& v, const v1::QualityReview& review) {
     const std::string at = absl::StrCat("review.items[", i, "]");
     v.Check(IsContactCenterClause(item.clause()), at + ".clause", "must be a contact-center clause CC-1..CC-8");
     v.Check(!item.item().empty(), at + ".item", "is required (what was checked)");
-    v.Check(item.result() != v1::REVIEW_RESULT_UNSPECIFIED, at + ".result", "is required (PASS, FAIL or NOT_APPLICABLE)");
+    // An unknown result is neither a pass nor a FAIL: it would be stored and never counted.
+    v.Check(item.result() != v1::REVIEW_RESULT_UNSPECIFIED && v1::ReviewResult_IsValid(item.result()), at + ".result",
+            "must be PASS, FAIL or NOT_APPLICABLE");
   }
 }
 

@@ -5,6 +5,7 @@
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/call_rules.h"
+#include "services/contact_center/domain/phone_rules.h"
 #include "services/contact_center/domain/review_rules.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
@@ -56,6 +57,10 @@ absl::StatusOr<v1::RecordCallResponse> ContactCenterService::DoRecordCall(const 
   const bool answered = request.outcome() == v1::CALL_OUTCOME_ANSWERED;
   v.Check(answered || request.outcome() == v1::CALL_OUTCOME_ABANDONED, "outcome", "must be ANSWERED or ABANDONED");
   CheckDepartment(v, "department", request.department(), /*required=*/true);
+  // Stored as given and filtered on later: a value outside the enum is a client's bug.
+  v.Check(v1::CallPurpose_IsValid(request.purpose()), "purpose", "is not a known call purpose");
+  v.Check(v1::CallDisposition_IsValid(request.disposition()), "disposition", "is not a known call disposition");
+  CheckPhoneIfGiven(v, "caller_phone", request.caller_phone());
   const absl::Time alerting_started =
       EventTime(v, "alerting_started_at", request.alerting_started_at(), request.has_alerting_started_at());
   // CC-1: exactly one ring measure.
@@ -87,19 +92,20 @@ absl::StatusOr<v1::RecordCallResponse> ContactCenterService::DoRecordCall(const 
     v.Check(request.hang_up_party() != v1::HANG_UP_PARTY_UNSPECIFIED &&
                 v1::HangUpParty_IsValid(request.hang_up_party()),
             "hang_up_party", "must be CUSTOMER, AGENT or SYSTEM on an answered call (CC-8)");
-  } else if (request.outcome() == v1::CALL_OUTCOME_ABANDONED) {
-    v.Check(!request.has_answered_at(), "answered_at", "must be unset on an abandoned call");
+  } else {
+    if (request.outcome() == v1::CALL_OUTCOME_ABANDONED) {
+      v.Check(!request.has_answered_at(), "answered_at", "must be unset on an abandoned call");
+    }
+    v.Check(v1::HangUpParty_IsValid(request.hang_up_party()), "hang_up_party", "is not a known hang-up party");
   }
   if (request.has_ended_at()) {
     const absl::Time ended = EventTime(v, "ended_at", request.ended_at(), true);
     v.Check(ended >= answered_at, "ended_at",
             answered ? "must not be before answered_at" : "must not be before alerting_started_at");
   }
-  if (request.has_caller_location()) {
-    const v1::Location& l = request.caller_location();
-    v.Check(!l.address().empty() || !l.area_code().empty() || !l.feeder_id().empty(), "caller_location",
-            "needs an address, area_code or feeder_id for the outage lookup (CC-4)");
-  }
+  // Checked on an abandoned call too, though only an answered one is looked
+  // up: the field has one contract, whatever the outcome.
+  if (request.has_caller_location()) CheckOutageLookupLocation(v, "caller_location", request.caller_location());
   if (!v.empty()) return v.status();
 
   v1::Call draft;
@@ -191,6 +197,8 @@ absl::StatusOr<v1::ListCallsResponse> ContactCenterService::DoListCalls(const v1
   const int limit = CheckPageSize(v, request.page_size());
   const int64_t offset = DecodePageToken(v, request.page_token());
   CheckTimeRange(v, request.time_range());
+  v.Check(v1::CallOutcome_IsValid(request.outcome()), "outcome", "is not a known call outcome");
+  v.Check(v1::CallDisposition_IsValid(request.disposition()), "disposition", "is not a known call disposition");
   if (!v.empty()) return v.status();
   v1::ListCallsResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {

@@ -4,6 +4,7 @@
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/case_rules.h"
+#include "services/contact_center/domain/phone_rules.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
 #include "services/contact_center/storage/contact_center_store.h"
@@ -30,6 +31,8 @@ absl::StatusOr<v1::RecordCaseResponse> ContactCenterService::DoRecordCase(const 
   if (request.anonymous()) {
     v.Check(request.reporter().ByteSizeLong() == 0, "reporter",
             "must be empty on an anonymous case: the reporter's identity is not taken");
+  } else {
+    CheckPhoneIfGiven(v, "reporter.phone", request.reporter().phone());
   }
   const absl::Time received_at = EventTime(v, "received_at", request.received_at(), request.has_received_at());
   if (!v.empty()) return v.status();
@@ -165,10 +168,14 @@ absl::StatusOr<v1::ListCasesResponse> ContactCenterService::DoListCases(const v1
   const int limit = CheckPageSize(v, request.page_size());
   const int64_t offset = DecodePageToken(v, request.page_token());
   CheckTimeRange(v, request.time_range());
+  v.Check(v1::CaseKind_IsValid(request.kind()), "kind", "is not a known case kind");
+  v.Check(v1::CaseState_IsValid(request.state()), "state", "is not a known case state");
+  const std::optional<absl::Time> due_before =
+      CheckFilterBound(v, "due_before", request.due_before(), request.has_due_before());
   if (!v.empty()) return v.status();
   v1::ListCasesResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
-    auto page = contact_center::ListCases(txn, request, offset, limit);
+    auto page = contact_center::ListCases(txn, request, due_before, offset, limit);
     if (!page.ok()) return page.status();
     for (v1::CustomerCase& c : page->items) {
       if (auto s = CompleteCase(txn, context_, c); !s.ok()) return s;

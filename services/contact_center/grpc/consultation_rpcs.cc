@@ -3,6 +3,7 @@
 #include "services/common/idempotency.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/consultation_rules.h"
+#include "services/contact_center/domain/phone_rules.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
 #include "services/contact_center/storage/contact_center_store.h"
@@ -20,6 +21,7 @@ absl::StatusOr<v1::OpenConsultationResponse> ContactCenterService::DoOpenConsult
   Validator v;
   v.Check(!request.question().empty(), "question", "is required");
   CheckConsultationHandling(v, request);  // CC-2 gate for a deferred answer
+  CheckPhoneIfGiven(v, "customer.phone", request.customer().phone());
   CheckDepartment(v, "department", request.department(), /*required=*/false);
   CheckDepartment(v, "escalated_to_department", request.escalated_to_department(), /*required=*/false);
   const absl::Time opened_at = EventTime(v, "opened_at", request.opened_at(), request.has_opened_at());
@@ -141,10 +143,13 @@ absl::StatusOr<v1::ListConsultationsResponse> ContactCenterService::DoListConsul
   const int limit = CheckPageSize(v, request.page_size());
   const int64_t offset = DecodePageToken(v, request.page_token());
   CheckTimeRange(v, request.time_range());
+  v.Check(v1::ConsultationState_IsValid(request.state()), "state", "is not a known consultation state");
+  const std::optional<absl::Time> due_before =
+      CheckFilterBound(v, "due_before", request.due_before(), request.has_due_before());
   if (!v.empty()) return v.status();
   v1::ListConsultationsResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
-    auto page = contact_center::ListConsultations(txn, request, offset, limit);
+    auto page = contact_center::ListConsultations(txn, request, due_before, offset, limit);
     if (!page.ok()) return page.status();
     for (v1::Consultation& c : page->items) {
       if (auto s = CompleteConsultation(txn, context_, c); !s.ok()) return s;

@@ -96,8 +96,7 @@ absl::StatusOr<v1::ContactCenterLookupOutageResponse> ContactCenterService::DoLo
     const v1::ContactCenterLookupOutageRequest& request) {
   Validator v;
   const v1::Location& location = request.location();
-  v.Check(!location.address().empty() || !location.area_code().empty() || !location.feeder_id().empty(), "location",
-          "needs an address, area_code or feeder_id");
+  CheckOutageLookupLocation(v, "location", location);
   absl::Time at = context_.clock.Now();
   // Any instant may be asked about (a planned outage tomorrow), so no skew limit.
   if (request.has_at()) {

@@ -119,6 +119,9 @@ absl::StatusOr<v1::ListFaultReportsResponse> ContactCenterService::DoListFaultRe
   const int limit = CheckPageSize(v, request.page_size());
   const int64_t offset = DecodePageToken(v, request.page_token());
   CheckTimeRange(v, request.time_range());
+  v.Check(v1::FaultClassification_IsValid(request.classification()), "classification",
+          "is not a known fault classification");
+  v.Check(v1::DispatchStatus_IsValid(request.dispatch_status()), "dispatch_status", "is not a known dispatch status");
   if (!v.empty()) return v.status();
   v1::ListFaultReportsResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {

@@ -143,11 +143,12 @@ absl::StatusOr<std::optional<v1::Consultation>> FindConsultation(Transaction& tx
 }
 
 absl::StatusOr<Page<v1::Consultation>> ListConsultations(Transaction& txn, const v1::ListConsultationsRequest& request,
-                                                         int64_t offset, int limit) {
+                                                         std::optional<absl::Time> due_before, int64_t offset,
+                                                         int limit) {
   Where where;
   if (!request.department().empty()) where.Add("department = ?", {request.department()});
   if (request.state() != 0) where.Add("state = ?", {static_cast<int64_t>(request.state())});
-  if (request.has_due_before()) where.Add("due_at < ?", {Micros(request.due_before())});
+  if (due_before.has_value()) where.Add("due_at < ?", {ToMicros(*due_before)});
   where.AddTimeRange("opened_at", request.time_range());
   const std::string order = absl::StrCat("CASE WHEN state = ", v1::CONSULTATION_STATE_AWAITING_CALLBACK,
                                          " THEN 0 ELSE 1 END, CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at,"
@@ -216,13 +217,13 @@ absl::StatusOr<std::optional<v1::CustomerCase>> FindCase(Transaction& txn, const
   return FindOne<v1::CustomerCase>(txn, "SELECT customer_case FROM cc_cases WHERE case_id = ?", id);
 }
 
-absl::StatusOr<Page<v1::CustomerCase>> ListCases(Transaction& txn, const v1::ListCasesRequest& request, int64_t offset,
-                                                 int limit) {
+absl::StatusOr<Page<v1::CustomerCase>> ListCases(Transaction& txn, const v1::ListCasesRequest& request,
+                                                 std::optional<absl::Time> due_before, int64_t offset, int limit) {
   Where where;
   if (request.kind() != 0) where.Add("kind = ?", {static_cast<int64_t>(request.kind())});
   if (!request.department().empty()) where.Add("department = ?", {request.department()});
   if (request.state() != 0) where.Add("state = ?", {static_cast<int64_t>(request.state())});
-  if (request.has_due_before()) where.Add("due_at < ?", {Micros(request.due_before())});
+  if (due_before.has_value()) where.Add("due_at < ?", {ToMicros(*due_before)});
   where.AddTimeRange("received_at", request.time_range());
   if (request.red_line_only()) where.Add("red_line = 1");
   return ListPage<v1::CustomerCase>(txn, "SELECT customer_case FROM cc_cases", where, "due_at, case_id", offset, limit);

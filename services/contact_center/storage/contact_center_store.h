@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "gridserve/v1/contact_center.pb.h"
 #include "services/common/database.h"
 
@@ -37,8 +38,10 @@ absl::Status InsertConsultation(Transaction& txn, const v1::Consultation& consul
 absl::Status UpdateConsultation(Transaction& txn, const v1::Consultation& consultation);
 absl::StatusOr<std::optional<v1::Consultation>> FindConsultation(Transaction& txn, const std::string& id);
 // Awaiting a callback first, by callback due time; then the rest, newest first.
+// `due_before`: the request's, validated (CheckFilterBound); nullopt = no bound.
 absl::StatusOr<Page<v1::Consultation>> ListConsultations(Transaction& txn, const v1::ListConsultationsRequest& request,
-                                                         int64_t offset, int limit);
+                                                         std::optional<absl::Time> due_before, int64_t offset,
+                                                         int limit);
 
 // Fault reports.
 absl::Status InsertFaultReport(Transaction& txn, const v1::FaultReport& report);
@@ -52,9 +55,9 @@ absl::StatusOr<Page<v1::FaultReport>> ListFaultReports(Transaction& txn, const v
 absl::Status InsertCase(Transaction& txn, const v1::CustomerCase& customer_case, absl::Time due_at);
 absl::Status UpdateCase(Transaction& txn, const v1::CustomerCase& customer_case);
 absl::StatusOr<std::optional<v1::CustomerCase>> FindCase(Transaction& txn, const std::string& id);
-// By reply due time, earliest first.
+// By reply due time, earliest first. `due_before`: as for ListConsultations.
 absl::StatusOr<Page<v1::CustomerCase>> ListCases(Transaction& txn, const v1::ListCasesRequest& request,
-                                                 int64_t offset, int limit);
+                                                 std::optional<absl::Time> due_before, int64_t offset, int limit);
 // Number of cases by (kind, state), and open cases past their due time by kind.
 struct CaseCount {
   v1::CaseKind kind;
