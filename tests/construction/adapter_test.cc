@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -174,6 +175,60 @@ TEST_F(AdapterTest, CreateProjectRefusesAFutureApplicationAndABadPhone) {
   grpc::Status s = Call(&v1::Construction::Stub::CreateProject, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(Fields(s), ::testing::UnorderedElementsAre("applied_at", "customer.phone"));
+}
+
+// Construction takes the numbers every service takes (the shared
+// IsPhoneNumber): its old 3-to-20-character rule took "123" and spaced or
+// international forms that repair and contact-center refuse.
+TEST_F(AdapterTest, CreateProjectTakesTheSharedPhoneNumbers) {
+  v1::CreateProjectResponse resp;
+  int n = 0;
+  for (const std::string phone : {"123", "+86 138 0000 0000", "138-0000-0000"}) {
+    v1::CreateProjectRequest req = NewProject(absl::StrCat("bad-", ++n), v1::PROJECT_TYPE_RESIDENTIAL);
+    req.mutable_customer()->set_phone(phone);
+    grpc::Status s = Call(&v1::Construction::Stub::CreateProject, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << phone;
+    EXPECT_THAT(Fields(s), ::testing::ElementsAre("customer.phone")) << phone;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM construction_projects"), 0);
+  v1::CreateProjectRequest landline = NewProject("landline", v1::PROJECT_TYPE_RESIDENTIAL);
+  landline.mutable_customer()->set_phone("010-62345678");
+  EXPECT_TRUE(Call(&v1::Construction::Stub::CreateProject, landline, &resp).ok());
+}
+
+// Every other person a construction request names: a phone, when given, is
+// checked by the same rule (before the project is looked up).
+TEST_F(AdapterTest, AGivenPhoneOfAnyPersonIsCheckedTheSameWay) {
+  auto confirm = Parse<v1::ConfirmAppointmentRequest>(R"pb(
+    request_id: "confirm" project_id: "PRJ-none" appointment_id: "AP-none"
+    confirmed_by { name: "Customer" phone: "12345" })pb");
+  *confirm.mutable_confirmed_at() = ToProto(kFriday);
+  v1::ConfirmAppointmentResponse confirmed;
+  grpc::Status s = Call(&v1::Construction::Stub::ConfirmAppointment, confirm, &confirmed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("confirmed_by.phone"));
+  confirm.mutable_confirmed_by()->clear_phone();  // optional here
+  EXPECT_EQ(Call(&v1::Construction::Stub::ConfirmAppointment, confirm, &confirmed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  auto report = Parse<v1::ReportDesignatedSupplierPressureRequest>(R"pb(
+    request_id: "report" project_id: "PRJ-none" supplier_kind: SUPPLIER_KIND_EQUIPMENT
+    description: "told to buy the meter box from a named vendor" reporter { name: "Customer" phone: "n/a" })pb");
+  *report.mutable_reported_at() = ToProto(kFriday);
+  v1::ReportDesignatedSupplierPressureResponse reported;
+  s = Call(&v1::Construction::Stub::ReportDesignatedSupplierPressure, report, &reported);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("reporter.phone"));
+
+  auto inspection = Parse<v1::RecordInspectionRequest>(R"pb(
+    request_id: "inspection" project_id: "PRJ-none" result: INSPECTION_RESULT_FAILED
+    notice { items: "earthing" text: "fit the earthing" delivered_to { name: "Customer" phone: "138 0000 0000" } })pb");
+  *inspection.mutable_inspected_at() = ToProto(kFriday);
+  *inspection.mutable_notice()->mutable_delivered_at() = ToProto(kFriday);
+  v1::RecordInspectionResponse inspected;
+  s = Call(&v1::Construction::Stub::RecordInspection, inspection, &inspected);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("notice.delivered_to.phone"));
 }
 
 TEST_F(AdapterTest, CreateProjectIsIdempotent) {

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/phone_number.h"
 #include "services/counter/storage/counter_store.h"
 #include "tests/common/text_proto.h"
 #include "tests/counter/counter_fixture.h"
@@ -883,6 +884,7 @@ TEST_F(WorkflowTest, ACustomerEvaluationKeepsItsSourceAndRating) {
   EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "feedback.satisfaction");
 
   req.mutable_feedback()->set_satisfaction(4);
+  *req.mutable_feedback()->mutable_collected_at() = ToProto(env.clock.Now());
   auto recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
   ASSERT_TRUE(recorded.ok()) << recorded.status();
   ASSERT_EQ(recorded->visit().reviews_size(), 1);
@@ -931,6 +933,80 @@ TEST_F(WorkflowTest, ACustomerEvaluationKeepsItsSourceAndRating) {
   refused = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "feedback.collected_at");
+}
+
+// The customer's rating is checked as repair and construction check theirs
+// (services/common/feedback_check.h): collected_at dates it, so it is
+// required; a declined survey carries no score.
+TEST_F(WorkflowTest, ACustomerRatingIsCheckedAsEveryServiceChecksIt) {
+  v1::Visit visit = env.Start("", "S1");
+  auto req = Parse<v1::RecordCounterReviewRequest>(R"pb(
+    source: REVIEW_SOURCE_CUSTOMER_EVALUATION
+    review { items { clause: "CT-5" item: "goodbye" result: REVIEW_RESULT_PASS } }
+    feedback { satisfaction: 4 channel: FEEDBACK_CHANNEL_COUNTER_DEVICE })pb");
+  req.set_visit_id(visit.visit_id());
+  *req.mutable_review()->mutable_reviewed_at() = ToProto(env.clock.Now());
+  const auto fields = [&] {
+    auto refused = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    std::vector<std::string> out;
+    for (const auto& f : FieldViolationsOf(refused.status())) out.push_back(f.field);
+    return out;
+  };
+  EXPECT_THAT(fields(), ElementsAre("feedback.collected_at"));  // undated
+  *req.mutable_feedback()->mutable_collected_at() = ToProto(env.clock.Now());
+  req.mutable_feedback()->set_declined(true);
+  EXPECT_THAT(fields(), ElementsAre("feedback.satisfaction"));  // declined, yet a 4
+  req.mutable_feedback()->set_satisfaction(0);
+  auto recorded = env.Run([&](Transaction& t) { return env.workflow.RecordCounterReview(t, req); });
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_TRUE(recorded->visit().review_origins(0).feedback().declined());
+}
+
+// CT-7: the appointment promised to the customer is a real time: a garbled
+// one is refused, not taken because it compares "after the booking".
+TEST_F(WorkflowTest, AnAppointmentTimeMustBeAValidTimestamp) {
+  env.OpenFailure(kDayStart - absl::Minutes(20));
+  v1::Visit visit = env.Start();
+  v1::ConvertVisitToAppointmentRequest req;
+  req.set_visit_id(visit.visit_id());
+  req.mutable_contact()->set_name("Customer");
+  req.mutable_contact()->set_phone("13800000000");
+  req.set_apologised(true);
+  *req.mutable_booked_at() = ToProto(env.clock.Now());
+  google::protobuf::Timestamp bad_nanos = ToProto(env.clock.Now() + absl::Hours(24));
+  bad_nanos.set_nanos(1000000000);
+  google::protobuf::Timestamp year_99999;
+  year_99999.set_seconds(3093496444800);  // 99999-01-01T00:00:00Z
+  for (const google::protobuf::Timestamp& scheduled : {bad_nanos, year_99999}) {
+    *req.mutable_scheduled_at() = scheduled;
+    auto refused = env.Run([&](Transaction& t) { return env.workflow.ConvertVisitToAppointment(t, req); });
+    ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << scheduled.DebugString();
+    ASSERT_EQ(FieldViolationsOf(refused.status()).size(), 1u);
+    EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "scheduled_at");
+  }
+  *req.mutable_scheduled_at() = ToProto(env.clock.Now() + absl::Hours(24));
+  auto booked = env.Run([&](Transaction& t) { return env.workflow.ConvertVisitToAppointment(t, req); });
+  ASSERT_TRUE(booked.ok()) << booked.status();
+}
+
+// A walk-in need not leave a number; one given is checked like everywhere else.
+TEST_F(WorkflowTest, AVisitsCustomerPhoneIsCheckedWhenGiven) {
+  v1::StartVisitRequest req;
+  req.set_hall_id("H1");
+  req.mutable_owner()->set_staff_id("S1");
+  req.mutable_customer()->set_name("Customer");
+  req.mutable_customer()->set_phone("123");
+  *req.mutable_started_at() = ToProto(env.clock.Now());
+  auto refused = env.Run([&](Transaction& t) { return env.workflow.StartVisit(t, req); });
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(FieldViolationsOf(refused.status()).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].field, "customer.phone");
+  EXPECT_EQ(FieldViolationsOf(refused.status())[0].description, kPhoneNumberProblem);
+  req.mutable_customer()->set_phone("010-62345678");
+  auto started = env.Run([&](Transaction& t) { return env.workflow.StartVisit(t, req); });
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(started->visit().customer().phone(), "010-62345678");
 }
 
 // CT-9: home-service follow-up within 3 working days; at the due time met, after it breached.

@@ -6,10 +6,12 @@
 
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
 #include "services/common/config.h"
+#include "services/common/phone_number.h"
 #include "services/common/rpc_util.h"
 #include "services/repair/storage/repair_schema.h"
 #include "services/repair/storage/work_order_store.h"
@@ -144,6 +146,98 @@ TEST_F(RepairServiceTest, AcceptDispatchNeedsTheReporterAndADispatchableClassifi
   v1::AcceptDispatchRequest unknown = Dispatch("FR-3", kStart);
   unknown.set_classification(v1::FAULT_CLASSIFICATION_UNKNOWN);
   EXPECT_TRUE(Call(&v1::Repair::Stub::AcceptDispatch, unknown, &resp).ok());
+}
+
+// The reporter's phone is checked by exactly the shared IsPhoneNumber, which
+// contact-center applies before queueing a dispatch: a number refused here
+// and accepted there would be redelivered hourly, never dropped.
+TEST_F(RepairServiceTest, AcceptDispatchTakesExactlyTheSharedPhoneNumbers) {
+  int n = 0;
+  int accepted = 0;
+  for (const std::string phone : {"13800000000", "010-62345678", "0106234567", "+8613800000000", "138 0000 0000",
+                                  "010--62345678", "-0106234567", "call me", "12"}) {
+    v1::AcceptDispatchRequest r = Dispatch(absl::StrCat("FR-P", ++n), kStart);
+    r.mutable_reporter()->set_phone(phone);
+    v1::AcceptDispatchResponse resp;
+    grpc::Status s = Call(&v1::Repair::Stub::AcceptDispatch, r, &resp);
+    if (IsPhoneNumber(phone)) {
+      EXPECT_TRUE(s.ok()) << phone << ": " << s.error_message();
+      ++accepted;
+      continue;
+    }
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << phone;
+    const std::vector<FieldViolation> violations = FieldViolationsOf(FromGrpcStatus(s));
+    ASSERT_EQ(violations.size(), 1u) << phone;
+    EXPECT_EQ(violations[0].field, "reporter.phone");
+    EXPECT_EQ(violations[0].description, kPhoneNumberProblem);
+  }
+  // The list holds both kinds, so the loop tested something either way.
+  EXPECT_EQ(accepted, 3);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM repair_work_orders"), accepted);
+}
+
+// A desk order need not name a customer; a number given must be one.
+TEST_F(RepairServiceTest, CreateWorkOrderChecksAGivenCustomerPhone) {
+  v1::CreateWorkOrderRequest r;
+  r.set_request_id("desk-phone");
+  r.mutable_customer()->set_name("Customer");
+  r.mutable_customer()->set_phone("555");
+  r.mutable_location()->set_address("2 Grid Road");
+  r.mutable_location()->set_area_class("rural");
+  r.set_description("line down");
+  *r.mutable_dispatched_at() = ToProto(kStart);
+  v1::CreateWorkOrderResponse resp;
+  grpc::Status s = Call(&v1::Repair::Stub::CreateWorkOrder, r, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("customer.phone"));
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM repair_work_orders"), 0);
+  r.mutable_customer()->set_phone("0571-87654321");
+  EXPECT_TRUE(Call(&v1::Repair::Stub::CreateWorkOrder, r, &resp).ok());
+}
+
+TEST_F(RepairServiceTest, CreateOutageChecksAnImportantCustomersContactPhone) {
+  v1::CreateOutageRequest create;
+  create.set_request_id("outage-phone");
+  create.set_kind(v1::OUTAGE_KIND_FAULT);
+  create.add_feeder_ids("F-10");
+  *create.mutable_started_at() = ToProto(kStart);
+  create.add_important_customers()->set_customer_id("C-SCHOOL");  // no contact given: fine
+  v1::ImportantCustomer* hospital = create.add_important_customers();
+  hospital->set_customer_id("C-HOSPITAL");
+  hospital->mutable_contact()->set_phone("ext. 12");
+  v1::CreateOutageResponse resp;
+  grpc::Status s = Call(&v1::Repair::Stub::CreateOutage, create, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("important_customers[1].contact.phone"));
+  hospital->mutable_contact()->set_phone("13900000000");
+  EXPECT_TRUE(Call(&v1::Repair::Stub::CreateOutage, create, &resp).ok());
+}
+
+// A survey item without a known result is refused, not dropped: only FAIL
+// makes a breach, so an UNSPECIFIED "fail" would vanish.
+TEST_F(RepairServiceTest, RecordVisitFeedbackRefusesASurveyItemWithoutAResult) {
+  const std::string id = NewOrder();
+  clock().Set(kStart + absl::Hours(1));
+  v1::RecordArrivalResponse arrived;
+  ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(30), &arrived).ok());
+  v1::RecordVisitFeedbackRequest req;
+  req.set_request_id("feedback-result");
+  req.set_work_order_id(id);
+  req.set_civil_language(true);
+  req.mutable_feedback()->set_satisfaction(2);
+  *req.mutable_feedback()->mutable_collected_at() = ToProto(kStart + absl::Hours(1));
+  v1::ReviewItem* item = req.mutable_review()->add_items();
+  item->set_clause("RP-3");
+  item->set_item("returned_gently");
+  v1::RecordVisitFeedbackResponse resp;
+  grpc::Status s = Call(&v1::Repair::Stub::RecordVisitFeedback, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("review.items[0].result"));
+  item->set_result(v1::REVIEW_RESULT_FAIL);
+  req.set_request_id("feedback-result-2");
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordVisitFeedback, req, &resp).ok());
+  ASSERT_EQ(resp.work_order().breaches_size(), 1);
+  EXPECT_EQ(resp.work_order().breaches(0).rule(), "RP-3");
 }
 
 TEST_F(RepairServiceTest, ReadsWithAnEmptyIdAreInvalidArgument) {

@@ -380,5 +380,35 @@ TEST_F(WorkOrderRulesTest, CivilFeedbackHasNoBreachAndReviewClausesAreRepairs) {
   EXPECT_EQ(FieldViolationsOf(bad.status()).at(0).field, "review.items[0].clause");
 }
 
+// Only a FAIL item is a breach: an item without a result, or with one this
+// build does not know, would drop a finding silently, so it is refused.
+TEST_F(WorkOrderRulesTest, ASurveyItemNeedsAKnownResult) {
+  v1::Feedback feedback;
+  feedback.set_satisfaction(2);
+  for (int result : {static_cast<int>(v1::REVIEW_RESULT_UNSPECIFIED), 7}) {
+    v1::WorkOrder order = Arrived();
+    v1::QualityReview review;
+    auto* pass = review.add_items();
+    pass->set_clause("RP-2");
+    pass->set_result(v1::REVIEW_RESULT_PASS);
+    auto* item = review.add_items();
+    item->set_clause("RP-5");
+    item->set_item("residue_left");
+    item->set_result(static_cast<v1::ReviewResult>(result));
+    auto refused = rules_.RecordFeedback(order, feedback, true, review, kStart + absl::Hours(3));
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << result;
+    ASSERT_FALSE(FieldViolationsOf(refused.status()).empty()) << result;
+    EXPECT_EQ(FieldViolationsOf(refused.status()).at(0).field, "review.items[1].result");
+    EXPECT_FALSE(order.has_feedback());
+  }
+  v1::WorkOrder order = Arrived();
+  v1::QualityReview review;
+  review.add_items()->set_clause("RP-3");
+  review.mutable_items(0)->set_result(v1::REVIEW_RESULT_NOT_APPLICABLE);
+  auto effects = rules_.RecordFeedback(order, feedback, true, review, kStart + absl::Hours(3));
+  ASSERT_TRUE(effects.ok()) << effects.status();
+  EXPECT_TRUE(effects->breaches.empty());
+}
+
 }  // namespace
 }  // namespace gridserve::repair

@@ -1,6 +1,7 @@
 #include "services/construction/grpc/request_checks.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/phone_number.h"
 #include "services/common/rpc_util.h"
 
 namespace gridserve::construction {
@@ -15,26 +16,18 @@ void RequireStaff(Validator& v, absl::string_view field, const v1::StaffRef& sta
   v.Check(present && !staff.staff_id().empty(), absl::StrCat(field, ".staff_id"), "is required");
 }
 
-void CheckPerson(Validator& v, absl::string_view field, const v1::Person& person, bool require_phone) {
-  RequireText(v, absl::StrCat(field, ".name"), person.name(), 200);
-  if (!require_phone && person.phone().empty()) return;
-  const std::string phone_field = absl::StrCat(field, ".phone");
-  if (!v.Check(!person.phone().empty(), phone_field, "is required")) return;
-  bool digits = person.phone().size() >= 3 && person.phone().size() <= 20;
-  for (char c : person.phone()) digits &= (c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' ';
-  v.Check(digits, phone_field, "must be 3 to 20 digits (with optional +, - or spaces)");
+void CheckPhone(Validator& v, absl::string_view field, const std::string& phone, bool required) {
+  if (phone.empty()) {
+    if (required) v.Add(field, "is required");
+    return;
+  }
+  // The shared rule: a number another service took is taken here too.
+  v.Check(IsPhoneNumber(phone), field, kPhoneNumberProblem);
 }
 
-void CheckFeedback(Validator& v, absl::string_view field, const v1::Feedback& feedback, absl::Time now,
-                   absl::Duration max_skew) {
-  if (feedback.declined()) {
-    v.Check(feedback.satisfaction() == 0, absl::StrCat(field, ".satisfaction"), "must be 0 when declined");
-  } else {
-    v.Check(feedback.satisfaction() >= 1 && feedback.satisfaction() <= 5, absl::StrCat(field, ".satisfaction"),
-            "must be 1..5 unless the customer declined");
-  }
-  CheckEventTime(v, absl::StrCat(field, ".collected_at"), feedback.collected_at(), feedback.has_collected_at(), now,
-                 max_skew);
+void CheckPerson(Validator& v, absl::string_view field, const v1::Person& person, bool require_phone) {
+  RequireText(v, absl::StrCat(field, ".name"), person.name(), 200);
+  CheckPhone(v, absl::StrCat(field, ".phone"), person.phone(), require_phone);
 }
 
 void CheckTimestamp(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present) {

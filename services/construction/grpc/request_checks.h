@@ -4,7 +4,6 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "gridserve/v1/common.pb.h"
 #include "services/common/status_util.h"
 
@@ -15,11 +14,11 @@ namespace gridserve::construction {
 
 void RequireText(Validator& v, absl::string_view field, const std::string& value, size_t max_size = 2000);
 void RequireStaff(Validator& v, absl::string_view field, const v1::StaffRef& staff, bool present);
+// A contact phone (required, or checked when given) by the shared
+// IsPhoneNumber, so every service takes the same numbers.
+void CheckPhone(Validator& v, absl::string_view field, const std::string& phone, bool required);
+// A person's name (required) and phone (as CheckPhone).
 void CheckPerson(Validator& v, absl::string_view field, const v1::Person& person, bool require_phone);
-// A customer's evaluation: satisfaction 1..5 unless declined (then 0),
-// collected_at required and not in the future.
-void CheckFeedback(Validator& v, absl::string_view field, const v1::Feedback& feedback, absl::Time now,
-                   absl::Duration max_skew);
 // A timestamp that is set must be a valid one.
 void CheckTimestamp(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present);
 

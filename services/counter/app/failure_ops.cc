@@ -210,7 +210,10 @@ absl::StatusOr<v1::ConvertVisitToAppointmentResponse> CounterWorkflow::ConvertVi
   }
   v.Check(req.apologised(), "apologised", "CT-7: apologise for the system failure before booking the appointment");
   const absl::Time booked_at = EventTime(v, "booked_at", req.booked_at(), req.has_booked_at(), /*required=*/false);
-  if (v.Check(req.has_scheduled_at(), "scheduled_at", "is required")) {
+  // A planned time (it may lie ahead), but a real one: a garbled timestamp
+  // would otherwise pass as "after the booking" and be promised to the customer.
+  if (v.Check(req.has_scheduled_at(), "scheduled_at", "is required") &&
+      v.Check(ValidTimestamp(req.scheduled_at()), "scheduled_at", "is not a valid timestamp")) {
     v.Check(FromProto(req.scheduled_at()) > booked_at, "scheduled_at", "must be after the booking");
   }
   if (!v.empty()) return v.status();

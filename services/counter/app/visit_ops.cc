@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
+#include "services/common/feedback_check.h"
 #include "services/common/rpc_util.h"
 #include "services/counter/app/counter_workflow.h"
 #include "services/counter/domain/business_types.h"
@@ -35,6 +36,11 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
     v.Check(req.accessibility_needs(i) != v1::ACCESSIBILITY_NEED_UNSPECIFIED &&
                 v1::AccessibilityNeed_IsValid(req.accessibility_needs(i)),
             absl::StrCat("accessibility_needs[", i, "]"), "is not a known accessibility need");
+  }
+  // A walk-in need not give a number; one given is checked like every
+  // service's (the shared IsPhoneNumber).
+  if (!req.customer().phone().empty()) {
+    if (auto problem = domain::CheckPhone(req.customer().phone())) v.Add("customer.phone", problem->message);
   }
   const absl::Time started_at = EventTime(v, "started_at", req.started_at(), req.has_started_at());
   if (!v.empty()) return v.status();
@@ -369,11 +375,7 @@ absl::StatusOr<v1::RecordCounterReviewResponse> CounterWorkflow::RecordCounterRe
             absl::StrCat("review.items[", i, "].result"), "must be PASS, FAIL or NOT_APPLICABLE");
   }
   if (req.has_feedback()) {
-    const int satisfaction = req.feedback().satisfaction();
-    v.Check((satisfaction >= 1 && satisfaction <= 5) || (satisfaction == 0 && req.feedback().declined()),
-            "feedback.satisfaction", "must be 1..5 (0 only when declined)");
-    EventTime(v, "feedback.collected_at", req.feedback().collected_at(), req.feedback().has_collected_at(),
-              /*required=*/false);
+    CheckFeedback(v, "feedback", req.feedback(), clock_.Now(), ToAbsl(config_.platform().max_event_skew()));
   }
   const absl::Time at =
       EventTime(v, "review.reviewed_at", req.review().reviewed_at(), req.review().has_reviewed_at());

@@ -334,6 +334,12 @@ absl::StatusOr<StepEffects> WorkOrderRules::RecordFeedback(v1::WorkOrder& order,
     if (clause != "RP-2" && clause != "RP-3" && clause != "RP-4" && clause != "RP-5") {
       return InvalidField(absl::StrCat("review.items[", i, "].clause"), "must be one of RP-2, RP-3, RP-4, RP-5");
     }
+    // Only FAIL makes a breach below: an UNSPECIFIED or unknown result would
+    // drop a finding silently, so it is refused (as counter and construction do).
+    const v1::ReviewResult result = review.items(i).result();
+    if (result == v1::REVIEW_RESULT_UNSPECIFIED || !v1::ReviewResult_IsValid(result)) {
+      return InvalidField(absl::StrCat("review.items[", i, "].result"), "must be PASS, FAIL or NOT_APPLICABLE");
+    }
   }
   // The survey follows the visit: its findings are dated when it was taken.
   if (feedback.has_collected_at() && FromProto(feedback.collected_at()) < FromProto(order.arrived_at())) {

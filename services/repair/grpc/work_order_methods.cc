@@ -1,6 +1,7 @@
 // Work-order RPCs (RP-1..RP-5): validation, then one domain step per request.
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
+#include "services/common/feedback_check.h"
 #include "services/common/idempotency.h"
 #include "services/common/rpc_util.h"
 #include "services/repair/grpc/repair_service.h"
@@ -36,7 +37,7 @@ grpc::ServerUnaryReactor* RepairService::AcceptDispatch(grpc::CallbackServerCont
   // CC-3: a dispatch carries the reporter's name, phone and address (the
   // address is checked with the location), so the crew can reach them.
   CheckRequired(v, req->reporter().name(), "reporter.name");
-  CheckRequired(v, req->reporter().phone(), "reporter.phone");
+  CheckPhone(v, req->reporter().phone(), "reporter.phone", /*required=*/true);
   // CC-3: only a utility-side or unknown fault is dispatched; a fault inside
   // the customer's premises is guided by phone, and UNSPECIFIED or an unknown
   // value is not a classification at all.
@@ -96,6 +97,9 @@ grpc::ServerUnaryReactor* RepairService::CreateWorkOrder(grpc::CallbackServerCon
   CheckRequestId(v, req->request_id());
   CheckLocation(v, context_.config, req->location());
   CheckRequired(v, req->description(), "description");
+  // A desk order need not name a customer (e.g. one found on patrol); a
+  // number given is one the crew can call.
+  CheckPhone(v, req->customer().phone(), "customer.phone", /*required=*/false);
   const absl::Time dispatched_at =
       CheckEventTime(v, "dispatched_at", req->dispatched_at(), req->has_dispatched_at(), Now(), MaxSkew());
   if (!v.empty()) return Reply<v1::CreateWorkOrderResponse>(ctx, resp, v.status());
@@ -343,13 +347,7 @@ grpc::ServerUnaryReactor* RepairService::RecordVisitFeedback(grpc::CallbackServe
   CheckRequestId(v, req->request_id());
   CheckRequired(v, req->work_order_id(), "work_order_id");
   if (v.Check(req->has_feedback(), "feedback", "is required")) {
-    const v1::Feedback& f = req->feedback();
-    if (f.declined()) {
-      v.Check(f.satisfaction() == 0, "feedback.satisfaction", "must be 0 when the customer declined");
-    } else {
-      v.Check(f.satisfaction() >= 1 && f.satisfaction() <= 5, "feedback.satisfaction", "must be 1..5");
-    }
-    CheckEventTime(v, "feedback.collected_at", f.collected_at(), f.has_collected_at(), Now(), MaxSkew());
+    CheckFeedback(v, "feedback", req->feedback(), Now(), MaxSkew());
   }
   if (!v.empty()) return Reply<v1::RecordVisitFeedbackResponse>(ctx, resp, v.status());
   auto result = RunOnce<v1::RecordVisitFeedbackResponse>(
