@@ -32,4 +32,9 @@ bool IsPhoneNumber(absl::string_view value) {
          value.back() != '-';
 }
 
+bool CheckPhoneField(Validator& v, absl::string_view field, absl::string_view phone, bool required) {
+  if (phone.empty()) return v.Check(!required, field, "is required");
+  return v.Check(IsPhoneNumber(phone), field, kPhoneNumberProblem);
+}
+
 }  // namespace gridserve

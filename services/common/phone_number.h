@@ -2,6 +2,7 @@
 #define GRIDSERVE_SERVICES_COMMON_PHONE_NUMBER_H_
 
 #include "absl/strings/string_view.h"
+#include "services/common/status_util.h"
 
 namespace gridserve {
 
@@ -14,6 +15,12 @@ bool IsPhoneNumber(absl::string_view value);
 // What a rejected number is told (a field-violation description).
 inline constexpr char kPhoneNumberProblem[] =
     "is not a mobile number (11 digits starting with 1) or a landline number";
+
+// A contact number taken under `field`, the same in every service: empty is a
+// violation ("is required") only when `required`; anything else must pass
+// IsPhoneNumber. A number stored once is dialled later (callbacks, crews), so
+// a typo is refused while the caller is still there. Returns whether it passed.
+bool CheckPhoneField(Validator& v, absl::string_view field, absl::string_view phone, bool required);
 
 }  // namespace gridserve
 

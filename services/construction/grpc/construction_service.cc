@@ -9,6 +9,7 @@
 #include "services/common/feedback_check.h"
 #include "services/common/idempotency.h"
 #include "services/common/log.h"
+#include "services/common/phone_number.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "services/common/watch_stream.h"
@@ -375,7 +376,7 @@ grpc::ServerUnaryReactor* ConstructionService::RecordInspection(Ctx* ctx, const 
     // The notice's own completeness is the CN-5 gate (domain); its time must be sane.
     CheckEventTime(v, "notice.delivered_at", req->notice().delivered_at(), req->notice().has_delivered_at(), now,
                    max_skew(), /*required=*/false);
-    CheckPhone(v, "notice.delivered_to.phone", req->notice().delivered_to().phone(), /*required=*/false);
+    CheckPhoneField(v, "notice.delivered_to.phone", req->notice().delivered_to().phone(), /*required=*/false);
     if (!v.empty()) return v.status();
     v1::Inspection inspection;
     inspection.set_inspection_id(NewId("INS"));
@@ -534,7 +535,7 @@ grpc::ServerUnaryReactor* ConstructionService::ReportDesignatedSupplierPressure(
     v.Check(v1::SupplierKind_IsValid(req->supplier_kind()), "supplier_kind", "is not a known kind");
     CheckEventTime(v, "occurred_at", req->occurred_at(), req->has_occurred_at(), now, max_skew(), /*required=*/false);
     CheckEventTime(v, "reported_at", req->reported_at(), req->has_reported_at(), now, max_skew());
-    CheckPhone(v, "reporter.phone", req->reporter().phone(), /*required=*/false);
+    CheckPhoneField(v, "reporter.phone", req->reporter().phone(), /*required=*/false);
     if (!v.empty()) return v.status();
     v1::SupplierPressureReport report;
     report.set_report_id(NewId("SPR"));

@@ -16,18 +16,9 @@ void RequireStaff(Validator& v, absl::string_view field, const v1::StaffRef& sta
   v.Check(present && !staff.staff_id().empty(), absl::StrCat(field, ".staff_id"), "is required");
 }
 
-void CheckPhone(Validator& v, absl::string_view field, const std::string& phone, bool required) {
-  if (phone.empty()) {
-    if (required) v.Add(field, "is required");
-    return;
-  }
-  // The shared rule: a number another service took is taken here too.
-  v.Check(IsPhoneNumber(phone), field, kPhoneNumberProblem);
-}
-
 void CheckPerson(Validator& v, absl::string_view field, const v1::Person& person, bool require_phone) {
   RequireText(v, absl::StrCat(field, ".name"), person.name(), 200);
-  CheckPhone(v, absl::StrCat(field, ".phone"), person.phone(), require_phone);
+  CheckPhoneField(v, absl::StrCat(field, ".phone"), person.phone(), require_phone);
 }
 
 void CheckTimestamp(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present) {

@@ -14,10 +14,7 @@ namespace gridserve::construction {
 
 void RequireText(Validator& v, absl::string_view field, const std::string& value, size_t max_size = 2000);
 void RequireStaff(Validator& v, absl::string_view field, const v1::StaffRef& staff, bool present);
-// A contact phone (required, or checked when given) by the shared
-// IsPhoneNumber, so every service takes the same numbers.
-void CheckPhone(Validator& v, absl::string_view field, const std::string& phone, bool required);
-// A person's name (required) and phone (as CheckPhone).
+// A person's name (required) and phone (CheckPhoneField, services/common/phone_number.h).
 void CheckPerson(Validator& v, absl::string_view field, const v1::Person& person, bool require_phone);
 // A timestamp that is set must be a valid one.
 void CheckTimestamp(Validator& v, absl::string_view field, const google::protobuf::Timestamp& t, bool present);

@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
 #include "services/common/phone_number.h"
-#include "services/contact_center/domain/phone_rules.h"
 
 namespace gridserve::contact_center {
 namespace {
@@ -23,7 +22,7 @@ void CheckFaultReport(Validator& v, const v1::ReportFaultRequest& request, const
     case v1::FAULT_CLASSIFICATION_CUSTOMER_INTERNAL:
       v.Check(request.guidance_given(), "guidance_given",
               "CC-3: a fault inside the customer's premises is guided by phone; record the guidance");
-      CheckPhoneIfGiven(v, "reporter.phone", request.reporter().phone());
+      CheckPhoneField(v, "reporter.phone", request.reporter().phone(), /*required=*/false);
       break;
     case v1::FAULT_CLASSIFICATION_UTILITY_SIDE:
     case v1::FAULT_CLASSIFICATION_UNKNOWN:

@@ -5,7 +5,7 @@
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/call_rules.h"
-#include "services/contact_center/domain/phone_rules.h"
+#include "services/common/phone_number.h"
 #include "services/contact_center/domain/review_rules.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
@@ -60,7 +60,7 @@ absl::StatusOr<v1::RecordCallResponse> ContactCenterService::DoRecordCall(const 
   // Stored as given and filtered on later: a value outside the enum is a client's bug.
   v.Check(v1::CallPurpose_IsValid(request.purpose()), "purpose", "is not a known call purpose");
   v.Check(v1::CallDisposition_IsValid(request.disposition()), "disposition", "is not a known call disposition");
-  CheckPhoneIfGiven(v, "caller_phone", request.caller_phone());
+  CheckPhoneField(v, "caller_phone", request.caller_phone(), /*required=*/false);
   const absl::Time alerting_started =
       EventTime(v, "alerting_started_at", request.alerting_started_at(), request.has_alerting_started_at());
   // CC-1: exactly one ring measure.

@@ -4,7 +4,7 @@
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/case_rules.h"
-#include "services/contact_center/domain/phone_rules.h"
+#include "services/common/phone_number.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
 #include "services/contact_center/storage/contact_center_store.h"
@@ -32,7 +32,7 @@ absl::StatusOr<v1::RecordCaseResponse> ContactCenterService::DoRecordCase(const 
     v.Check(request.reporter().ByteSizeLong() == 0, "reporter",
             "must be empty on an anonymous case: the reporter's identity is not taken");
   } else {
-    CheckPhoneIfGiven(v, "reporter.phone", request.reporter().phone());
+    CheckPhoneField(v, "reporter.phone", request.reporter().phone(), /*required=*/false);
   }
   const absl::Time received_at = EventTime(v, "received_at", request.received_at(), request.has_received_at());
   if (!v.empty()) return v.status();

@@ -3,7 +3,7 @@
 #include "services/common/idempotency.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/consultation_rules.h"
-#include "services/contact_center/domain/phone_rules.h"
+#include "services/common/phone_number.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
 #include "services/contact_center/storage/contact_center_store.h"
@@ -21,7 +21,7 @@ absl::StatusOr<v1::OpenConsultationResponse> ContactCenterService::DoOpenConsult
   Validator v;
   v.Check(!request.question().empty(), "question", "is required");
   CheckConsultationHandling(v, request);  // CC-2 gate for a deferred answer
-  CheckPhoneIfGiven(v, "customer.phone", request.customer().phone());
+  CheckPhoneField(v, "customer.phone", request.customer().phone(), /*required=*/false);
   CheckDepartment(v, "department", request.department(), /*required=*/false);
   CheckDepartment(v, "escalated_to_department", request.escalated_to_department(), /*required=*/false);
   const absl::Time opened_at = EventTime(v, "opened_at", request.opened_at(), request.has_opened_at());

@@ -66,8 +66,7 @@ grpc::ServerUnaryReactor* RepairService::CreateOutage(grpc::CallbackServerContex
     const std::string field = absl::StrCat("important_customers[", i, "].customer_id");
     if (CheckRequired(v, id, field)) v.Check(customer_ids.insert(id).second, field, "is listed twice");
     // RK-3: the contact the notice goes to; a number given must be callable.
-    CheckPhone(v, req->important_customers(i).contact().phone(),
-               absl::StrCat("important_customers[", i, "].contact.phone"), /*required=*/false);
+    CheckPhoneField(v, absl::StrCat("important_customers[", i, "].contact.phone"), req->important_customers(i).contact().phone(), /*required=*/false);
   }
   if (!v.empty()) return Reply<v1::CreateOutageResponse>(ctx, resp, v.status());
   auto result = RunOnce<v1::CreateOutageResponse>(

@@ -22,15 +22,6 @@ inline bool CheckRequired(Validator& v, const std::string& value, absl::string_v
   return v.Check(!value.empty(), field, "is required");
 }
 
-// A contact phone, required or checked when given, by exactly the shared
-// IsPhoneNumber: a number another service took is taken here too. Nothing
-// stricter: contact-center checks a dispatch's reporter phone the same way,
-// and a dispatch refused here would be redelivered hourly, never dropped.
-inline bool CheckPhone(Validator& v, const std::string& phone, absl::string_view field, bool required) {
-  if (phone.empty()) return v.Check(!required, field, "is required");
-  return v.Check(IsPhoneNumber(phone), field, kPhoneNumberProblem);
-}
-
 // A planned time (may lie in the future): present and a valid timestamp.
 inline bool CheckPlannedTime(Validator& v, const google::protobuf::Timestamp& t, bool present,
                              absl::string_view field) {

@@ -37,7 +37,10 @@ grpc::ServerUnaryReactor* RepairService::AcceptDispatch(grpc::CallbackServerCont
   // CC-3: a dispatch carries the reporter's name, phone and address (the
   // address is checked with the location), so the crew can reach them.
   CheckRequired(v, req->reporter().name(), "reporter.name");
-  CheckPhone(v, req->reporter().phone(), "reporter.phone", /*required=*/true);
+  // Exactly the shared rule, nothing stricter: contact-center checks the
+  // number the same way before it dispatches, and a dispatch refused here
+  // would be redelivered hourly, never dropped.
+  CheckPhoneField(v, "reporter.phone", req->reporter().phone(), /*required=*/true);
   // CC-3: only a utility-side or unknown fault is dispatched; a fault inside
   // the customer's premises is guided by phone, and UNSPECIFIED or an unknown
   // value is not a classification at all.
@@ -99,7 +102,7 @@ grpc::ServerUnaryReactor* RepairService::CreateWorkOrder(grpc::CallbackServerCon
   CheckRequired(v, req->description(), "description");
   // A desk order need not name a customer (e.g. one found on patrol); a
   // number given is one the crew can call.
-  CheckPhone(v, req->customer().phone(), "customer.phone", /*required=*/false);
+  CheckPhoneField(v, "customer.phone", req->customer().phone(), /*required=*/false);
   const absl::Time dispatched_at =
       CheckEventTime(v, "dispatched_at", req->dispatched_at(), req->has_dispatched_at(), Now(), MaxSkew());
   if (!v.empty()) return Reply<v1::CreateWorkOrderResponse>(ctx, resp, v.status());
