@@ -1398,5 +1398,23 @@ TEST_F(ContactCenterServiceTest, EveryPhoneNumberTakenMustBeAPhoneNumber) {
   CallAndRetry(&v1::ContactCenter::Stub::OpenConsultation, consultation);
 }
 
+// An empty id is a request missing its one required field, not a record
+// that does not exist: INVALID_ARGUMENT naming it, as in every service.
+TEST_F(ContactCenterServiceTest, AGetWithoutAnIdNamesTheField) {
+  v1::GetCallResponse call;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::GetCall, v1::GetCallRequest(), &call)),
+              ElementsAre("call_id"));
+  v1::GetCaseResponse customer_case;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::GetCase, v1::GetCaseRequest(), &customer_case)),
+              ElementsAre("case_id"));
+  v1::GetConsultationResponse consultation;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::GetConsultation, v1::GetConsultationRequest(),
+                                   &consultation)),
+              ElementsAre("consultation_id"));
+  v1::GetFaultReportResponse fault;
+  EXPECT_THAT(ViolationFields(Call(&v1::ContactCenter::Stub::GetFaultReport, v1::GetFaultReportRequest(), &fault)),
+              ElementsAre("fault_report_id"));
+}
+
 }  // namespace
 }  // namespace gridserve::contact_center

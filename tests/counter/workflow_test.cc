@@ -1299,6 +1299,26 @@ TEST_F(WorkflowTest, ListsRefuseAnInvalidTimeRange) {
   }
 }
 
+// An empty id is a request missing its one required field, not a record that
+// does not exist: INVALID_ARGUMENT naming it, as in every service.
+TEST_F(WorkflowTest, AGetWithoutAnIdNamesTheField) {
+  const std::vector<std::pair<absl::Status, std::string>> refusals = {
+      {env.Run([&](Transaction& t) { return env.workflow.GetTicket(t, v1::GetTicketRequest()); }).status(),
+       "ticket_id"},
+      {env.Run([&](Transaction& t) { return env.workflow.GetVisit(t, v1::GetVisitRequest()); }).status(), "visit_id"},
+      {env.Run([&](Transaction& t) { return env.workflow.GetSystemFailure(t, v1::GetSystemFailureRequest()); })
+           .status(),
+       "failure_id"},
+      {env.Run([&](Transaction& t) { return env.workflow.GetAppointment(t, v1::GetAppointmentRequest()); }).status(),
+       "appointment_id"},
+      {env.Run([&](Transaction& t) { return env.workflow.GetHomeService(t, v1::GetHomeServiceRequest()); }).status(),
+       "home_service_id"}};
+  for (const auto& [refused, field] : refusals) {
+    ASSERT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << field << ": " << refused;
+    EXPECT_EQ(FieldViolationsOf(refused).at(0).field, field);
+  }
+}
+
 // due_before is a filter bound like time_range's: an invalid one is refused,
 // not turned into whatever time its fields make.
 TEST_F(WorkflowTest, ListsRefuseAnInvalidDueBefore) {

@@ -173,6 +173,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetCall(grpc::CallbackServerCont
 }
 
 absl::StatusOr<v1::GetCallResponse> ContactCenterService::DoGetCall(const v1::GetCallRequest& request) {
+  if (request.call_id().empty()) return InvalidField("call_id", "is required");
   v1::GetCallResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto call = FindCall(txn, request.call_id());

@@ -144,6 +144,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetCase(grpc::CallbackServerCont
 }
 
 absl::StatusOr<v1::GetCaseResponse> ContactCenterService::DoGetCase(const v1::GetCaseRequest& request) {
+  if (request.case_id().empty()) return InvalidField("case_id", "is required");
   v1::GetCaseResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = FindCase(txn, request.case_id());

@@ -116,6 +116,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetConsultation(grpc::CallbackSe
 
 absl::StatusOr<v1::GetConsultationResponse> ContactCenterService::DoGetConsultation(
     const v1::GetConsultationRequest& request) {
+  if (request.consultation_id().empty()) return InvalidField("consultation_id", "is required");
   v1::GetConsultationResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = FindConsultation(txn, request.consultation_id());

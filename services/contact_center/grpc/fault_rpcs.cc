@@ -92,6 +92,7 @@ grpc::ServerUnaryReactor* ContactCenterService::GetFaultReport(grpc::CallbackSer
 
 absl::StatusOr<v1::GetFaultReportResponse> ContactCenterService::DoGetFaultReport(
     const v1::GetFaultReportRequest& request) {
+  if (request.fault_report_id().empty()) return InvalidField("fault_report_id", "is required");
   v1::GetFaultReportResponse response;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto found = FindFaultReport(txn, request.fault_report_id());

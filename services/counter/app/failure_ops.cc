@@ -185,6 +185,7 @@ absl::StatusOr<v1::CloseSystemFailureResponse> CounterWorkflow::CloseSystemFailu
 
 absl::StatusOr<v1::GetSystemFailureResponse> CounterWorkflow::GetSystemFailure(Transaction& txn,
                                                                                const v1::GetSystemFailureRequest& req) {
+  if (req.failure_id().empty()) return InvalidField("failure_id", "is required");
   CounterStore store(txn);
   auto found = store.FindFailure(req.failure_id());
   if (!found.ok()) return found.status();
@@ -326,6 +327,7 @@ absl::StatusOr<v1::KeepAppointmentResponse> CounterWorkflow::KeepAppointment(Tra
 
 absl::StatusOr<v1::GetAppointmentResponse> CounterWorkflow::GetAppointment(Transaction& txn,
                                                                            const v1::GetAppointmentRequest& req) {
+  if (req.appointment_id().empty()) return InvalidField("appointment_id", "is required");
   CounterStore store(txn);
   auto found = store.FindAppointment(req.appointment_id());
   if (!found.ok()) return found.status();

@@ -134,6 +134,7 @@ absl::StatusOr<v1::CompleteHomeServiceResponse> CounterWorkflow::CompleteHomeSer
 
 absl::StatusOr<v1::GetHomeServiceResponse> CounterWorkflow::GetHomeService(Transaction& txn,
                                                                            const v1::GetHomeServiceRequest& req) {
+  if (req.home_service_id().empty()) return InvalidField("home_service_id", "is required");
   CounterStore store(txn);
   auto found = store.FindHomeService(req.home_service_id());
   if (!found.ok()) return found.status();

@@ -6,6 +6,7 @@
 namespace gridserve::counter {
 
 absl::StatusOr<v1::GetTicketResponse> CounterWorkflow::GetTicket(Transaction& txn, const v1::GetTicketRequest& req) {
+  if (req.ticket_id().empty()) return InvalidField("ticket_id", "is required");
   CounterStore store(txn);
   auto found = store.FindTicket(req.ticket_id());
   if (!found.ok()) return found.status();
@@ -47,6 +48,7 @@ absl::StatusOr<v1::ListTicketsResponse> CounterWorkflow::ListTickets(Transaction
 }
 
 absl::StatusOr<v1::GetVisitResponse> CounterWorkflow::GetVisit(Transaction& txn, const v1::GetVisitRequest& req) {
+  if (req.visit_id().empty()) return InvalidField("visit_id", "is required");
   CounterStore store(txn);
   auto found = store.FindVisit(req.visit_id());
   if (!found.ok()) return found.status();
