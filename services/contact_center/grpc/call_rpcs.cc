@@ -5,7 +5,6 @@
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
 #include "services/contact_center/domain/call_rules.h"
-#include "services/common/phone_number.h"
 #include "services/contact_center/domain/review_rules.h"
 #include "services/contact_center/grpc/contact_center_service.h"
 #include "services/contact_center/grpc/read_model.h"
@@ -60,7 +59,9 @@ absl::StatusOr<v1::RecordCallResponse> ContactCenterService::DoRecordCall(const 
   // Stored as given and filtered on later: a value outside the enum is a client's bug.
   v.Check(v1::CallPurpose_IsValid(request.purpose()), "purpose", "is not a known call purpose");
   v.Check(v1::CallDisposition_IsValid(request.disposition()), "disposition", "is not a known call disposition");
-  CheckPhoneField(v, "caller_phone", request.caller_phone(), /*required=*/false);
+  // caller_phone is the switch's caller id in whatever form it presents it
+  // (E.164, "withheld", a trunk's own prefix): stored as given, never a reason
+  // to refuse the call record, which the answer SLA (CC-1) counts.
   const absl::Time alerting_started =
       EventTime(v, "alerting_started_at", request.alerting_started_at(), request.has_alerting_started_at());
   // CC-1: exactly one ring measure.
