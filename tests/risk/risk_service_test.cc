@@ -216,7 +216,9 @@ TEST_F(RiskServiceTest, InvestigationWorkflowThroughTheApi) {
   ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::GetRedLineReport, get_report, &got).ok());
   EXPECT_EQ(got.report().decided_by().staff_id(), "I-1");
   get_report.set_report_id("RL-nope");
-  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::GetRedLineReport, get_report, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  const grpc::Status missing = Call(&v1::RiskMonitor::Stub::GetRedLineReport, get_report, &got);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_message(), "red-line report RL-nope not found");  // worded as every service words it
 
   v1::ListRedLineReportsRequest list;
   list.set_state(v1::RED_LINE_STATE_CONFIRMED);
@@ -490,7 +492,9 @@ TEST_F(RiskServiceTest, QueryErrors) {
   EXPECT_EQ(no_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(Fields(no_id), Contains("entry_id"));
   get.set_sequence(99);
-  EXPECT_EQ(Call(&v1::RiskMonitor::Stub::GetLedgerEntry, get, &entry).error_code(), grpc::StatusCode::NOT_FOUND);
+  const grpc::Status missing = Call(&v1::RiskMonitor::Stub::GetLedgerEntry, get, &entry);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_message(), "ledger entry at sequence 99 not found");
 
   v1::GetRiskScoresRequest scores;
   scores.set_page_token("nope");

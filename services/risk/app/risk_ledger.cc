@@ -20,7 +20,7 @@ const char* LevelName(v1::RiskLevel level) {
 }
 
 absl::Status NoReport(const std::string& report_id) {
-  return absl::NotFoundError(absl::StrCat("no red-line report ", report_id));
+  return absl::NotFoundError(absl::StrCat("red-line report ", report_id, " not found"));
 }
 
 }  // namespace
@@ -154,7 +154,7 @@ absl::StatusOr<v1::LedgerEntry> RiskLedger::AddCorrection(Transaction& txn,
                                                          const v1::AddLedgerCorrectionRequest& request) {
   auto original = FindEntry(txn, request.entry_id());
   if (!original.ok()) return original.status();
-  if (!original->has_value()) return absl::NotFoundError(absl::StrCat("no ledger entry ", request.entry_id()));
+  if (!original->has_value()) return absl::NotFoundError(absl::StrCat("ledger entry ", request.entry_id(), " not found"));
   auto view = GetView(txn, request.entry_id());
   if (!view.ok()) return view.status();
   const bool voided = view->has_value() && (*view)->voided;

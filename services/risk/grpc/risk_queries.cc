@@ -83,7 +83,11 @@ absl::StatusOr<v1::GetLedgerEntryResponse> RiskService::DoGetLedgerEntry(const v
     auto entry = request.entry_id().empty() ? FindEntryBySequence(txn, request.sequence())
                                             : FindEntry(txn, request.entry_id());
     if (!entry.ok()) return entry.status();
-    if (!entry->has_value()) return absl::NotFoundError("no such ledger entry");
+    if (!entry->has_value()) {
+      return absl::NotFoundError(request.entry_id().empty()
+                                     ? absl::StrCat("ledger entry at sequence ", request.sequence(), " not found")
+                                     : absl::StrCat("ledger entry ", request.entry_id(), " not found"));
+    }
     *out.mutable_entry() = **entry;
     auto history = EntriesReferringTo(txn, (*entry)->entry_id());
     if (!history.ok()) return history.status();
