@@ -37,10 +37,11 @@ grpc::ServerUnaryReactor* RepairService::AcceptDispatch(grpc::CallbackServerCont
   // CC-3: a dispatch carries the reporter's name, phone and address (the
   // address is checked with the location), so the crew can reach them.
   CheckRequired(v, req->reporter().name(), "reporter.name");
-  // Exactly the shared rule, nothing stricter: contact-center checks the
-  // number the same way before it dispatches, and a dispatch refused here
-  // would be redelivered hourly, never dropped.
-  CheckPhoneField(v, "reporter.phone", req->reporter().phone(), /*required=*/true);
+  // Present, and taken as sent: the contact centre checks its format where the
+  // caller gives it. A dispatch refused here for its format (one queued by an
+  // older contact centre, say) would be redelivered hourly and never reach a
+  // crew, whose way to the customer is the address anyway.
+  CheckRequired(v, req->reporter().phone(), "reporter.phone");
   // CC-3: only a utility-side or unknown fault is dispatched; a fault inside
   // the customer's premises is guided by phone, and UNSPECIFIED or an unknown
   // value is not a classification at all.
