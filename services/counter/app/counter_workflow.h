@@ -101,6 +101,15 @@ class CounterWorkflow {
   // visit still waiting in it, and of each ticket still queued in the hall.
   // Idempotent; saves the failure when changed.
   absl::Status EvaluateFailure(CounterStore& store, Transaction& txn, v1::SystemFailure& failure, absl::Time now);
+  // EvaluateFailure for one customer who joins an open failure (a ticket
+  // issued, a visit started): a failure not yet known to be long is evaluated
+  // whole, since turning long starts every waiting customer's clock, this
+  // one's included; one already long only needs this customer's clock (the
+  // others got theirs when it turned), not another pass over the hall.
+  absl::Status EvaluateFailureForTicket(CounterStore& store, Transaction& txn, v1::SystemFailure& failure,
+                                        const v1::Ticket& ticket, absl::Time now);
+  absl::Status EvaluateFailureForVisit(CounterStore& store, Transaction& txn, v1::SystemFailure& failure,
+                                       const v1::Visit& visit, absl::Time now);
   // The gates of every call that ends a visit in progress (EndVisit,
   // OpenHomeService) at `ends_at`: CT-1 only the owner ends it; CT-7 a visit
   // waiting in a failure that was long by then is converted to an appointment

@@ -70,6 +70,21 @@ absl::Status CounterWorkflow::HandOverConversionClock(Transaction& txn, const v1
   return sla_.Start(txn, timer);
 }
 
+absl::Status CounterWorkflow::EvaluateFailureForTicket(CounterStore& store, Transaction& txn,
+                                                       v1::SystemFailure& failure, const v1::Ticket& ticket,
+                                                       absl::Time now) {
+  if (!failure.has_became_long_at()) return EvaluateFailure(store, txn, failure, now);
+  if (!domain::TicketWaitsForConversion(ticket)) return absl::OkStatus();
+  return StartTicketConversionClock(txn, ticket, FromProto(failure.became_long_at()));
+}
+
+absl::Status CounterWorkflow::EvaluateFailureForVisit(CounterStore& store, Transaction& txn,
+                                                      v1::SystemFailure& failure, const v1::Visit& visit,
+                                                      absl::Time now) {
+  if (!failure.has_became_long_at()) return EvaluateFailure(store, txn, failure, now);
+  return StartConversionClock(txn, visit, FromProto(failure.became_long_at()));
+}
+
 absl::Status CounterWorkflow::EvaluateFailure(CounterStore& store, Transaction& txn, v1::SystemFailure& failure,
                                               absl::Time now) {
   const absl::Time started = FromProto(failure.started_at());

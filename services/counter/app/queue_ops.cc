@@ -57,11 +57,13 @@ absl::StatusOr<v1::IssueTicketResponse> CounterWorkflow::IssueTicket(Transaction
     return s;
   }
   // CT-7: a customer arriving while a long failure is open waits in it from
-  // the issue on (EvaluateFailure starts the ticket's conversion clock).
+  // the issue on (the ticket's conversion clock starts).
   auto failures = store.OpenFailures(req.hall_id());
   if (!failures.ok()) return failures.status();
   for (v1::SystemFailure& failure : *failures) {
-    if (auto s = EvaluateFailure(store, txn, failure, std::max(clock_.Now(), issued_at)); !s.ok()) return s;
+    if (auto s = EvaluateFailureForTicket(store, txn, failure, ticket, std::max(clock_.Now(), issued_at)); !s.ok()) {
+      return s;
+    }
   }
 
   auto ahead = store.CountWaitingAhead(ticket);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
 #include "services/common/feedback_check.h"
+#include "services/common/phone_number.h"
 #include "services/common/rpc_util.h"
 #include "services/counter/app/counter_workflow.h"
 #include "services/counter/domain/business_types.h"
@@ -37,11 +38,8 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
                 v1::AccessibilityNeed_IsValid(req.accessibility_needs(i)),
             absl::StrCat("accessibility_needs[", i, "]"), "is not a known accessibility need");
   }
-  // A walk-in need not give a number; one given is checked like every
-  // service's (the shared IsPhoneNumber).
-  if (!req.customer().phone().empty()) {
-    if (auto problem = domain::CheckPhone(req.customer().phone())) v.Add("customer.phone", problem->message);
-  }
+  // A walk-in need not give a number; one given is checked like every service's.
+  CheckPhoneField(v, "customer.phone", req.customer().phone(), /*required=*/false);
   const absl::Time started_at = EventTime(v, "started_at", req.started_at(), req.has_started_at());
   if (!v.empty()) return v.status();
 
@@ -99,7 +97,7 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
     // from the ticket's own start, so the hand-over below keeps it: starting
     // the visit must not restart the customer's 15 minutes.
     for (v1::SystemFailure& failure : *failures) {
-      if (auto s = EvaluateFailure(store, txn, failure, clock_.Now()); !s.ok()) return s;
+      if (auto s = EvaluateFailureForTicket(store, txn, failure, ticket, clock_.Now()); !s.ok()) return s;
     }
     ticket.set_state(v1::TICKET_STATE_SERVING);
     ticket.set_visit_id(visit.visit_id());
@@ -119,7 +117,7 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
     // CT-7: the customer's wait in the failure began in the queue; the ticket's
     // clock moves to the visit before the failure is evaluated for it.
     if (auto s = HandOverConversionClock(txn, visit, started_at); !s.ok()) return s;
-    if (auto s = EvaluateFailure(store, txn, failure, clock_.Now()); !s.ok()) return s;
+    if (auto s = EvaluateFailureForVisit(store, txn, failure, visit, clock_.Now()); !s.ok()) return s;
   }
   v1::StartVisitResponse resp;
   if (auto s = Decorate(txn, visit); !s.ok()) return s;
