@@ -5,12 +5,37 @@
 #include "absl/strings/str_cat.h"
 #include "gridserve/v1/method_options.pb.h"
 #include "services/common/database.h"
+#include "services/common/request_limits.h"
+#include "services/common/status_util.h"
 #include "services/common/service_wrapper.h"
 
 namespace gridserve {
 namespace {
 
 using grpc::internal::MethodHandler;
+
+// Ends the call with `status` without running the service method: the
+// handler, given a failed request status, answers UNIMPLEMENTED; the
+// executor's interceptor replaces that with `status`.
+void Refuse(MethodHandler* inner, CallExecutor* executor, const MethodHandler::HandlerParameter& p,
+            grpc::Status status) {
+  executor->Refuse(p.server_context, status);
+  inner->RunHandler(MethodHandler::HandlerParameter(p.call, p.server_context, p.request, std::move(status),
+                                                    p.internal_data, p.call_requester));
+}
+
+// Whether a call may go on to the service: a request that did not
+// deserialize goes on to fail there; one with a string beyond its bound
+// (request_limits.h) is refused INVALID_ARGUMENT here, before it takes a
+// worker or reaches the service. The request is the method's generated
+// message: gRPC's handlers deserialize into it and pass it as void*.
+bool Admit(MethodHandler* inner, CallExecutor* executor, const MethodHandler::HandlerParameter& p) {
+  if (!p.status.ok() || p.request == nullptr) return true;
+  absl::Status limits = CheckRequestLimits(*static_cast<const google::protobuf::Message*>(p.request));
+  if (limits.ok()) return true;
+  Refuse(inner, executor, p, ToGrpcStatus(limits));
+  return false;
+}
 
 // Hands a unary call to the executor. The handler parameter (call, context,
 // deserialized request) stays valid until the call ends, and a callback call
@@ -24,6 +49,7 @@ class OffloadHandler final : public ForwardingHandler {
       inner()->RunHandler(param);
       return;
     }
+    if (!Admit(inner(), executor_, param)) return;
     auto queued = std::make_shared<HandlerParameter>(param.call, param.server_context, param.request, param.status,
                                                      param.internal_data, param.call_requester);
     MethodHandler* target = inner();
@@ -44,28 +70,34 @@ class OffloadHandler final : public ForwardingHandler {
   }
 
  private:
-  // Ends the call with `status` without running the service method: the
-  // handler, given a failed request status, answers UNIMPLEMENTED; the
-  // executor's interceptor replaces that with `status`.
-  static void Refuse(MethodHandler* inner, CallExecutor* executor, const HandlerParameter& p, grpc::Status status) {
-    executor->Refuse(p.server_context, status);
-    inner->RunHandler(HandlerParameter(p.call, p.server_context, p.request, std::move(status), p.internal_data,
-                                       p.call_requester));
-  }
-
   CallExecutor* executor_;
 };
 
 // A store read runs where gRPC called it, refused any write (StoreReadScope).
-// (Streaming handlers run where gRPC calls them too, a plain ForwardingHandler:
-// a watch holds no worker while it waits.)
 class StoreReadHandler final : public ForwardingHandler {
  public:
-  using ForwardingHandler::ForwardingHandler;
+  StoreReadHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
   void RunHandler(const HandlerParameter& param) override {
+    if (!Admit(inner(), executor_, param)) return;
     StoreReadScope scope;
     inner()->RunHandler(param);
   }
+
+ private:
+  CallExecutor* executor_;
+};
+
+// A streaming call (a watch) runs where gRPC calls it, once admitted: it
+// holds no worker while it waits for events.
+class StreamHandler final : public ForwardingHandler {
+ public:
+  StreamHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
+  void RunHandler(const HandlerParameter& param) override {
+    if (Admit(inner(), executor_, param)) inner()->RunHandler(param);
+  }
+
+ private:
+  CallExecutor* executor_;
 };
 
 // Puts the status of a refused call back in place of UNIMPLEMENTED.
@@ -140,10 +172,10 @@ grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& fu
                                                         const google::protobuf::MethodDescriptor& method)
                                  -> MethodHandler* {
                                if (method.client_streaming() || method.server_streaming()) {
-                                 return new ForwardingHandler(handler);
+                                 return new StreamHandler(handler, this);
                                }
                                if (store_reads_inline && method.options().GetExtension(v1::store_read)) {
-                                 return new StoreReadHandler(handler);
+                                 return new StoreReadHandler(handler, this);
                                }
                                return new OffloadHandler(handler, this);
                              });

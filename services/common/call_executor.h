@@ -38,6 +38,10 @@ struct CallExecutorOptions {
 // call whose deadline passed while it waited is answered DEADLINE_EXCEEDED
 // without running. Streaming calls (watches) stay on gRPC's threads.
 //
+// Admission: every request of a wrapped service, unary or streaming, is first
+// checked against the bounds on its strings (request_limits.h); one too long
+// is answered INVALID_ARGUMENT naming the field, before it takes a worker.
+//
 // A refused call ends with its own code only through the interceptor from
 // MakeInterceptorFactory() (gRPC's handler can only fail a call it does not
 // run as UNIMPLEMENTED; the interceptor puts the real status back): register

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gridserve/v1/risk.grpc.pb.h"
+#include "services/common/request_limits.h"
 #include "services/common/status_util.h"
 
 namespace gridserve {
@@ -16,18 +17,6 @@ void SetDeadline(grpc::ClientContext& context, absl::Duration deadline) {
 
 }  // namespace
 
-std::string FitRedLineDescription(const std::string& description, const std::string& source_service,
-                                  const std::string& source_reference) {
-  if (description.size() <= kRedLineDescriptionMaxBytes) return description;
-  const std::string note =
-      absl::StrCat(" [... cut to fit; the full text is in ", source_service.empty() ? "the sender" : source_service,
-                   source_reference.empty() ? "" : " ", source_reference.substr(0, 512), "]");
-  size_t keep = kRedLineDescriptionMaxBytes - note.size();
-  // Back up to the first byte of a UTF-8 character (continuation bytes are 10xxxxxx).
-  while (keep > 0 && (static_cast<unsigned char>(description[keep]) & 0xC0) == 0x80) --keep;
-  return description.substr(0, keep) + note;
-}
-
 OutboxRelay::Handler MakeRiskBreachHandler(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline) {
   auto stub = std::shared_ptr<v1::RiskMonitor::Stub>(v1::RiskMonitor::NewStub(channel));
   return [stub, deadline](const OutboxMessage& message) -> absl::Status {
@@ -36,6 +25,7 @@ OutboxRelay::Handler MakeRiskBreachHandler(std::shared_ptr<grpc::Channel> channe
     if (!request.mutable_breach()->ParseFromString(message.payload)) {
       return absl::DataLossError("outbox payload is not a Breach");
     }
+    FitTextToLimits(*request.mutable_breach(), FullTextNote(request.breach().service(), request.breach().subject()));
     v1::ReportBreachResponse response;
     grpc::ClientContext context;
     SetDeadline(context, deadline);
@@ -49,8 +39,7 @@ OutboxRelay::Handler MakeRiskRedLineHandler(std::shared_ptr<grpc::Channel> chann
     v1::ReportRedLineRequest request;
     if (!request.ParseFromString(message.payload)) return absl::DataLossError("outbox payload is not a red-line report");
     request.set_request_id(message.message_id);
-    request.set_description(
-        FitRedLineDescription(request.description(), request.source_service(), request.source_reference()));
+    FitTextToLimits(request, FullTextNote(request.source_service(), request.source_reference()));
     v1::ReportRedLineResponse response;
     grpc::ClientContext context;
     SetDeadline(context, deadline);

@@ -22,7 +22,10 @@
 #include "gridserve/v1/repair.grpc.pb.h"
 #include "gridserve/v1/risk.pb.h"
 #include "services/common/auth_policy.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "services/common/database.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace gridserve {
@@ -40,6 +43,7 @@ class BlockingRepair final : public v1::Repair::CallbackService {
   }
   grpc::ServerUnaryReactor* ListWorkOrders(grpc::CallbackServerContext* context, const v1::ListWorkOrdersRequest*,
                                            v1::ListWorkOrdersResponse*) override {
+    ++lists;
     list_ran_as_store_read = StoreReadScope::Active();
     auto* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
@@ -52,6 +56,7 @@ class BlockingRepair final : public v1::Repair::CallbackService {
 
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
+  std::atomic<int> lists{0};
   std::atomic<bool> list_ran_as_store_read{false};
   absl::Notification release;
 
@@ -220,6 +225,66 @@ TEST_F(CallExecutorTest, WithoutInlineStoreReadsAReadWaitsForAWorkerLikeAnyCall)
   for (auto& write : writes) EXPECT_TRUE(write.get().ok());
   EXPECT_TRUE(List().get().ok());
   EXPECT_FALSE(service_.list_ran_as_store_read);
+}
+
+// The fields a status's google.rpc.BadRequest names.
+std::vector<std::string> ViolatedFields(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  std::vector<std::string> fields;
+  if (!rpc.ParseFromString(status.error_details())) return fields;
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest bad;
+    if (!any.UnpackTo(&bad)) continue;
+    for (const auto& violation : bad.field_violations()) fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+// Admission (services/common/request_limits.h): a request with a string past
+// its bound is answered INVALID_ARGUMENT naming the field, whichever way its
+// method runs (on a worker, as an inline store read, as a stream), and never
+// reaches the service; one within its bounds runs as before.
+TEST_F(CallExecutorTest, ARequestWithAStringPastItsBoundIsRefusedBeforeItReachesTheService) {
+  Start({/*threads=*/1, /*max_queued=*/8}, /*store_reads_inline=*/true);
+  service_.release.Notify();  // writes that get through answer at once
+
+  auto write = [&](size_t description_size) {
+    return AsyncCall<v1::CreateWorkOrderRequest, v1::CreateWorkOrderResponse>(
+               [&](auto* context, auto* request, auto* response, auto done) {
+                 request->set_description(std::string(description_size, 'd'));
+                 stub_->async()->CreateWorkOrder(context, request, response, std::move(done));
+               })
+        .get();
+  };
+  grpc::Status refused = write(4001);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_THAT(ViolatedFields(refused), ::testing::ElementsAre("description"));
+  EXPECT_EQ(service_.started, 0);
+  EXPECT_TRUE(write(4000).ok());
+  EXPECT_EQ(service_.started, 1);
+
+  grpc::Status read = AsyncCall<v1::ListWorkOrdersRequest, v1::ListWorkOrdersResponse>(
+                          [&](auto* context, auto* request, auto* response, auto done) {
+                            request->set_page_token(std::string(129, 'p'));
+                            stub_->async()->ListWorkOrders(context, request, response, std::move(done));
+                          })
+                          .get();
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << read.error_message();
+  EXPECT_THAT(ViolatedFields(read), ::testing::ElementsAre("page_token"));
+  EXPECT_EQ(service_.lists, 0);
+
+  // WatchBreaches is not implemented by this service: admitted, it would
+  // answer UNIMPLEMENTED.
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::RepairWatchBreachesRequest watch;
+  watch.set_rule(std::string(4001, 'r'));
+  auto reader = stub_->WatchBreaches(&watch_context, watch);
+  v1::BreachEvent event;
+  EXPECT_FALSE(reader->Read(&event));
+  grpc::Status watched = reader->Finish();
+  EXPECT_EQ(watched.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watched.error_message();
+  EXPECT_THAT(ViolatedFields(watched), ::testing::ElementsAre("rule"));
 }
 
 // The store_read marks in the contracts: only on unary reads (never on a

@@ -1,5 +1,5 @@
-// Overload with the real binary: an oversized request is refused before it
-// costs anything; a flood of deadline-less calls is shed with
+// Overload with the real binary: an oversized request, or a text past its
+// bound, is refused before it costs anything; a flood of deadline-less calls is shed with
 // RESOURCE_EXHAUSTED by the bounded call queue (platform.max_queued_calls)
 // instead of piling up, every accepted write is stored once, and the service
 // answers normally afterwards.
@@ -14,6 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gridserve/v1/contact_center.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -62,6 +64,18 @@ TEST_F(OverloadTest, AnOversizedRequestIsRefusedAndTheServiceCarriesOn) {
   v1::RecordCaseResponse response;
   const grpc::Status oversized = Record(ComplaintCase("big-1", std::string(2 << 20, 'x')), &response);
   EXPECT_EQ(oversized.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << oversized.error_message();
+  // Within the message limit but past the bound on a text (4000 bytes,
+  // common.proto): refused naming the field, before the service stores it.
+  const grpc::Status long_text = Record(ComplaintCase("big-1", std::string(4001, 'x')), &response);
+  EXPECT_EQ(long_text.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << long_text.error_message();
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(long_text.error_details()));
+  google::rpc::BadRequest bad_request;
+  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "summary");
+  EXPECT_EQ(bad_request.field_violations(0).description(), "must be at most 4000 bytes");
   // Nothing of it was stored; the same request id, now small, is a new request.
   const grpc::Status normal = Record(ComplaintCase("big-1"), &response);
   EXPECT_TRUE(normal.ok()) << normal.error_message();

@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/config.h"
-#include "services/common/risk_client.h"
+#include "services/common/request_limits.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "tests/common/test_db.h"
@@ -74,19 +74,22 @@ TEST(RedLineIntakeTest, NewReportIsReportedAtTheTimeItArrives) {
 TEST(RedLineIntakeTest, ALongDescriptionIsFittedToWhatIntakeAccepts) {
   v1::ReportRedLineRequest r = Request();
   std::string text = "x";
-  while (text.size() <= kRedLineDescriptionMaxBytes) text += "\xe7\xa4\xbc";  // "礼", 3 bytes each
+  while (text.size() <= kMaxTextSize) text += "\xe7\xa4\xbc";  // "礼", 3 bytes each
   r.set_description(text);
   EXPECT_EQ(ValidateRedLineRequest(r, kStart, kSkew).code(), absl::StatusCode::kInvalidArgument);
 
-  r.set_description(FitRedLineDescription(text, "contact-center", "CASE-1"));
+  EXPECT_EQ(FitTextToLimits(r, FullTextNote("contact-center", "CASE-1")), 1);
   EXPECT_TRUE(ValidateRedLineRequest(r, kStart, kSkew).ok());
-  EXPECT_LE(r.description().size(), kRedLineDescriptionMaxBytes);
+  EXPECT_TRUE(CheckRequestLimits(r).ok());
+  EXPECT_LE(r.description().size(), kMaxTextSize);
   EXPECT_THAT(r.description(), ::testing::EndsWith("the full text is in contact-center CASE-1]"));
   const std::string kept = r.description().substr(0, r.description().find(" [... cut"));
   EXPECT_EQ(text.substr(0, kept.size()), kept);
   EXPECT_EQ((kept.size() - 1) % 3, 0u) << "cut inside a character";
 
-  EXPECT_EQ(FitRedLineDescription("gift accepted", "counter", "V-1"), "gift accepted");
+  r.set_description("gift accepted");
+  EXPECT_EQ(FitTextToLimits(r, FullTextNote("counter", "V-1")), 0);
+  EXPECT_EQ(r.description(), "gift accepted");
 }
 
 TEST(RedLineIntakeTest, ValidRequestPasses) { EXPECT_TRUE(ValidateRedLineRequest(Request(), kStart, kSkew).ok()); }

@@ -8,7 +8,7 @@ namespace gridserve::construction {
 
 void RequireText(Validator& v, absl::string_view field, const std::string& value, size_t max_size) {
   if (v.Check(!value.empty(), field, "is required")) {
-    v.Check(value.size() <= max_size, field, absl::StrCat("must be at most ", max_size, " characters"));
+    CheckMaxSize(v, field, value, max_size);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/request_limits.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "services/contact_center/domain/fault_rules.h"
@@ -52,6 +53,9 @@ OutboxRelay::Handler MakeDispatchHandler(ServiceContext& context, std::shared_pt
     v1::AcceptDispatchRequest request;
     if (!request.ParseFromString(message.payload)) return absl::DataLossError("outbox payload is not a dispatch");
     request.set_request_id(message.message_id);
+    // A report stored before requests were bounded may carry a longer text
+    // than repair takes: fitted, it is delivered instead of refused for ever.
+    FitTextToLimits(request, FullTextNote("contact-center", absl::StrCat("fault_report/", request.fault_report_id())));
     v1::AcceptDispatchResponse response;
     grpc::ClientContext call;
     SetDeadline(call, deadline);

@@ -6,6 +6,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "services/common/phone_number.h"
+#include "services/common/request_limits.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 
@@ -15,7 +16,7 @@ namespace gridserve::repair {
 
 inline void CheckRequestId(Validator& v, const std::string& request_id) {
   v.Check(!request_id.empty(), "request_id", "is required (a client-generated idempotency key)");
-  v.Check(request_id.size() <= 128, "request_id", "must be at most 128 characters");
+  CheckMaxSize(v, "request_id", request_id, kMaxIdSize);
 }
 
 inline bool CheckRequired(Validator& v, const std::string& value, absl::string_view field) {

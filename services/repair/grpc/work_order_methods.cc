@@ -32,7 +32,7 @@ grpc::ServerUnaryReactor* RepairService::AcceptDispatch(grpc::CallbackServerCont
                                                         v1::AcceptDispatchResponse* resp) {
   Validator v;
   CheckRequired(v, req->fault_report_id(), "fault_report_id");
-  v.Check(req->fault_report_id().size() <= 128, "fault_report_id", "must be at most 128 characters");
+  CheckMaxSize(v, "fault_report_id", req->fault_report_id(), kMaxIdSize);
   CheckLocation(v, context_.config, req->location());
   // CC-3: a dispatch carries the reporter's name, phone and address (the
   // address is checked with the location), so the crew can reach them.

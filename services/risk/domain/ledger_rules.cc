@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/catalogue.h"
+#include "services/common/request_limits.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "services/risk/domain/redline.h"
@@ -25,8 +26,7 @@ absl::Status ValidateBreach(const v1::Breach& breach, absl::Time now, absl::Dura
                             const std::string& prefix) {
   Validator v;
   v.Check(!breach.breach_id().empty(), prefix + ".breach_id", "is required (the sender's stable breach id)");
-  v.Check(breach.breach_id().size() <= kMaxBreachIdSize, prefix + ".breach_id",
-          absl::StrCat("must be at most ", kMaxBreachIdSize, " characters"));
+  CheckMaxSize(v, prefix + ".breach_id", breach.breach_id(), kMaxBreachIdSize);
   v.Check(IsKnownService(breach.service()), prefix + ".service",
           "must be one of contact-center, counter, construction, repair, risk");
   v.Check(FindClause(breach.rule()) != nullptr, prefix + ".rule", "is not a clause of the norms catalogue");

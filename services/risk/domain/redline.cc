@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "services/common/request_limits.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 #include "services/risk/domain/ledger_rules.h"
@@ -58,7 +59,7 @@ void CheckStaff(Validator& v, absl::string_view field, const v1::StaffRef& staff
 
 void CheckText(Validator& v, absl::string_view field, const std::string& text, bool required) {
   if (required) v.Check(!text.empty(), field, "is required");
-  v.Check(text.size() <= 4000, field, "must be at most 4000 characters");
+  CheckMaxSize(v, field, text, kMaxTextSize);
 }
 
 }  // namespace
@@ -132,7 +133,7 @@ absl::Status ValidateRedLineRequest(const v1::ReportRedLineRequest& request, abs
   v.Check(request.source_service().empty() || IsKnownService(request.source_service()), "source_service",
           "must be empty or one of contact-center, counter, construction, repair, risk");
   CheckEventTime(v, "occurred_at", request.occurred_at(), request.has_occurred_at(), now, max_skew);
-  CheckText(v, "description", request.description(), /*required=*/true);  // senders fit theirs (FitRedLineDescription)
+  CheckText(v, "description", request.description(), /*required=*/true);  // senders fit theirs (FitTextToLimits)
   for (int i = 0; i < request.related_breaches_size(); ++i) {
     v.Check(!request.related_breaches(i).breach_id().empty(), absl::StrCat("related_breaches[", i, "].breach_id"),
             "is required");

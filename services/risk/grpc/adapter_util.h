@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gridserve/v1/common.pb.h"
+#include "services/common/request_limits.h"
 #include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 
@@ -22,10 +23,10 @@ namespace gridserve::risk {
 // The request_id checks of RunOnce, merged with the field checks of the
 // domain so that a request gets every violation at once. `max_size` is
 // RunOnce's 128 except where a call takes longer ids (ReportBreach).
-inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields, size_t max_size = 128) {
+inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields, size_t max_size = kMaxIdSize) {
   Validator v;
   v.Check(!request_id.empty(), "request_id", "is required (a client-generated idempotency key)");
-  v.Check(request_id.size() <= max_size, "request_id", absl::StrCat("must be at most ", max_size, " characters"));
+  CheckMaxSize(v, "request_id", request_id, max_size);
   const auto violations = FieldViolationsOf(fields);
   if (!fields.ok() && violations.empty()) return fields;
   for (const auto& fv : violations) v.Add(fv.field, fv.description);

@@ -1,0 +1,125 @@
+#include "services/common/request_limits.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gridserve/v1/method_options.pb.h"
+
+namespace gridserve {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+bool IsIdField(absl::string_view name) {
+  return absl::EndsWith(name, "_id") || absl::EndsWith(name, "_ids") || name == "page_token";
+}
+
+std::string FieldPath(absl::string_view prefix, const FieldDescriptor& field) {
+  return prefix.empty() ? std::string(field.name()) : absl::StrCat(prefix, ".", field.name());
+}
+
+std::string ElementPath(absl::string_view prefix, const FieldDescriptor& field, int index) {
+  return absl::StrCat(FieldPath(prefix, field), "[", index, "]");
+}
+
+void CheckStrings(Validator& v, const Message& message, absl::string_view prefix) {
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
+  const Reflection& reflection = *message.GetReflection();
+  std::string scratch;  // GetStringReference's copy, for string fields not stored as std::string
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor& field = *type.field(i);
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      const size_t max_size = MaxStringSize(field);
+      if (field.is_repeated()) {
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          const std::string& value = reflection.GetRepeatedStringReference(message, &field, j, &scratch);
+          if (value.size() > max_size) CheckMaxSize(v, ElementPath(prefix, field, j), value, max_size);
+        }
+      } else {
+        const std::string& value = reflection.GetStringReference(message, &field, &scratch);
+        if (value.size() > max_size) CheckMaxSize(v, FieldPath(prefix, field), value, max_size);
+      }
+    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field.is_repeated()) {  // maps too: their entries are a repeated message of key and value
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          CheckStrings(v, reflection.GetRepeatedMessage(message, &field, j), ElementPath(prefix, field, j));
+        }
+      } else if (reflection.HasField(message, &field)) {
+        CheckStrings(v, reflection.GetMessage(message, &field), FieldPath(prefix, field));
+      }
+    }
+  }
+}
+
+int FitStrings(Message& message, absl::string_view note) {
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
+  const Reflection& reflection = *message.GetReflection();
+  int cut = 0;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor& field = *type.field(i);
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      if (IsIdField(field.name()) || field.type() == FieldDescriptor::TYPE_BYTES) continue;
+      const size_t max_size = MaxStringSize(field);
+      if (field.is_repeated()) {
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          const std::string value = reflection.GetRepeatedString(message, &field, j);
+          if (value.size() <= max_size) continue;
+          reflection.SetRepeatedString(&message, &field, j, FitText(value, max_size, note));
+          ++cut;
+        }
+      } else {
+        const std::string value = reflection.GetString(message, &field);
+        if (value.size() <= max_size) continue;
+        reflection.SetString(&message, &field, FitText(value, max_size, note));
+        ++cut;
+      }
+    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field.is_repeated()) {
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          cut += FitStrings(*reflection.MutableRepeatedMessage(&message, &field, j), note);
+        }
+      } else if (reflection.HasField(message, &field)) {
+        cut += FitStrings(*reflection.MutableMessage(&message, &field), note);
+      }
+    }
+  }
+  return cut;
+}
+
+}  // namespace
+
+size_t MaxStringSize(const FieldDescriptor& field) {
+  if (const uint32_t declared = field.options().GetExtension(v1::max_size); declared > 0) return declared;
+  return IsIdField(field.name()) ? kMaxIdSize : kMaxTextSize;
+}
+
+absl::Status CheckRequestLimits(const Message& request) {
+  Validator v;
+  CheckStrings(v, request, "");
+  return v.status();
+}
+
+bool CheckMaxSize(Validator& v, absl::string_view field, absl::string_view value, size_t max_size) {
+  return v.Check(value.size() <= max_size, field, absl::StrCat("must be at most ", max_size, " bytes"));
+}
+
+std::string FitText(const std::string& text, size_t max_size, absl::string_view note) {
+  if (text.size() <= max_size) return text;
+  const absl::string_view kept_note = note.substr(0, max_size);
+  size_t keep = max_size - kept_note.size();
+  // Back up to the first byte of a UTF-8 character (continuation bytes are 10xxxxxx).
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  return absl::StrCat(absl::string_view(text).substr(0, keep), kept_note);
+}
+
+std::string FullTextNote(absl::string_view service, absl::string_view reference) {
+  return absl::StrCat(" [... cut to fit; the full text is in ", service.empty() ? "the sender" : service,
+                      reference.empty() ? "" : " ", reference.substr(0, 512), "]");
+}
+
+int FitTextToLimits(Message& request, absl::string_view note) { return FitStrings(request, note); }
+
+}  // namespace gridserve

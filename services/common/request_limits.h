@@ -1,0 +1,54 @@
+#ifndef GRIDSERVE_SERVICES_COMMON_REQUEST_LIMITS_H_
+#define GRIDSERVE_SERVICES_COMMON_REQUEST_LIMITS_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "services/common/status_util.h"
+
+namespace gridserve {
+
+// Every string a request carries is bounded, the same in all five services
+// (common.proto, "API conventions"): a client's bug or a flood of text is
+// refused at the door instead of being stored, indexed and sent on to peers.
+// The gRPC message limit (1 MiB) alone would let one description fill it.
+inline constexpr size_t kMaxIdSize = 128;     // fields named *_id, *_ids, request_id, page_token
+inline constexpr size_t kMaxTextSize = 4000;  // any other string
+
+// The bound of one string field: its [(gridserve.v1.max_size)] when the
+// contract sets one, else kMaxIdSize for an id, else kMaxTextSize.
+size_t MaxStringSize(const google::protobuf::FieldDescriptor& field);
+
+// Every string of `request`, in nested messages, repeated fields and maps
+// too, against its bound: INVALID_ARGUMENT with one violation per string too
+// long, named by its path ("breach.detail", "crew[2].staff_id"); OK otherwise.
+// The call executor runs it on every request before the service method.
+absl::Status CheckRequestLimits(const google::protobuf::Message& request);
+
+// One string against a bound, the violation the platform's check and a
+// service's tighter bounds (a name, an address) share. Returns whether it fits.
+bool CheckMaxSize(Validator& v, absl::string_view field, absl::string_view value, size_t max_size);
+
+// For a sender relaying its stored records to a peer (the outbox): `text`
+// cut to `max_size` bytes on a UTF-8 character boundary, ending with `note`,
+// when it is longer; unchanged otherwise.
+std::string FitText(const std::string& text, size_t max_size, absl::string_view note);
+
+// The note FitText ends a cut text with: where the full text stays, e.g.
+// " [... cut to fit; the full text is in contact-center CASE-1]".
+std::string FullTextNote(absl::string_view service, absl::string_view reference);
+
+// Every string of `request` that is not an id and is longer than its bound,
+// cut by FitText with `note`. Why: a record stored before its bound existed,
+// or a text a sender composed around a customer's words, would otherwise be
+// refused by the peer on every retry and never arrive. Ids are left as they
+// are (cut, one would name something else). Returns how many were cut.
+int FitTextToLimits(google::protobuf::Message& request, absl::string_view note);
+
+}  // namespace gridserve
+
+#endif  // GRIDSERVE_SERVICES_COMMON_REQUEST_LIMITS_H_

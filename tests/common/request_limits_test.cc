@@ -1,0 +1,150 @@
+// The bounds on every string of a request (services/common/request_limits.h,
+// common.proto "API conventions"): ids 128 bytes, other text 4000, a field's
+// own [(gridserve.v1.max_size)] where the contract sets one; each string too
+// long is a violation named by its path.
+#include "services/common/request_limits.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "gridserve/v1/construction.pb.h"
+#include "gridserve/v1/contact_center.pb.h"
+#include "gridserve/v1/counter.pb.h"
+#include "gridserve/v1/repair.pb.h"
+#include "gridserve/v1/risk.pb.h"
+#include "services/common/status_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace gridserve {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+const google::protobuf::FieldDescriptor& Field(const google::protobuf::Descriptor* type, const std::string& name) {
+  const google::protobuf::FieldDescriptor* field = type->FindFieldByName(name);
+  EXPECT_NE(field, nullptr) << type->full_name() << "." << name;
+  return *field;
+}
+
+// The fields the check names, in order; empty when the request fits.
+std::vector<std::string> Refused(const google::protobuf::Message& request) {
+  const absl::Status status = CheckRequestLimits(request);
+  if (status.ok()) return {};
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  std::vector<std::string> fields;
+  for (const FieldViolation& violation : FieldViolationsOf(status)) {
+    EXPECT_THAT(violation.description, ::testing::MatchesRegex("must be at most [0-9]+ bytes"));
+    fields.push_back(violation.field);
+  }
+  return fields;
+}
+
+TEST(RequestLimitsTest, IdsTextAndDeclaredBounds) {
+  EXPECT_EQ(MaxStringSize(Field(v1::RecordCaseRequest::descriptor(), "request_id")), 128u);
+  EXPECT_EQ(MaxStringSize(Field(v1::RecordCaseRequest::descriptor(), "call_id")), 128u);
+  EXPECT_EQ(MaxStringSize(Field(v1::ListCasesRequest::descriptor(), "page_token")), 128u);
+  EXPECT_EQ(MaxStringSize(Field(v1::CreateOutageRequest::descriptor(), "feeder_ids")), 128u);
+  EXPECT_EQ(MaxStringSize(Field(v1::RecordCaseRequest::descriptor(), "summary")), 4000u);
+  EXPECT_EQ(MaxStringSize(Field(v1::Person::descriptor(), "name")), 4000u);
+  // A breach id names its service, rule and subject: the contract allows 256,
+  // and ReportBreach's request_id is the breach id.
+  EXPECT_EQ(MaxStringSize(Field(v1::Breach::descriptor(), "breach_id")), 256u);
+  EXPECT_EQ(MaxStringSize(Field(v1::BreachRef::descriptor(), "breach_id")), 256u);
+  EXPECT_EQ(MaxStringSize(Field(v1::ReportBreachRequest::descriptor(), "request_id")), 256u);
+}
+
+TEST(RequestLimitsTest, AStringAtItsBoundFitsAndOneByteMoreIsRefusedByName) {
+  v1::RecordCaseRequest request;
+  request.set_request_id(std::string(128, 'r'));
+  request.set_summary(std::string(4000, 's'));
+  EXPECT_THAT(Refused(request), IsEmpty());
+
+  request.set_summary(std::string(4001, 's'));
+  EXPECT_THAT(Refused(request), ElementsAre("summary"));
+  request.set_request_id(std::string(129, 'r'));
+  EXPECT_THAT(Refused(request), ElementsAre("request_id", "summary"));
+}
+
+TEST(RequestLimitsTest, NestedMessagesAreNamedByTheirPath) {
+  v1::ReportBreachRequest request;
+  request.set_request_id(std::string(256, 'b'));
+  request.mutable_breach()->set_breach_id(std::string(256, 'b'));
+  request.mutable_breach()->set_detail("late arrival");
+  EXPECT_THAT(Refused(request), IsEmpty());
+
+  request.mutable_breach()->set_breach_id(std::string(257, 'b'));
+  request.mutable_breach()->set_detail(std::string(4001, 'd'));
+  EXPECT_THAT(Refused(request), ElementsAre("breach.breach_id", "breach.detail"));
+}
+
+TEST(RequestLimitsTest, RepeatedStringsMessagesAndMapsAreNamedByIndex) {
+  v1::CreateOutageRequest outage;
+  outage.add_feeder_ids("F-1");
+  outage.add_feeder_ids(std::string(129, 'f'));
+  outage.add_important_customers()->set_name("hospital");
+  outage.add_important_customers()->set_name(std::string(4001, 'n'));
+  EXPECT_THAT(Refused(outage), ElementsAre("feeder_ids[1]", "important_customers[1].name"));
+
+  v1::StartSiteWorkRequest work;
+  work.add_crew()->set_staff_id("S-1");
+  work.add_crew()->set_staff_id("S-2");
+  work.add_crew()->set_staff_id(std::string(129, 's'));
+  EXPECT_THAT(Refused(work), ElementsAre("crew[2].staff_id"));
+
+  v1::SubmitApplicationFormRequest form;
+  (*form.mutable_fields())["address"] = std::string(4001, 'a');
+  EXPECT_THAT(Refused(form), ElementsAre("fields[0].value"));
+}
+
+TEST(RequestLimitsTest, CheckMaxSizeIsTheViolationServicesShare) {
+  Validator v;
+  EXPECT_TRUE(CheckMaxSize(v, "customer.name", std::string(200, 'n'), 200));
+  EXPECT_TRUE(v.empty());
+  EXPECT_FALSE(CheckMaxSize(v, "customer.name", std::string(201, 'n'), 200));
+  const auto violations = FieldViolationsOf(v.status());
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "customer.name");
+  EXPECT_EQ(violations[0].description, "must be at most 200 bytes");
+}
+
+// A sender relaying its stored records (the outbox) cuts text that is too
+// long, on a character boundary, naming where the full text stays, and never
+// an id; what it sends then passes the receiver's check.
+TEST(RequestLimitsTest, FitTextToLimitsCutsTextButNeverAnId) {
+  std::string text = "x";
+  while (text.size() <= kMaxTextSize) text += "\xe7\xa4\xbc";  // "礼", 3 bytes each
+  v1::ReportBreachRequest request;
+  request.set_request_id(std::string(300, 'r'));
+  request.mutable_breach()->set_breach_id("repair/RP-1/work_order/WO-1");
+  request.mutable_breach()->set_detail(text);
+  request.mutable_breach()->set_subject("work_order/WO-1");
+
+  const std::string note = FullTextNote("repair", "work_order/WO-1");
+  EXPECT_EQ(note, " [... cut to fit; the full text is in repair work_order/WO-1]");
+  EXPECT_EQ(FitTextToLimits(request, note), 1);
+  const std::string& detail = request.breach().detail();
+  EXPECT_LE(detail.size(), kMaxTextSize);
+  EXPECT_TRUE(absl::EndsWith(detail, note));
+  const std::string kept = detail.substr(0, detail.size() - note.size());
+  EXPECT_EQ(text.substr(0, kept.size()), kept);
+  EXPECT_EQ((kept.size() - 1) % 3, 0u) << "cut inside a character";
+  EXPECT_EQ(request.request_id(), std::string(300, 'r'));  // an id is never cut: still refused
+  EXPECT_THAT(Refused(request), ElementsAre("request_id"));
+
+  request.set_request_id("repair/RP-1/work_order/WO-1");
+  EXPECT_THAT(Refused(request), IsEmpty());
+  EXPECT_EQ(FitTextToLimits(request, note), 0);  // what fits is left as it is
+
+  v1::CreateOutageRequest outage;
+  outage.add_area_codes(std::string(4001, 'a'));
+  outage.add_important_customers()->set_name(std::string(5000, 'n'));
+  EXPECT_EQ(FitTextToLimits(outage, ""), 2);
+  EXPECT_EQ(outage.area_codes(0), std::string(4000, 'a'));
+  EXPECT_EQ(outage.important_customers(0).name(), std::string(4000, 'n'));
+}
+
+}  // namespace
+}  // namespace gridserve
