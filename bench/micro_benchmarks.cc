@@ -6,6 +6,8 @@
 //   * the SLA expiry sweep with many open clocks of which few are due — its
 //     cost must follow what is due, not what is stored,
 //   * a structured log line (every recorded breach writes one),
+//   * the bounds on a request's strings, checked at the door of every call
+//     (request_limits): a read's one id, and a hotline call record,
 //   * one online backup of the SQLite store, by records stored.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -13,12 +15,14 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "gridserve/v1/counter.pb.h"
 #include "services/common/backup.h"
 #include "services/common/business_calendar.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/idempotency.h"
 #include "services/common/migrations.h"
+#include "services/common/request_limits.h"
 #include "services/common/retention.h"
 #include "services/common/sla_clock.h"
 #include "services/contact_center/domain/call_rules.h"
@@ -197,6 +201,28 @@ void BM_LogLine(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LogLine);
+
+// The admission check every call pays before the service runs: a read's
+// request (one id) and a full hotline call record (a dozen fields, nested
+// staff and location).
+void BM_CheckRequestLimits(benchmark::State& state) {
+  v1::GetTicketRequest read;
+  read.set_ticket_id("TK-0643a1f3c2b40e9d51c7");
+  v1::RecordCallRequest write;
+  write.set_request_id("call-000000000042");
+  write.set_external_call_id("TEL-000000000042");
+  write.mutable_agent()->set_staff_id("S-1");
+  write.mutable_agent()->set_department("customer-service");
+  write.set_department("customer-service");
+  write.set_caller_phone("13800000000");
+  write.mutable_caller_location()->set_address("1 Bench Road");
+  write.mutable_caller_location()->set_area_code("A1");
+  const google::protobuf::Message& request =
+      state.range(0) == 0 ? static_cast<const google::protobuf::Message&>(read) : write;
+  for (auto _ : state) benchmark::DoNotOptimize(CheckRequestLimits(request));
+  state.SetLabel(state.range(0) == 0 ? "GetTicket" : "RecordCall");
+}
+BENCHMARK(BM_CheckRequestLimits)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace gridserve

@@ -1,7 +1,5 @@
 #include "services/contact_center/grpc/contact_center_service.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "services/common/breach_watch.h"
 #include "services/common/config.h"
@@ -59,13 +57,7 @@ absl::Status ContactCenterService::RecordFindings(Transaction& txn, const std::v
 
 void ContactCenterService::CheckDepartment(Validator& v, const std::string& field, const std::string& department,
                                            bool required) const {
-  if (department.empty()) {
-    v.Check(!required, field, "is required");
-    return;
-  }
-  const auto& configured = context_.config.departments();
-  v.Check(department == "other" || std::find(configured.begin(), configured.end(), department) != configured.end(),
-          field, "must be a configured department or \"other\"");
+  v.Check(!required || !department.empty(), field, "is required");
 }
 
 absl::Time ContactCenterService::EventTime(Validator& v, const std::string& field,

@@ -93,7 +93,10 @@ class ContactCenterService final : public v1::ContactCenter::CallbackService {
   absl::Status RecordFindings(Transaction& txn, const std::vector<Finding>& findings, const std::string& subject,
                               const std::string& department, const std::string& staff_id, absl::Time occurred_at,
                               std::vector<v1::Breach>* recorded = nullptr);
-  // A department must be a configured one or "other" (metric labels stay bounded).
+  // A department is taken as given, as in every service: a record of fact (a
+  // call CC-1 counts) is never refused because the telephony or CRM names a
+  // department the suite's config does not list; metrics count it as "other"
+  // (ServiceMetrics::DepartmentLabel), so labels stay bounded.
   void CheckDepartment(Validator& v, const std::string& field, const std::string& department, bool required) const;
   // An imported event time: present, valid, not beyond now + max_event_skew.
   absl::Time EventTime(Validator& v, const std::string& field, const google::protobuf::Timestamp& t, bool present,
