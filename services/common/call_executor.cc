@@ -87,25 +87,37 @@ class StoreReadHandler final : public ForwardingHandler {
   CallExecutor* executor_;
 };
 
-// A streaming call (a watch) runs where gRPC calls it, once admitted: it
-// holds no worker while it waits for events.
+// A streaming call (a watch) runs where gRPC calls it, once admitted and
+// counted among the open streams: it holds no worker while it waits for events.
 class StreamHandler final : public ForwardingHandler {
  public:
   StreamHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
   void RunHandler(const HandlerParameter& param) override {
-    if (Admit(inner(), executor_, param)) inner()->RunHandler(param);
+    if (!Admit(inner(), executor_, param)) return;
+    if (param.status.ok() && !executor_->TryOpenStream(param.server_context)) {
+      Refuse(inner(), executor_, param,
+             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("server busy: ", executor_->open_streams(),
+                                       " watches are open, the most this server takes; retry with backoff")));
+      return;
+    }
+    inner()->RunHandler(param);
   }
 
  private:
   CallExecutor* executor_;
 };
 
-// Puts the status of a refused call back in place of UNIMPLEMENTED.
+// Puts the status of a refused call back in place of UNIMPLEMENTED, and
+// tells the executor when a call ended (an open stream no longer counts).
 class RefusalInterceptor final : public grpc::experimental::Interceptor {
  public:
   RefusalInterceptor(CallExecutor* executor, grpc::experimental::ServerRpcInfo* info)
       : executor_(executor), info_(info) {}
-  ~RefusalInterceptor() override { executor_->TakeRefusal(info_->server_context()); }
+  ~RefusalInterceptor() override {
+    executor_->TakeRefusal(info_->server_context());
+    executor_->CallEnded(info_->server_context());
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -189,6 +201,23 @@ bool CallExecutor::TrySubmit(std::function<void()> work) {
   if (static_cast<int>(queue_.size()) >= options_.max_queued) return false;
   queue_.push_back(std::move(work));
   return true;
+}
+
+int CallExecutor::open_streams() const {
+  absl::MutexLock lock(&streams_mu_);
+  return static_cast<int>(open_streams_.size());
+}
+
+bool CallExecutor::TryOpenStream(const grpc::ServerContextBase* call) {
+  absl::MutexLock lock(&streams_mu_);
+  if (static_cast<int>(open_streams_.size()) >= options_.max_streams) return false;
+  open_streams_.insert(call);
+  return true;
+}
+
+void CallExecutor::CallEnded(const grpc::ServerContextBase* call) {
+  absl::MutexLock lock(&streams_mu_);
+  open_streams_.erase(call);
 }
 
 int CallExecutor::queued() const {

@@ -14,6 +14,7 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 
 namespace gridserve {
@@ -21,6 +22,7 @@ namespace gridserve {
 struct CallExecutorOptions {
   int threads = 32;
   int max_queued = 1024;
+  int max_streams = 64;
 };
 
 // Runs the unary calls of a service on its own worker threads instead of
@@ -38,9 +40,16 @@ struct CallExecutorOptions {
 // call whose deadline passed while it waited is answered DEADLINE_EXCEEDED
 // without running. Streaming calls (watches) stay on gRPC's threads.
 //
-// Admission: every request of a wrapped service, unary or streaming, is first
-// checked against the bounds on its strings (request_limits.h); one too long
-// is answered INVALID_ARGUMENT naming the field, before it takes a worker.
+// Streams: at most `max_streams` server streams (watches) of the wrapped
+// services are open at once; one more is refused at once with
+// RESOURCE_EXHAUSTED. A watch has no deadline by design and holds a thread
+// while it waits, so their number is what must be bounded. A stream counts
+// from its admission until the call ends (seen by the interceptor below).
+//
+// Admission: every request of a wrapped service, unary or server-streaming
+// (the suite has no client-streaming method), is first checked against the
+// bounds on its strings (request_limits.h); one too long is answered
+// INVALID_ARGUMENT naming the field, before it takes a worker.
 //
 // A refused call ends with its own code only through the interceptor from
 // MakeInterceptorFactory() (gRPC's handler can only fail a call it does not
@@ -67,6 +76,14 @@ class CallExecutor {
   // Calls waiting for a worker now.
   int queued() const;
 
+  // Server streams admitted and not ended yet.
+  int open_streams() const;
+
+  // Counts `call` as an open stream; false (not counted) when max_streams are open.
+  bool TryOpenStream(const grpc::ServerContextBase* call);
+  // The end of a call: no longer an open stream if it was one.
+  void CallEnded(const grpc::ServerContextBase* call);
+
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
 
   // The status a refused call must end with (kept until its status is sent).
@@ -84,6 +101,8 @@ class CallExecutor {
   std::vector<std::unique_ptr<grpc::Service>> wrappers_;
   absl::Mutex refusals_mu_;
   absl::flat_hash_map<const grpc::ServerContextBase*, grpc::Status> refusals_ ABSL_GUARDED_BY(refusals_mu_);
+  mutable absl::Mutex streams_mu_;
+  absl::flat_hash_set<const grpc::ServerContextBase*> open_streams_ ABSL_GUARDED_BY(streams_mu_);
 };
 
 }  // namespace gridserve

@@ -13,8 +13,18 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-bool IsIdField(absl::string_view name) {
-  return absl::EndsWith(name, "_id") || absl::EndsWith(name, "_ids") || name == "page_token";
+// A refusal names this many strings, then counts the rest: a request with
+// thousands of long strings must not make an error bigger than gRPC's
+// metadata limit (which would reach the client as another error).
+constexpr int kMaxNamedViolations = 10;
+
+// Ids and department names: short, and never cut (cut, one would name
+// something else). A map's key is one too.
+bool IsName(const FieldDescriptor& field) {
+  const absl::string_view name = field.name();
+  if (field.containing_type()->options().map_entry() && name == "key") return true;
+  return absl::EndsWith(name, "_id") || absl::EndsWith(name, "_ids") || name == "page_token" ||
+         name == "department" || absl::EndsWith(name, "_department");
 }
 
 std::string FieldPath(absl::string_view prefix, const FieldDescriptor& field) {
@@ -25,7 +35,32 @@ std::string ElementPath(absl::string_view prefix, const FieldDescriptor& field, 
   return absl::StrCat(FieldPath(prefix, field), "[", index, "]");
 }
 
-void CheckStrings(Validator& v, const Message& message, absl::string_view prefix) {
+// The longest prefix of `text` of at most `max_size` bytes that ends on a
+// UTF-8 character boundary (continuation bytes are 10xxxxxx).
+absl::string_view Utf8Prefix(absl::string_view text, size_t max_size) {
+  if (text.size() <= max_size) return text;
+  size_t keep = max_size;
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  return text.substr(0, keep);
+}
+
+// The strings past their bounds, the first kMaxNamedViolations by name.
+struct Findings {
+  Validator v;
+  int named = 0;
+  int more = 0;
+
+  void Add(std::string path, size_t max_size) {
+    if (named == kMaxNamedViolations) {
+      ++more;
+      return;
+    }
+    ++named;
+    v.Add(path, absl::StrCat("must be at most ", max_size, " bytes"));
+  }
+};
+
+void CheckStrings(Findings& found, const Message& message, absl::string_view prefix) {
   const google::protobuf::Descriptor& type = *message.GetDescriptor();
   const Reflection& reflection = *message.GetReflection();
   std::string scratch;  // GetStringReference's copy, for string fields not stored as std::string
@@ -36,19 +71,19 @@ void CheckStrings(Validator& v, const Message& message, absl::string_view prefix
       if (field.is_repeated()) {
         for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
           const std::string& value = reflection.GetRepeatedStringReference(message, &field, j, &scratch);
-          if (value.size() > max_size) CheckMaxSize(v, ElementPath(prefix, field, j), value, max_size);
+          if (value.size() > max_size) found.Add(ElementPath(prefix, field, j), max_size);
         }
       } else {
         const std::string& value = reflection.GetStringReference(message, &field, &scratch);
-        if (value.size() > max_size) CheckMaxSize(v, FieldPath(prefix, field), value, max_size);
+        if (value.size() > max_size) found.Add(FieldPath(prefix, field), max_size);
       }
     } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field.is_repeated()) {  // maps too: their entries are a repeated message of key and value
         for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
-          CheckStrings(v, reflection.GetRepeatedMessage(message, &field, j), ElementPath(prefix, field, j));
+          CheckStrings(found, reflection.GetRepeatedMessage(message, &field, j), ElementPath(prefix, field, j));
         }
       } else if (reflection.HasField(message, &field)) {
-        CheckStrings(v, reflection.GetMessage(message, &field), FieldPath(prefix, field));
+        CheckStrings(found, reflection.GetMessage(message, &field), FieldPath(prefix, field));
       }
     }
   }
@@ -61,7 +96,7 @@ int FitStrings(Message& message, absl::string_view note) {
   for (int i = 0; i < type.field_count(); ++i) {
     const FieldDescriptor& field = *type.field(i);
     if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-      if (IsIdField(field.name()) || field.type() == FieldDescriptor::TYPE_BYTES) continue;
+      if (IsName(field)) continue;
       const size_t max_size = MaxStringSize(field);
       if (field.is_repeated()) {
         for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
@@ -93,13 +128,16 @@ int FitStrings(Message& message, absl::string_view note) {
 
 size_t MaxStringSize(const FieldDescriptor& field) {
   if (const uint32_t declared = field.options().GetExtension(v1::max_size); declared > 0) return declared;
-  return IsIdField(field.name()) ? kMaxIdSize : kMaxTextSize;
+  return IsName(field) ? kMaxIdSize : kMaxTextSize;
 }
 
 absl::Status CheckRequestLimits(const Message& request) {
-  Validator v;
-  CheckStrings(v, request, "");
-  return v.status();
+  Findings found;
+  CheckStrings(found, request, "");
+  if (found.more > 0) {
+    found.v.Add("", absl::StrCat("and ", found.more, " more strings past their bounds"));
+  }
+  return found.v.status();
 }
 
 bool CheckMaxSize(Validator& v, absl::string_view field, absl::string_view value, size_t max_size) {
@@ -108,16 +146,14 @@ bool CheckMaxSize(Validator& v, absl::string_view field, absl::string_view value
 
 std::string FitText(const std::string& text, size_t max_size, absl::string_view note) {
   if (text.size() <= max_size) return text;
-  const absl::string_view kept_note = note.substr(0, max_size);
-  size_t keep = max_size - kept_note.size();
-  // Back up to the first byte of a UTF-8 character (continuation bytes are 10xxxxxx).
-  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
-  return absl::StrCat(absl::string_view(text).substr(0, keep), kept_note);
+  // The note takes at most half the room: the text comes first.
+  const absl::string_view kept_note = Utf8Prefix(note, max_size / 2);
+  return absl::StrCat(Utf8Prefix(text, max_size - kept_note.size()), kept_note);
 }
 
 std::string FullTextNote(absl::string_view service, absl::string_view reference) {
   return absl::StrCat(" [... cut to fit; the full text is in ", service.empty() ? "the sender" : service,
-                      reference.empty() ? "" : " ", reference.substr(0, 512), "]");
+                      reference.empty() ? "" : " ", Utf8Prefix(reference, 512), "]");
 }
 
 int FitTextToLimits(Message& request, absl::string_view note) { return FitStrings(request, note); }

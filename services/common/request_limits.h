@@ -16,16 +16,19 @@ namespace gridserve {
 // (common.proto, "API conventions"): a client's bug or a flood of text is
 // refused at the door instead of being stored, indexed and sent on to peers.
 // The gRPC message limit (1 MiB) alone would let one description fill it.
-inline constexpr size_t kMaxIdSize = 128;     // fields named *_id, *_ids, request_id, page_token
+inline constexpr size_t kMaxIdSize = 128;     // ids and department names (see MaxStringSize)
 inline constexpr size_t kMaxTextSize = 4000;  // any other string
 
 // The bound of one string field: its [(gridserve.v1.max_size)] when the
-// contract sets one, else kMaxIdSize for an id, else kMaxTextSize.
+// contract sets one, else kMaxIdSize for an id or a department name (fields
+// named *_id, *_ids, page_token, department, *_department; a map's key),
+// else kMaxTextSize.
 size_t MaxStringSize(const google::protobuf::FieldDescriptor& field);
 
 // Every string of `request`, in nested messages, repeated fields and maps
 // too, against its bound: INVALID_ARGUMENT with one violation per string too
-// long, named by its path ("breach.detail", "crew[2].staff_id"); OK otherwise.
+// long, named by its path ("breach.detail", "crew[2].staff_id"; the first ten,
+// then "and N more"); OK otherwise.
 // The call executor runs it on every request before the service method.
 absl::Status CheckRequestLimits(const google::protobuf::Message& request);
 
@@ -45,8 +48,9 @@ std::string FullTextNote(absl::string_view service, absl::string_view reference)
 // Every string of `request` that is not an id and is longer than its bound,
 // cut by FitText with `note`. Why: a record stored before its bound existed,
 // or a text a sender composed around a customer's words, would otherwise be
-// refused by the peer on every retry and never arrive. Ids are left as they
-// are (cut, one would name something else). Returns how many were cut.
+// refused by the peer on every retry and never arrive. Ids, department names
+// and map keys are left as they are (cut, one would name something else).
+// The note takes at most half of a bound. Returns how many strings were cut.
 int FitTextToLimits(google::protobuf::Message& request, absl::string_view note);
 
 }  // namespace gridserve

@@ -22,9 +22,8 @@
 #include "gridserve/v1/repair.grpc.pb.h"
 #include "gridserve/v1/risk.pb.h"
 #include "services/common/auth_policy.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "services/common/database.h"
+#include "services/common/status_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -53,10 +52,22 @@ class BlockingRepair final : public v1::Repair::CallbackService {
                                          v1::GetWorkOrderResponse*) override {
     return Block(context);
   }
+  // A watch that stays open, sending nothing, until the client cancels it.
+  grpc::ServerWriteReactor<v1::BreachEvent>* WatchBreaches(grpc::CallbackServerContext*,
+                                                          const v1::RepairWatchBreachesRequest*) override {
+    ++watches;
+    class Held final : public grpc::ServerWriteReactor<v1::BreachEvent> {
+     public:
+      void OnCancel() override { Finish(grpc::Status::CANCELLED); }
+      void OnDone() override { delete this; }
+    };
+    return new Held;
+  }
 
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
   std::atomic<int> lists{0};
+  std::atomic<int> watches{0};
   std::atomic<bool> list_ran_as_store_read{false};
   absl::Notification release;
 
@@ -229,14 +240,8 @@ TEST_F(CallExecutorTest, WithoutInlineStoreReadsAReadWaitsForAWorkerLikeAnyCall)
 
 // The fields a status's google.rpc.BadRequest names.
 std::vector<std::string> ViolatedFields(const grpc::Status& status) {
-  google::rpc::Status rpc;
   std::vector<std::string> fields;
-  if (!rpc.ParseFromString(status.error_details())) return fields;
-  for (const auto& any : rpc.details()) {
-    google::rpc::BadRequest bad;
-    if (!any.UnpackTo(&bad)) continue;
-    for (const auto& violation : bad.field_violations()) fields.push_back(violation.field());
-  }
+  for (const FieldViolation& violation : FieldViolationsOf(FromGrpcStatus(status))) fields.push_back(violation.field);
   return fields;
 }
 
@@ -273,8 +278,7 @@ TEST_F(CallExecutorTest, ARequestWithAStringPastItsBoundIsRefusedBeforeItReaches
   EXPECT_THAT(ViolatedFields(read), ::testing::ElementsAre("page_token"));
   EXPECT_EQ(service_.lists, 0);
 
-  // WatchBreaches is not implemented by this service: admitted, it would
-  // answer UNIMPLEMENTED.
+  // Admitted, the watch would stay open.
   grpc::ClientContext watch_context;
   watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::RepairWatchBreachesRequest watch;
@@ -285,6 +289,43 @@ TEST_F(CallExecutorTest, ARequestWithAStringPastItsBoundIsRefusedBeforeItReaches
   grpc::Status watched = reader->Finish();
   EXPECT_EQ(watched.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watched.error_message();
   EXPECT_THAT(ViolatedFields(watched), ::testing::ElementsAre("rule"));
+  EXPECT_EQ(service_.watches, 0);
+}
+
+// Watches have no deadline and hold a thread each: beyond max_streams open at
+// once a new one is refused at once; one that ends frees its place.
+TEST_F(CallExecutorTest, WatchesBeyondTheBoundAreRefusedUntilOneEnds) {
+  CallExecutorOptions options{/*threads=*/1, /*max_queued=*/8};
+  options.max_streams = 1;
+  Start(options);
+  struct Watch {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::BreachEvent>> reader;
+  };
+  auto watch = [&] {
+    auto w = std::make_unique<Watch>();
+    w->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    w->reader = stub_->WatchBreaches(&w->context, v1::RepairWatchBreachesRequest());
+    return w;
+  };
+
+  auto first = watch();
+  WaitUntil([&] { return service_.watches == 1 && executor_->open_streams() == 1; });
+  auto second = watch();
+  v1::BreachEvent event;
+  EXPECT_FALSE(second->reader->Read(&event));
+  const grpc::Status refused = second->reader->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("retry"), std::string::npos);
+  EXPECT_EQ(service_.watches, 1);
+
+  first->context.TryCancel();
+  EXPECT_EQ(first->reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  WaitUntil([&] { return executor_->open_streams() == 0; });
+  auto third = watch();
+  WaitUntil([&] { return service_.watches == 2 && executor_->open_streams() == 1; });
+  third->context.TryCancel();
+  third->reader->Finish();
 }
 
 // The store_read marks in the contracts: only on unary reads (never on a

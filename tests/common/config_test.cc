@@ -119,6 +119,10 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   auto sub_second = ParseConfig(R"({"platform": {"backupDir": "b", "backupInterval": "0.5s"}})");  // names are to the second
   ASSERT_FALSE(sub_second.ok());
   EXPECT_THAT(std::string(sub_second.status().message()), HasSubstr("platform.backup_interval"));
+  auto streams = ParseConfig(R"({"platform": {"maxStreams": 0}})");  // no watch could ever open
+  ASSERT_FALSE(streams.ok());
+  EXPECT_THAT(std::string(streams.status().message()), HasSubstr("platform.max_streams"));
+  EXPECT_EQ(ParseConfig("{}")->platform().max_streams(), 64);
 }
 
 // A key of a map keyed by catalogue entries must name one: a typo would

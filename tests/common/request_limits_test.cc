@@ -48,6 +48,11 @@ TEST(RequestLimitsTest, IdsTextAndDeclaredBounds) {
   EXPECT_EQ(MaxStringSize(Field(v1::ListCasesRequest::descriptor(), "page_token")), 128u);
   EXPECT_EQ(MaxStringSize(Field(v1::CreateOutageRequest::descriptor(), "feeder_ids")), 128u);
   EXPECT_EQ(MaxStringSize(Field(v1::RecordCaseRequest::descriptor(), "summary")), 4000u);
+  // Department names are names, not text: bounded and never cut.
+  EXPECT_EQ(MaxStringSize(Field(v1::CreateProjectRequest::descriptor(), "department")), 128u);
+  EXPECT_EQ(MaxStringSize(Field(v1::OpenConsultationRequest::descriptor(), "escalated_to_department")), 128u);
+  EXPECT_EQ(MaxStringSize(*v1::SubmitApplicationFormRequest::descriptor()->FindFieldByName("fields")
+                               ->message_type()->FindFieldByName("key")), 128u);
   EXPECT_EQ(MaxStringSize(Field(v1::Person::descriptor(), "name")), 4000u);
   // A breach id names its service, rule and subject: the contract allows 256,
   // and ReportBreach's request_id is the breach id.
@@ -99,6 +104,19 @@ TEST(RequestLimitsTest, RepeatedStringsMessagesAndMapsAreNamedByIndex) {
   EXPECT_THAT(Refused(form), ElementsAre("fields[0].value"));
 }
 
+// A flood of long strings is answered with the first ten by name and a count
+// of the rest: the error stays small enough for gRPC's trailers.
+TEST(RequestLimitsTest, ARefusalNamesTheFirstTenStringsAndCountsTheRest) {
+  v1::CreateOutageRequest outage;
+  for (int i = 0; i < 30; ++i) outage.add_feeder_ids(std::string(129, 'f'));
+  const auto violations = FieldViolationsOf(CheckRequestLimits(outage));
+  ASSERT_EQ(violations.size(), 11u);
+  EXPECT_EQ(violations[0].field, "feeder_ids[0]");
+  EXPECT_EQ(violations[9].field, "feeder_ids[9]");
+  EXPECT_EQ(violations[10].field, "");
+  EXPECT_EQ(violations[10].description, "and 20 more strings past their bounds");
+}
+
 TEST(RequestLimitsTest, CheckMaxSizeIsTheViolationServicesShare) {
   Validator v;
   EXPECT_TRUE(CheckMaxSize(v, "customer.name", std::string(200, 'n'), 200));
@@ -141,9 +159,35 @@ TEST(RequestLimitsTest, FitTextToLimitsCutsTextButNeverAnId) {
   v1::CreateOutageRequest outage;
   outage.add_area_codes(std::string(4001, 'a'));
   outage.add_important_customers()->set_name(std::string(5000, 'n'));
+  outage.set_department(std::string(129, 'd'));
   EXPECT_EQ(FitTextToLimits(outage, ""), 2);
   EXPECT_EQ(outage.area_codes(0), std::string(4000, 'a'));
   EXPECT_EQ(outage.important_customers(0).name(), std::string(4000, 'n'));
+  EXPECT_EQ(outage.department(), std::string(129, 'd'));  // a name: refused, never cut
+
+  v1::SubmitApplicationFormRequest form;
+  (*form.mutable_fields())[std::string(200, 'k')] = std::string(4001, 'v');
+  EXPECT_EQ(FitTextToLimits(form, ""), 1);  // the value, not the key
+  EXPECT_EQ(form.fields().begin()->first, std::string(200, 'k'));
+  EXPECT_EQ(form.fields().begin()->second, std::string(4000, 'v'));
+}
+
+// The note never takes more than half a bound, and neither the text nor the
+// note (nor the reference it names) is cut inside a character.
+TEST(RequestLimitsTest, FitTextCutsOnCharacterBoundariesAndKeepsRoomForTheText) {
+  const std::string li = "\xe7\xa4\xbc";  // "礼", 3 bytes
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += li;  // 30 bytes
+  std::string note;
+  for (int i = 0; i < 10; ++i) note += li;
+  const std::string fitted = FitText(text, 20, note);  // room 20: note at most 10 -> 9 bytes, text 11 -> 9 bytes
+  EXPECT_EQ(fitted, li + li + li + li + li + li);
+  EXPECT_EQ(FitText(text, 30, note), text);
+
+  std::string reference;
+  for (int i = 0; i < 200; ++i) reference += li;  // 600 bytes, cut at 512 -> 510
+  const std::string named = FullTextNote("risk", reference);
+  EXPECT_EQ(named, " [... cut to fit; the full text is in risk " + reference.substr(0, 510) + "]");
 }
 
 }  // namespace

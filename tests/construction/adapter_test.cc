@@ -9,14 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "gmock/gmock.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gridserve/v1/construction.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/config.h"
 #include "services/common/migrations.h"
 #include "services/common/outbox.h"
 #include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
 #include "services/construction/grpc/construction_service.h"
 #include "services/construction/storage/construction_schema.h"
 #include "services/construction/construction_spec.h"
@@ -34,15 +33,8 @@ using ::gridserve::testing::Parse;
 namespace {
 
 std::vector<std::string> Fields(const grpc::Status& status) {
-  google::rpc::Status rpc;
   std::vector<std::string> out;
-  if (!rpc.ParseFromString(status.error_details())) return out;
-  for (const auto& any : rpc.details()) {
-    google::rpc::BadRequest bad;
-    if (any.UnpackTo(&bad)) {
-      for (const auto& fv : bad.field_violations()) out.push_back(fv.field());
-    }
-  }
+  for (const FieldViolation& violation : FieldViolationsOf(FromGrpcStatus(status))) out.push_back(violation.field);
   return out;
 }
 

@@ -12,13 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gridserve/v1/repair.grpc.pb.h"
 #include "gridserve/v1/risk.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/config.h"
 #include "services/common/rpc_util.h"
+#include "services/common/status_util.h"
 #include "services/contact_center/storage/contact_center_schema.h"
 #include "tests/common/registry_value.h"
 #include "tests/common/retry_check.h"
@@ -123,15 +122,8 @@ double Sample(prometheus::Registry& registry, const std::string& name, const std
 }
 
 std::vector<std::string> ViolationFields(const grpc::Status& status) {
-  google::rpc::Status rpc;
   std::vector<std::string> fields;
-  if (!rpc.ParseFromString(status.error_details())) return fields;
-  for (const auto& any : rpc.details()) {
-    google::rpc::BadRequest bad;
-    if (any.UnpackTo(&bad)) {
-      for (const auto& fv : bad.field_violations()) fields.push_back(fv.field());
-    }
-  }
+  for (const FieldViolation& violation : FieldViolationsOf(FromGrpcStatus(status))) fields.push_back(violation.field);
   return fields;
 }
 

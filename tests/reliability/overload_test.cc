@@ -68,7 +68,7 @@ TEST_F(OverloadTest, AnOversizedRequestIsRefusedAndTheServiceCarriesOn) {
   // common.proto): refused naming the field, before the service stores it.
   const grpc::Status long_text = Record(ComplaintCase("big-1", std::string(4001, 'x')), &response);
   EXPECT_EQ(long_text.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << long_text.error_message();
-  google::rpc::Status details;
+  google::rpc::Status details;  // read as any client would, from the trailers
   ASSERT_TRUE(details.ParseFromString(long_text.error_details()));
   google::rpc::BadRequest bad_request;
   ASSERT_EQ(details.details_size(), 1);
