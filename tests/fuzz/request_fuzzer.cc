@@ -8,6 +8,12 @@
 // per-call deadline), or a reply outside the codes the API promises for bad
 // input: INTERNAL, UNKNOWN, DATA_LOSS or UNIMPLEMENTED mean a request got past
 // validation and broke something.
+//
+// Each request also goes through the door every real call passes first, the
+// bounds on its strings (services/common/request_limits.h): a refusal must be
+// INVALID_ARGUMENT, and what the outbox's FitTextToLimits leaves of it may be
+// refused only for an id or a name (which it never cuts). The request is then
+// sent on regardless, so the services' own validators see long strings too.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +30,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include "absl/strings/match.h"
+#include "services/common/request_limits.h"
+#include "services/common/status_util.h"
 #include "services/construction/construction_spec.h"
 #include "services/contact_center/contact_center_spec.h"
 #include "services/counter/counter_spec.h"
@@ -99,6 +108,77 @@ bool IsPromisedCode(grpc::StatusCode code) {
   }
 }
 
+[[noreturn]] void Finding(const google::protobuf::Message& request, const std::string& what) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(request, &text);
+  std::fprintf(stderr, "%s, for:\n%s\n", what.c_str(), text.c_str());
+  std::abort();
+}
+
+// A path's last field is one FitTextToLimits never cuts: an id, a department,
+// a map's key; "" is the count of violations past the named ones.
+bool NamesAnId(const std::string& path) {
+  std::string field = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+  field = field.substr(0, field.find('['));
+  return path.empty() || absl::EndsWith(field, "_id") || absl::EndsWith(field, "_ids") || field == "page_token" ||
+         field == "department" || absl::EndsWith(field, "_department") || field == "key";
+}
+
+// Every non-empty string of `message` repeated past its bound: random bytes
+// seldom make a long string, so the door is also tried with one that has them.
+// Returns how many strings were stretched.
+int Stretch(google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const auto& type = *message.GetDescriptor();
+  const auto& reflection = *message.GetReflection();
+  int stretched = 0;
+  auto longer = [](const std::string& s, size_t bound) {
+    std::string out;
+    while (out.size() <= bound) out += s;
+    return out;
+  };
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor& field = *type.field(i);
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      const size_t bound = gridserve::MaxStringSize(field);
+      if (field.is_repeated()) {
+        for (int j = 0; j < reflection.FieldSize(message, &field); ++j) {
+          const std::string value = reflection.GetRepeatedString(message, &field, j);
+          if (value.empty()) continue;
+          reflection.SetRepeatedString(&message, &field, j, longer(value, bound));
+          ++stretched;
+        }
+      } else if (const std::string value = reflection.GetString(message, &field); !value.empty()) {
+        reflection.SetString(&message, &field, longer(value, bound));
+        ++stretched;
+      }
+    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field.is_repeated()) {
+        for (int j = 0; j < reflection.FieldSize(message, &field); ++j) {
+          stretched += Stretch(*reflection.MutableRepeatedMessage(&message, &field, j));
+        }
+      } else if (reflection.HasField(message, &field)) {
+        stretched += Stretch(*reflection.MutableMessage(&message, &field));
+      }
+    }
+  }
+  return stretched;
+}
+
+void CheckTheDoor(const google::protobuf::Message& request, int stretched) {
+  const absl::Status limits = gridserve::CheckRequestLimits(request);
+  if (stretched > 0 && limits.ok()) Finding(request, "a stretched string passed the door");
+  if (limits.ok()) return;
+  if (limits.code() != absl::StatusCode::kInvalidArgument) Finding(request, "request limits: " + limits.ToString());
+  if (gridserve::FieldViolationsOf(limits).size() > 11) Finding(request, "more than ten strings named");
+  std::unique_ptr<google::protobuf::Message> fitted(request.New());
+  fitted->CopyFrom(request);
+  gridserve::FitTextToLimits(*fitted, gridserve::FullTextNote("fuzzer", "input"));
+  for (const auto& violation : gridserve::FieldViolationsOf(gridserve::CheckRequestLimits(*fitted))) {
+    if (!NamesAnId(violation.field)) Finding(request, "fitted text still too long at " + violation.field);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -110,14 +190,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::unique_ptr<google::protobuf::Message> request(
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(rpc.method->input_type())->New());
   if (!request->ParseFromArray(data + 1, static_cast<int>(size - 1))) return 0;
+  CheckTheDoor(*request, 0);
+  std::unique_ptr<google::protobuf::Message> stretched(request->New());
+  stretched->CopyFrom(*request);
+  CheckTheDoor(*stretched, Stretch(*stretched));
 
   const grpc::Status status = CallUnary(rpc, request->SerializeAsString());
   if (!IsPromisedCode(status.error_code())) {
-    std::string text;
-    google::protobuf::TextFormat::PrintToString(*request, &text);
-    std::fprintf(stderr, "%s answered code %d (%s) to:\n%s\n", rpc.path.c_str(), status.error_code(),
-                 status.error_message().c_str(), text.c_str());
-    std::abort();
+    Finding(*request, rpc.path + " answered code " + std::to_string(status.error_code()) + " (" +
+                          status.error_message() + ")");
   }
   return 0;
 }
