@@ -6,106 +6,107 @@
 #include "gridserve/v1/method_options.pb.h"
 #include "services/common/database.h"
 #include "services/common/request_limits.h"
-#include "services/common/status_util.h"
 #include "services/common/service_wrapper.h"
+#include "services/common/status_util.h"
 
 namespace gridserve {
 namespace {
 
 using grpc::internal::MethodHandler;
 
-// Ends the call with `status` without running the service method: the
-// handler, given a failed request status, answers UNIMPLEMENTED; the
-// executor's interceptor replaces that with `status`.
-void Refuse(MethodHandler* inner, CallExecutor* executor, const MethodHandler::HandlerParameter& p,
-            grpc::Status status) {
-  executor->Refuse(p.server_context, status);
-  inner->RunHandler(MethodHandler::HandlerParameter(p.call, p.server_context, p.request, std::move(status),
-                                                    p.internal_data, p.call_requester));
-}
+// The base of the executor's handlers: admission and refusal.
+class ExecutorHandler : public ForwardingHandler {
+ public:
+  ExecutorHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
 
-// Whether a call may go on to the service: a request that did not
-// deserialize goes on to fail there; one with a string beyond its bound
-// (request_limits.h) is refused INVALID_ARGUMENT here, before it takes a
-// worker or reaches the service. The request is the method's generated
-// message: gRPC's handlers deserialize into it and pass it as void*.
-bool Admit(MethodHandler* inner, CallExecutor* executor, const MethodHandler::HandlerParameter& p) {
-  if (!p.status.ok() || p.request == nullptr) return true;
-  absl::Status limits = CheckRequestLimits(*static_cast<const google::protobuf::Message*>(p.request));
-  if (limits.ok()) return true;
-  Refuse(inner, executor, p, ToGrpcStatus(limits));
-  return false;
-}
+ protected:
+  CallExecutor* executor() const { return executor_; }
+
+  // Ends the call with `status` without running the service method: the
+  // handler, given a failed request status, answers UNIMPLEMENTED; the
+  // executor's interceptor replaces that with `status`.
+  void Refuse(const HandlerParameter& p, grpc::Status status) const {
+    executor_->Refuse(p.server_context, status);
+    inner()->RunHandler(
+        HandlerParameter(p.call, p.server_context, p.request, std::move(status), p.internal_data, p.call_requester));
+  }
+
+  // Whether a call may go on to the service: a request that did not
+  // deserialize goes on to fail there; one with a string beyond its bound
+  // (request_limits.h) is refused INVALID_ARGUMENT here, before it takes a
+  // worker or reaches the service. The request is the method's generated
+  // message: gRPC's unary and server-streaming handlers deserialize into it
+  // and pass it as void*.
+  bool Admit(const HandlerParameter& p) const {
+    if (!p.status.ok() || p.request == nullptr) return true;
+    absl::Status limits = CheckRequestLimits(*static_cast<const google::protobuf::Message*>(p.request));
+    if (limits.ok()) return true;
+    Refuse(p, ToGrpcStatus(limits));
+    return false;
+  }
+
+ private:
+  CallExecutor* executor_;
+};
 
 // Hands a unary call to the executor. The handler parameter (call, context,
 // deserialized request) stays valid until the call ends, and a callback call
 // cannot end before its handler has run, so a copy can run on another thread.
-class OffloadHandler final : public ForwardingHandler {
+// The handler itself lives as long as the server.
+class OffloadHandler final : public ExecutorHandler {
  public:
-  OffloadHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
+  using ExecutorHandler::ExecutorHandler;
 
   void RunHandler(const HandlerParameter& param) override {
     if (!param.status.ok()) {  // refused before the service (bad bytes, authorization): nothing to run
       inner()->RunHandler(param);
       return;
     }
-    if (!Admit(inner(), executor_, param)) return;
+    if (!Admit(param)) return;
     auto queued = std::make_shared<HandlerParameter>(param.call, param.server_context, param.request, param.status,
                                                      param.internal_data, param.call_requester);
-    MethodHandler* target = inner();
-    CallExecutor* executor = executor_;
-    const bool accepted = executor_->TrySubmit([target, queued, executor] {
+    const bool accepted = executor()->TrySubmit([this, queued] {
       if (queued->server_context->deadline() < std::chrono::system_clock::now()) {
-        Refuse(target, executor, *queued,
+        Refuse(*queued,
                grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed while the call waited for a worker"));
         return;
       }
-      target->RunHandler(*queued);
+      inner()->RunHandler(*queued);
     });
     if (!accepted) {
-      Refuse(inner(), executor_, param,
-             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat("server busy: ", executor_->queued(), " calls are waiting; retry with backoff")));
+      Refuse(param, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("server busy: ", executor()->queued(),
+                                              " calls are waiting; retry with backoff")));
     }
   }
-
- private:
-  CallExecutor* executor_;
 };
 
 // A store read runs where gRPC called it, refused any write (StoreReadScope).
-class StoreReadHandler final : public ForwardingHandler {
+class StoreReadHandler final : public ExecutorHandler {
  public:
-  StoreReadHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
+  using ExecutorHandler::ExecutorHandler;
   void RunHandler(const HandlerParameter& param) override {
-    if (!Admit(inner(), executor_, param)) return;
+    if (!Admit(param)) return;
     StoreReadScope scope;
     inner()->RunHandler(param);
   }
-
- private:
-  CallExecutor* executor_;
 };
 
 // A streaming call (a watch) runs where gRPC calls it, once admitted and
 // counted among the open streams: it holds no worker while it waits for events.
-class StreamHandler final : public ForwardingHandler {
+class StreamHandler final : public ExecutorHandler {
  public:
-  StreamHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
+  using ExecutorHandler::ExecutorHandler;
   void RunHandler(const HandlerParameter& param) override {
-    if (!Admit(inner(), executor_, param)) return;
-    if (param.status.ok() && !executor_->TryOpenStream(param.server_context)) {
-      Refuse(inner(), executor_, param,
-             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat("server busy: ", executor_->open_streams(),
-                                       " watches are open, the most this server takes; retry with backoff")));
+    if (!Admit(param)) return;
+    if (param.status.ok() && !executor()->TryOpenStream(param.server_context)) {
+      Refuse(param, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("server busy: ", executor()->open_streams(),
+                                              " watches are open, the most this server takes; retry with backoff")));
       return;
     }
     inner()->RunHandler(param);
   }
-
- private:
-  CallExecutor* executor_;
 };
 
 // Puts the status of a refused call back in place of UNIMPLEMENTED, and
