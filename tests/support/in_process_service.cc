@@ -39,8 +39,15 @@ absl::StatusOr<std::unique_ptr<InProcessService>> InProcessService::Start(const 
   auto parts = spec.build(*s->context_);
   if (!parts.ok()) return parts.status();
   s->parts_ = *std::move(parts);
+  const v1::PlatformConfig& platform = s->config_.platform();
+  s->executor_ = std::make_unique<CallExecutor>(
+      CallExecutorOptions{platform.call_threads(), platform.max_queued_calls(), platform.max_streams()});
   grpc::ServerBuilder builder;
-  builder.RegisterService(s->parts_.service.get());
+  builder.RegisterService(
+      s->executor_->Offload(s->parts_.service.get(), spec.grpc_service, s->db_->ReadsNeverWait()));
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(s->executor_->MakeInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr) return absl::InternalError("the in-process server did not start");
   s->channel_ = s->server_->InProcessChannel(grpc::ChannelArguments());

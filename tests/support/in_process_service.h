@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "services/common/breach_recorder.h"
+#include "services/common/call_executor.h"
 #include "services/common/business_calendar.h"
 #include "services/common/clock.h"
 #include "services/common/database.h"
@@ -21,8 +22,9 @@
 namespace gridserve::testing {
 
 // One service assembled in-process the way RunService assembles it (platform
-// and service migrations, metrics, breach recorder, SLA clock, outbox) on a
-// FakeClock, served over an in-process channel. No peers: what a service would
+// and service migrations, metrics, breach recorder, SLA clock, outbox, and the
+// call executor in front: admission by request limits, worker threads, store
+// reads inline) on a FakeClock, served over an in-process channel. No peers: what a service would
 // send them stays in its outbox.
 class InProcessService {
  public:
@@ -71,6 +73,7 @@ class InProcessService {
   std::unique_ptr<OutboxRelay> outbox_;
   std::unique_ptr<ServiceContext> context_;
   ServiceParts parts_;
+  std::unique_ptr<CallExecutor> executor_;  // outlives the server, whose Shutdown waits for queued calls
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
