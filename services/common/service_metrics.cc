@@ -6,6 +6,7 @@
 #include "services/common/business_calendar.h"
 #include "services/common/catalogue.h"
 #include "services/common/config.h"
+#include "services/common/log.h"
 #include "services/common/outbox.h"
 
 namespace gridserve {
@@ -124,7 +125,16 @@ void ServiceMetrics::RecordBackgroundRun(const std::string& task, bool ok, absl:
 }
 
 std::string ServiceMetrics::DepartmentLabel(const std::string& department) const {
-  return departments_.count(department) > 0 ? department : "other";
+  if (departments_.count(department) > 0) return department;
+  if (!department.empty() && department != "other") {
+    absl::MutexLock lock(&unlisted_mu_);
+    if (unlisted_logged_.size() < kMaxUnlistedLogged && unlisted_logged_.insert(department).second) {
+      LogInfo("department_not_configured",
+                 {{"department", department}, {"counted_as", "other"},
+                  {"hint", "add it to the config's departments if it is a real one"}});
+    }
+  }
+  return "other";
 }
 
 prometheus::Counter& ServiceMetrics::SlaCounter(const std::string& sla, const char* outcome) {

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "prometheus/counter.h"
@@ -38,8 +40,13 @@ class ServiceMetrics {
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
   const std::string& service() const { return service_; }
 
-  // A configured department, or "other": labels stay bounded.
+  // A configured department, or "other": labels stay bounded. Records keep
+  // the department as given (no service refuses one the config does not
+  // list), so a misspelling in a client's setup would hide under "other":
+  // the first time each such name is seen (up to kMaxUnlistedLogged names)
+  // it is logged as department_not_configured, with the name.
   std::string DepartmentLabel(const std::string& department) const;
+  static constexpr int kMaxUnlistedLogged = 100;
 
   // gridserve_sla_total{service,sla,outcome}: one increment per SLA instance.
   void CountSla(const std::string& sla, bool met);
@@ -68,6 +75,8 @@ class ServiceMetrics {
   const std::string service_;
   const std::shared_ptr<prometheus::Registry> registry_;
   std::set<std::string> departments_;
+  mutable absl::Mutex unlisted_mu_;
+  mutable absl::flat_hash_set<std::string> unlisted_logged_ ABSL_GUARDED_BY(unlisted_mu_);
   prometheus::Family<prometheus::Counter>& sla_total_;
   prometheus::Family<prometheus::Counter>& sla_late_facts_;
   prometheus::Family<prometheus::Gauge>& sla_open_;

@@ -97,6 +97,34 @@ TEST(ServiceMetricsTest, OutboxSeriesExistAtZeroFromStartUpThenCount) {
   EXPECT_EQ(Find(*registry, "gridserve_outbox_delivered_total", {}).count, 3);
 }
 
+int Occurrences(const std::string& text, const std::string& part) {
+  int n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// A department the config does not list is counted as "other" and named once
+// in the log, so a misspelt one in a client's setup can be found; a listed
+// one is not logged, and the names logged are bounded.
+TEST(ServiceMetricsTest, AnUnlistedDepartmentIsCountedAsOtherAndLoggedOnce) {
+  ServiceMetrics metrics("contact-center", "test", DefaultConfig());
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(metrics.DepartmentLabel("repair"), "repair");
+  EXPECT_EQ(metrics.DepartmentLabel("Repair"), "other");
+  EXPECT_EQ(metrics.DepartmentLabel("Repair"), "other");
+  EXPECT_EQ(metrics.DepartmentLabel("sales"), "other");
+  EXPECT_EQ(metrics.DepartmentLabel(""), "other");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(Occurrences(log, "\"event\":\"department_not_configured\""), 2) << log;
+  EXPECT_EQ(Occurrences(log, "\"department\":\"Repair\""), 1) << log;
+  EXPECT_EQ(Occurrences(log, "\"department\":\"sales\""), 1) << log;
+
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < ServiceMetrics::kMaxUnlistedLogged + 50; ++i) metrics.DepartmentLabel("d" + std::to_string(i));
+  const std::string many = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(Occurrences(many, "department_not_configured"), ServiceMetrics::kMaxUnlistedLogged - 2);  // 2 above
+}
+
 // When the configured holidays run out (GridserveCalendarEnding); 0 without any.
 TEST(ServiceMetricsTest, CalendarCoverageIsTheYearAfterTheLastConfiguredHoliday) {
   v1::SuiteConfig config = DefaultConfig();
