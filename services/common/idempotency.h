@@ -7,7 +7,6 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "services/common/call_audit.h"
 #include "services/common/clock.h"
@@ -39,9 +38,7 @@ absl::StatusOr<Response> RunOnce(Database& db, const Clock& clock, absl::string_
                                  absl::string_view request_id, const google::protobuf::Message& request,
                                  absl::FunctionRef<absl::StatusOr<Response>(Transaction&)> body) {
   if (request_id.empty()) return InvalidField("request_id", "is required (a client-generated idempotency key)");
-  if (request_id.size() > kMaxIdSize) {
-    return InvalidField("request_id", absl::StrCat("must be at most ", kMaxIdSize, " bytes"));
-  }
+  if (Validator v; !CheckMaxSize(v, "request_id", request_id, kMaxIdSize)) return v.status();
   const std::string fingerprint = RequestFingerprint(request);
   CallAudit* audit = CallAudit::For(db);  // looked up here: the body may run on another thread
   Response response;

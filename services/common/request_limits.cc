@@ -18,15 +18,6 @@ using google::protobuf::Reflection;
 // metadata limit (which would reach the client as another error).
 constexpr int kMaxNamedViolations = 10;
 
-// Ids and department names: short, and never cut (cut, one would name
-// something else). A map's key is one too.
-bool IsName(const FieldDescriptor& field) {
-  const absl::string_view name = field.name();
-  if (field.containing_type()->options().map_entry() && name == "key") return true;
-  return absl::EndsWith(name, "_id") || absl::EndsWith(name, "_ids") || name == "page_token" ||
-         name == "department" || absl::EndsWith(name, "_department");
-}
-
 std::string FieldPath(absl::string_view prefix, const FieldDescriptor& field) {
   return prefix.empty() ? std::string(field.name()) : absl::StrCat(prefix, ".", field.name());
 }
@@ -89,46 +80,50 @@ void CheckStrings(Findings& found, const Message& message, absl::string_view pre
   }
 }
 
-int FitStrings(Message& message, absl::string_view note) {
-  const google::protobuf::Descriptor& type = *message.GetDescriptor();
-  const Reflection& reflection = *message.GetReflection();
-  int cut = 0;
-  for (int i = 0; i < type.field_count(); ++i) {
-    const FieldDescriptor& field = *type.field(i);
-    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-      if (IsName(field)) continue;
-      const size_t max_size = MaxStringSize(field);
-      if (field.is_repeated()) {
-        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
-          const std::string value = reflection.GetRepeatedString(message, &field, j);
-          if (value.size() <= max_size) continue;
-          reflection.SetRepeatedString(&message, &field, j, FitText(value, max_size, note));
-          ++cut;
-        }
-      } else {
-        const std::string value = reflection.GetString(message, &field);
-        if (value.size() <= max_size) continue;
-        reflection.SetString(&message, &field, FitText(value, max_size, note));
-        ++cut;
-      }
-    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (field.is_repeated()) {
-        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
-          cut += FitStrings(*reflection.MutableRepeatedMessage(&message, &field, j), note);
-        }
-      } else if (reflection.HasField(message, &field)) {
-        cut += FitStrings(*reflection.MutableMessage(&message, &field), note);
-      }
-    }
-  }
-  return cut;
-}
-
 }  // namespace
+
+bool IsNameField(const FieldDescriptor& field) {
+  const absl::string_view name = field.name();
+  if (field.containing_type()->options().map_entry() && name == "key") return true;
+  return absl::EndsWith(name, "_id") || absl::EndsWith(name, "_ids") || name == "page_token" ||
+         name == "department" || absl::EndsWith(name, "_department");
+}
 
 size_t MaxStringSize(const FieldDescriptor& field) {
   if (const uint32_t declared = field.options().GetExtension(v1::max_size); declared > 0) return declared;
-  return IsName(field) ? kMaxIdSize : kMaxTextSize;
+  return IsNameField(field) ? kMaxIdSize : kMaxTextSize;
+}
+
+void ForEachString(Message& message, absl::FunctionRef<void(const FieldDescriptor&, std::string&)> visit) {
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
+  const Reflection& reflection = *message.GetReflection();
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor& field = *type.field(i);
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      // Set only a changed value: setting an unset optional field would mark it present.
+      if (field.is_repeated()) {
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          std::string value = reflection.GetRepeatedString(message, &field, j);
+          const std::string before = value;
+          visit(field, value);
+          if (value != before) reflection.SetRepeatedString(&message, &field, j, std::move(value));
+        }
+      } else {
+        std::string value = reflection.GetString(message, &field);
+        const std::string before = value;
+        visit(field, value);
+        if (value != before) reflection.SetString(&message, &field, std::move(value));
+      }
+    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field.is_repeated()) {  // maps too: their entries are a repeated message of key and value
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          ForEachString(*reflection.MutableRepeatedMessage(&message, &field, j), visit);
+        }
+      } else if (reflection.HasField(message, &field)) {
+        ForEachString(*reflection.MutableMessage(&message, &field), visit);
+      }
+    }
+  }
 }
 
 absl::Status CheckRequestLimits(const Message& request) {
@@ -156,6 +151,15 @@ std::string FullTextNote(absl::string_view service, absl::string_view reference)
                       reference.empty() ? "" : " ", Utf8Prefix(reference, 512), "]");
 }
 
-int FitTextToLimits(Message& request, absl::string_view note) { return FitStrings(request, note); }
+int FitTextToLimits(Message& request, absl::string_view note) {
+  int cut = 0;
+  ForEachString(request, [&](const FieldDescriptor& field, std::string& value) {
+    const size_t max_size = MaxStringSize(field);
+    if (IsNameField(field) || value.size() <= max_size) return;
+    value = FitText(value, max_size, note);
+    ++cut;
+  });
+  return cut;
+}
 
 }  // namespace gridserve

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
@@ -19,11 +20,20 @@ namespace gridserve {
 inline constexpr size_t kMaxIdSize = 128;     // ids and department names (see MaxStringSize)
 inline constexpr size_t kMaxTextSize = 4000;  // any other string
 
+// Whether a string field holds an id or a name: fields named *_id, *_ids,
+// page_token, department, *_department, and a map's key. Such a string is
+// short (kMaxIdSize unless the contract says otherwise) and never cut.
+bool IsNameField(const google::protobuf::FieldDescriptor& field);
+
 // The bound of one string field: its [(gridserve.v1.max_size)] when the
-// contract sets one, else kMaxIdSize for an id or a department name (fields
-// named *_id, *_ids, page_token, department, *_department; a map's key),
-// else kMaxTextSize.
+// contract sets one, else kMaxIdSize for a name field, else kMaxTextSize.
 size_t MaxStringSize(const google::protobuf::FieldDescriptor& field);
+
+// Calls `visit` with every string of `message` (nested messages, repeated
+// fields and maps included) and its field; what `visit` leaves in the string
+// is kept.
+void ForEachString(google::protobuf::Message& message,
+                   absl::FunctionRef<void(const google::protobuf::FieldDescriptor&, std::string&)> visit);
 
 // Every string of `request`, in nested messages, repeated fields and maps
 // too, against its bound: INVALID_ARGUMENT with one violation per string too

@@ -129,9 +129,9 @@ std::string ServiceMetrics::DepartmentLabel(const std::string& department) const
   if (!department.empty() && department != "other") {
     absl::MutexLock lock(&unlisted_mu_);
     if (unlisted_logged_.size() < kMaxUnlistedLogged && unlisted_logged_.insert(department).second) {
-      LogInfo("department_not_configured",
-                 {{"department", department}, {"counted_as", "other"},
-                  {"hint", "add it to the config's departments if it is a real one"}});
+      LogInfo("department_not_configured", {{"department", department},
+                                            {"counted_as", "other"},
+                                            {"hint", "add it to the config's departments if it is a real one"}});
     }
   }
   return "other";

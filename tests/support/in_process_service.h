@@ -24,8 +24,8 @@ namespace gridserve::testing {
 // One service assembled in-process the way RunService assembles it (platform
 // and service migrations, metrics, breach recorder, SLA clock, outbox, and the
 // call executor in front: admission by request limits, worker threads, store
-// reads inline) on a FakeClock, served over an in-process channel. No peers: what a service would
-// send them stays in its outbox.
+// reads inline) on a FakeClock, served over an in-process channel. No peers:
+// what a service would send them stays in its outbox.
 class InProcessService {
  public:
   struct Options {

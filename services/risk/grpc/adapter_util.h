@@ -23,7 +23,8 @@ namespace gridserve::risk {
 // The request_id checks of RunOnce, merged with the field checks of the
 // domain so that a request gets every violation at once. `max_size` is
 // RunOnce's 128 except where a call takes longer ids (ReportBreach).
-inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields, size_t max_size = kMaxIdSize) {
+inline absl::Status WithRequestId(const std::string& request_id, const absl::Status& fields,
+                                  size_t max_size = kMaxIdSize) {
   Validator v;
   v.Check(!request_id.empty(), "request_id", "is required (a client-generated idempotency key)");
   CheckMaxSize(v, "request_id", request_id, max_size);
