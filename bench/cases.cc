@@ -44,15 +44,20 @@ void Call(Invoke invoke, Req request, std::function<void(const grpc::Status&)> d
 constexpr int64_t kFirstPreloadSeq = 1'000'000'000;
 
 // Runs `n` calls of a case, `concurrency` at a time, and waits for them.
-void RunN(const Case& c, int64_t n, int concurrency) {
+// Any failed call fails the preload: figures "with N stored" must not be
+// measured on a store that holds fewer.
+absl::Status RunN(const Case& c, int64_t n, int concurrency) {
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<int64_t> next{kFirstPreloadSeq};
   int64_t remaining = n;
   int64_t in_flight = 0;
+  int64_t failed = 0;
+  grpc::Status first_failure;
   std::function<void()> issue = [&] {
-    c.call(next++, [&](const grpc::Status&) {
+    c.call(next++, [&](const grpc::Status& status) {
       std::lock_guard<std::mutex> lock(mu);
+      if (!status.ok() && failed++ == 0) first_failure = status;
       --in_flight;
       if (remaining > 0) {
         --remaining;
@@ -72,6 +77,9 @@ void RunN(const Case& c, int64_t n, int concurrency) {
   }
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return in_flight == 0 && remaining == 0; });
+  if (failed == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(failed, " of ", n, " preload writes failed; the first: code ",
+                                          first_failure.error_code(), " ", first_failure.error_message()));
 }
 
 // A read case: creates one record with `create`, then reads it with `read(id)`.
@@ -109,7 +117,7 @@ struct Pair {
       self.fill_write(seq, r);
       Call<WReq, WResp>(self.write, std::move(r), std::move(done));
     };
-    c.preload = [c](int64_t n, int concurrency) { RunN(c, n, concurrency); };
+    c.preload = [c](int64_t n, int concurrency) { return RunN(c, n, concurrency); };
     return c;
   }
 
@@ -135,7 +143,7 @@ struct Pair {
       self.fill_read(target->id, r);
       Call<RReq, RResp>(self.read, std::move(r), std::move(done));
     };
-    c.preload = [w = WriteCase()](int64_t n, int concurrency) { RunN(w, n, concurrency); };
+    c.preload = [w = WriteCase()](int64_t n, int concurrency) { return RunN(w, n, concurrency); };
     return c;
   }
 };

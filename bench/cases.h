@@ -17,8 +17,9 @@ struct Case {
   std::function<void(int64_t seq, std::function<void(const grpc::Status&)> done)> call;
   // Before measuring (reads): create the record the reads fetch.
   std::function<absl::Status()> setup;
-  // Writes `n` records through the same RPC (scale runs), `concurrency` at a time.
-  std::function<void(int64_t n, int concurrency)> preload;
+  // Writes `n` records through the same RPC (scale runs), `concurrency` at a
+  // time; an error when any of them failed.
+  std::function<absl::Status(int64_t n, int concurrency)> preload;
 };
 
 absl::StatusOr<Case> MakeCase(const std::string& name, std::shared_ptr<grpc::Channel> channel);

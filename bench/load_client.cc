@@ -116,7 +116,10 @@ int Main() {
   Totals ignored;
   if (const int64_t preload = absl::GetFlag(FLAGS_preload); preload > 0 && c->preload) {
     const absl::Time start = absl::Now();
-    c->preload(preload, concurrency);
+    if (auto s = c->preload(preload, concurrency); !s.ok()) {
+      std::cerr << "preload: " << s << "\n";
+      return 1;
+    }
     std::cerr << "preloaded " << preload << " records in " << absl::FormatDuration(absl::Now() - start) << "\n";
   }
   if (c->setup) {
