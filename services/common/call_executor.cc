@@ -201,7 +201,46 @@ bool CallExecutor::TrySubmit(std::function<void()> work) {
   absl::MutexLock lock(&mu_);
   if (static_cast<int>(queue_.size()) >= options_.max_queued) return false;
   queue_.push_back(std::move(work));
+  PublishQueueLocked();
   return true;
+}
+
+void CallExecutor::ExportSaturation(prometheus::Registry& registry, const std::string& service) {
+  const prometheus::Labels labels{{"service", service}};
+  auto gauge = [&](const std::string& name, const std::string& help) -> prometheus::Gauge& {
+    return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(labels);
+  };
+  gauge("gridserve_calls_queued_max",
+        "platform.max_queued_calls: the most unary calls that wait for a worker; one more is refused "
+        "RESOURCE_EXHAUSTED.")
+      .Set(options_.max_queued);
+  gauge("gridserve_call_workers", "platform.call_threads: the workers that run unary calls.").Set(options_.threads);
+  gauge("gridserve_watches_open_max",
+        "platform.max_streams: the most watches (server streams) open at once; one more is refused "
+        "RESOURCE_EXHAUSTED.")
+      .Set(options_.max_streams);
+  prometheus::Gauge& queued = gauge("gridserve_calls_queued", "Unary calls waiting for a worker.");
+  prometheus::Gauge& busy = gauge("gridserve_call_workers_busy", "Workers running a call.");
+  prometheus::Gauge& streams = gauge("gridserve_watches_open", "Watches (server streams) open.");
+  {
+    absl::MutexLock lock(&mu_);
+    queued_gauge_ = &queued;
+    busy_gauge_ = &busy;
+    PublishQueueLocked();
+  }
+  absl::MutexLock lock(&streams_mu_);
+  streams_gauge_ = &streams;
+  PublishStreamsLocked();
+}
+
+void CallExecutor::PublishQueueLocked() {
+  if (queued_gauge_ == nullptr) return;
+  queued_gauge_->Set(static_cast<double>(queue_.size()));
+  busy_gauge_->Set(busy_workers_);
+}
+
+void CallExecutor::PublishStreamsLocked() {
+  if (streams_gauge_ != nullptr) streams_gauge_->Set(static_cast<double>(open_streams_.size()));
 }
 
 int CallExecutor::open_streams() const {
@@ -213,12 +252,13 @@ bool CallExecutor::TryOpenStream(const grpc::ServerContextBase* call) {
   absl::MutexLock lock(&streams_mu_);
   if (static_cast<int>(open_streams_.size()) >= options_.max_streams) return false;
   open_streams_.insert(call);
+  PublishStreamsLocked();
   return true;
 }
 
 void CallExecutor::CallEnded(const grpc::ServerContextBase* call) {
   absl::MutexLock lock(&streams_mu_);
-  open_streams_.erase(call);
+  if (open_streams_.erase(call) > 0) PublishStreamsLocked();
 }
 
 int CallExecutor::queued() const {
@@ -227,18 +267,26 @@ int CallExecutor::queued() const {
 }
 
 void CallExecutor::WorkerLoop() {
+  bool ran = false;  // a call, since the lock was last held
   while (true) {
     std::function<void()> work;
     {
       absl::MutexLock lock(&mu_);
+      if (ran) {
+        --busy_workers_;
+        PublishQueueLocked();
+      }
       mu_.Await(absl::Condition(
           +[](CallExecutor* self) ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping, and nothing left to run
       work = std::move(queue_.front());
       queue_.pop_front();
+      ++busy_workers_;
+      PublishQueueLocked();
     }
     work();
+    ran = true;
   }
 }
 

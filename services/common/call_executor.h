@@ -16,6 +16,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
 
 namespace gridserve {
 
@@ -56,6 +58,10 @@ struct CallExecutorOptions {
 // run as UNIMPLEMENTED; the interceptor puts the real status back): register
 // it first, so the metrics and audit interceptors after it see that code.
 //
+// Saturation, for dashboards and alerts (ExportSaturation): calls waiting
+// and their bound, busy workers and their number, open watches and their
+// bound, as gauges kept current as they change (a store of an atomic each).
+//
 // Lifetime: outlive the server (its Shutdown waits for queued calls, which
 // the workers still run); the destructor runs what is queued, then joins.
 class CallExecutor {
@@ -86,23 +92,36 @@ class CallExecutor {
 
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
 
+  // Exports the gauges of saturation, labelled service=`service`, in
+  // `registry` (which must outlive the executor):
+  //   gridserve_calls_queued, gridserve_calls_queued_max,
+  //   gridserve_call_workers_busy, gridserve_call_workers,
+  //   gridserve_watches_open, gridserve_watches_open_max.
+  void ExportSaturation(prometheus::Registry& registry, const std::string& service);
+
   // The status a refused call must end with (kept until its status is sent).
   void Refuse(const grpc::ServerContextBase* call, grpc::Status status);
   std::optional<grpc::Status> TakeRefusal(const grpc::ServerContextBase* call);
 
  private:
   void WorkerLoop();
+  void PublishQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishStreamsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(streams_mu_);
 
   const CallExecutorOptions options_;
   mutable absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int busy_workers_ ABSL_GUARDED_BY(mu_) = 0;
+  prometheus::Gauge* queued_gauge_ ABSL_GUARDED_BY(mu_) = nullptr;  // null until exported
+  prometheus::Gauge* busy_gauge_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::vector<std::thread> workers_;
   std::vector<std::unique_ptr<grpc::Service>> wrappers_;
   absl::Mutex refusals_mu_;
   absl::flat_hash_map<const grpc::ServerContextBase*, grpc::Status> refusals_ ABSL_GUARDED_BY(refusals_mu_);
   mutable absl::Mutex streams_mu_;
   absl::flat_hash_set<const grpc::ServerContextBase*> open_streams_ ABSL_GUARDED_BY(streams_mu_);
+  prometheus::Gauge* streams_gauge_ ABSL_GUARDED_BY(streams_mu_) = nullptr;
 };
 
 }  // namespace gridserve

@@ -182,6 +182,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   // reads on gRPC's threads when the store's reads never wait.
   CallExecutor executor(
       CallExecutorOptions{platform.call_threads(), platform.max_queued_calls(), platform.max_streams()});
+  executor.ExportSaturation(*registry, spec.name);
   const bool store_reads_inline = (*db)->ReadsNeverWait();
   builder.RegisterService(executor.Offload((*security)->Protect(parts->service.get(), spec.grpc_service),
                                            spec.grpc_service, store_reads_inline));

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/synchronization/notification.h"
+#include "prometheus/registry.h"
 #include "gridserve/v1/audit.pb.h"
 #include "gridserve/v1/construction.pb.h"
 #include "gridserve/v1/contact_center.pb.h"
@@ -326,6 +327,50 @@ TEST_F(CallExecutorTest, WatchesBeyondTheBoundAreRefusedUntilOneEnds) {
   WaitUntil([&] { return service_.watches == 2 && executor_->open_streams() == 1; });
   third->context.TryCancel();
   third->reader->Finish();
+}
+
+// The saturation gauges follow the executor: a call running, one waiting,
+// a watch open, and each back to zero when it ends; the bounds are the options.
+TEST_F(CallExecutorTest, SaturationGaugesFollowTheWorkersTheQueueAndTheWatches) {
+  CallExecutorOptions options{/*threads=*/1, /*max_queued=*/4};
+  options.max_streams = 3;
+  Start(options);
+  prometheus::Registry registry;
+  executor_->ExportSaturation(registry, "repair");
+  auto gauge = [&](const std::string& name) -> double {
+    for (const auto& family : registry.Collect()) {
+      if (family.name != name) continue;
+      EXPECT_EQ(family.metric.size(), 1u) << name;
+      EXPECT_THAT(family.metric.at(0).label, ::testing::Contains(::testing::AllOf(
+                                                 ::testing::Field(&prometheus::ClientMetric::Label::name, "service"),
+                                                 ::testing::Field(&prometheus::ClientMetric::Label::value, "repair"))));
+      return family.metric.at(0).gauge.value;
+    }
+    ADD_FAILURE() << name << " not exported";
+    return -1;
+  };
+  EXPECT_EQ(gauge("gridserve_calls_queued_max"), 4);
+  EXPECT_EQ(gauge("gridserve_call_workers"), 1);
+  EXPECT_EQ(gauge("gridserve_watches_open_max"), 3);
+  EXPECT_EQ(gauge("gridserve_calls_queued"), 0);
+  EXPECT_EQ(gauge("gridserve_call_workers_busy"), 0);
+  EXPECT_EQ(gauge("gridserve_watches_open"), 0);
+
+  auto writes = OccupyTheWorkerAndTheQueue();
+  EXPECT_EQ(gauge("gridserve_call_workers_busy"), 1);
+  EXPECT_EQ(gauge("gridserve_calls_queued"), 1);
+  grpc::ClientContext watch_context;
+  auto watch = stub_->WatchBreaches(&watch_context, v1::RepairWatchBreachesRequest());
+  WaitUntil([&] { return service_.watches == 1; });
+  EXPECT_EQ(gauge("gridserve_watches_open"), 1);
+
+  service_.release.Notify();
+  for (auto& write : writes) EXPECT_TRUE(write.get().ok());
+  WaitUntil([&] { return gauge("gridserve_call_workers_busy") == 0; });
+  EXPECT_EQ(gauge("gridserve_calls_queued"), 0);
+  watch_context.TryCancel();
+  watch->Finish();
+  WaitUntil([&] { return gauge("gridserve_watches_open") == 0; });
 }
 
 // The store_read marks in the contracts: only on unary reads (never on a
