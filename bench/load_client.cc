@@ -1,7 +1,8 @@
 // A closed-loop gRPC load generator: `concurrency` calls always in flight,
 // for `duration`, each write with a fresh request_id (so the write path is
 // measured, not the idempotent replay). Prints one RESULT line:
-//   RESULT <case> kind=<read|write> req_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n>
+//   RESULT <case> kind=<read|write> req_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> [code<N>=<n>...]
+// (errors: failed calls, warm-up included; exit status 3 when there are any).
 // With --rate it paces calls instead (open loop) to measure latency at a
 // given load. --preload N first writes N records (the scale benchmarks).
 #include <algorithm>
@@ -57,9 +58,10 @@ void Drive(const Case& c, int concurrency, double rate, absl::Time until, bool r
     const auto start = std::chrono::steady_clock::now();
     c.call(n, [&, start](const grpc::Status& status) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      if (record) {
+      // Failures count in the warm-up too: a case that fails must never pass for figures.
+      if (record || !status.ok()) {
         std::lock_guard<std::mutex> lock(totals.mu);
-        totals.latencies_ms.push_back(ms);
+        if (record) totals.latencies_ms.push_back(ms);
         if (!status.ok()) {
           ++totals.errors;
           ++totals.codes[status.error_code()];
@@ -113,7 +115,7 @@ int Main() {
     return 2;
   }
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
-  Totals ignored;
+  Totals warmup;
   if (const int64_t preload = absl::GetFlag(FLAGS_preload); preload > 0 && c->preload) {
     const absl::Time start = absl::Now();
     if (auto s = c->preload(preload, concurrency); !s.ok()) {
@@ -128,7 +130,7 @@ int Main() {
       return 1;
     }
   }
-  Drive(*c, concurrency, absl::GetFlag(FLAGS_rate), absl::Now() + absl::GetFlag(FLAGS_warmup), false, ignored);
+  Drive(*c, concurrency, absl::GetFlag(FLAGS_rate), absl::Now() + absl::GetFlag(FLAGS_warmup), false, warmup);
   Totals totals;
   const absl::Time start = absl::Now();
   Drive(*c, concurrency, absl::GetFlag(FLAGS_rate), start + absl::GetFlag(FLAGS_duration), true, totals);
@@ -136,11 +138,14 @@ int Main() {
   const double rps = static_cast<double>(totals.latencies_ms.size()) / seconds;
   const double p50 = Percentile(totals.latencies_ms, 0.50);
   const double p99 = Percentile(totals.latencies_ms, 0.99);
+  // errors and codes: failed calls of the whole run, warm-up included.
+  const int64_t errors = totals.errors + warmup.errors;
+  for (const auto& [code, count] : warmup.codes) totals.codes[code] += count;
   std::cout << absl::StrFormat("RESULT %s kind=%s req_per_s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d",
-                               absl::GetFlag(FLAGS_case_name), c->kind, rps, p50, p99, totals.errors);
+                               absl::GetFlag(FLAGS_case_name), c->kind, rps, p50, p99, errors);
   for (const auto& [code, count] : totals.codes) std::cout << absl::StrFormat(" code%d=%d", code, count);
   std::cout << std::endl;
-  return totals.errors > 0 ? 3 : 0;
+  return errors > 0 ? 3 : 0;
 }
 
 }  // namespace

@@ -242,8 +242,8 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeSecur
   return std::make_unique<SecurityInterceptorFactory>(core);
 }
 
-std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name,
-                                            bool require_auth) {
+absl::StatusOr<std::unique_ptr<grpc::Service>> GuardService(grpc::Service* inner, const std::string& full_service_name,
+                                                            bool require_auth) {
   return WrapService(inner, full_service_name,
                      [require_auth](grpc::internal::MethodHandler* handler, const google::protobuf::MethodDescriptor&) {
                        return new GuardHandler(handler, require_auth);

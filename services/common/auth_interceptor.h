@@ -62,9 +62,9 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeSecur
 // (a call the interceptor did not see runs only if !require_auth), with the
 // call's audit current (CallAudit); `inner` (a CallbackService of
 // `full_service_name`, e.g. "gridserve.v1.Repair") must outlive it and is not
-// registered itself.
-std::unique_ptr<grpc::Service> GuardService(grpc::Service* inner, const std::string& full_service_name,
-                                            bool require_auth);
+// registered itself. NOT_FOUND for a name that is not a generated service.
+absl::StatusOr<std::unique_ptr<grpc::Service>> GuardService(grpc::Service* inner, const std::string& full_service_name,
+                                                            bool require_auth);
 
 }  // namespace gridserve
 

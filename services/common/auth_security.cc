@@ -25,7 +25,9 @@ absl::StatusOr<std::unique_ptr<SecurityLayer>> SecurityLayer::Create(const std::
   layer->audit_log_ = std::make_unique<AuditLog>(db, clock, service);
   layer->core_.audit_log = layer->audit_log_.get();
   layer->audit_impl_ = MakeAuditService(*layer->audit_log_);
-  layer->audit_service_ = layer->Protect(layer->audit_impl_.get(), "gridserve.v1.Audit");
+  auto audit_service = layer->Protect(layer->audit_impl_.get(), "gridserve.v1.Audit");
+  if (!audit_service.ok()) return audit_service.status();
+  layer->audit_service_ = *audit_service;
   layer->channel_credentials_ = MakeChannelCredentials(tls);
   LogInfo("security", {{"tls", tls.serves_tls() ? (tls.client_ca.empty() ? "tls" : "mutual_tls") : "plaintext"},
                        {"peer_tls", tls.calls_with_tls() ? "true" : "false"},
@@ -42,14 +44,15 @@ std::shared_ptr<grpc::ServerCredentials> SecurityLayer::server_credentials() con
   return MakeServerCredentials(tls_);
 }
 
-grpc::Service* SecurityLayer::Protect(grpc::Service* service, const std::string& full_service_name) {
-  core_.services.insert(full_service_name);
+absl::StatusOr<grpc::Service*> SecurityLayer::Protect(grpc::Service* service, const std::string& full_service_name) {
   // Guarded when calls may be refused, or audited (the guard makes the
-  // call's audit current for its transaction).
-  if (!core_.require_auth && !core_.audit) return service;
+  // call's audit current for its transaction). The guard is built either
+  // way: it checks the name, so a wrong one fails at start-up in every setup.
   auto guarded = GuardService(service, full_service_name, core_.require_auth);
-  if (guarded == nullptr) return service;  // not a generated service: cannot happen for gridserve services
-  guarded_.push_back(std::move(guarded));
+  if (!guarded.ok()) return guarded.status();
+  core_.services.insert(full_service_name);
+  if (!core_.require_auth && !core_.audit) return service;
+  guarded_.push_back(*std::move(guarded));
   return guarded_.back().get();
 }
 

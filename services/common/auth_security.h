@@ -24,7 +24,7 @@ namespace gridserve {
 //
 //   auto security = SecurityLayer::Create("repair", config.security(), TlsOptionsFromFlags(), db, clock);
 //   builder.AddListeningPort(listen, (*security)->server_credentials(), &port);
-//   builder.RegisterService((*security)->Protect(service, "gridserve.v1.Repair"));
+//   builder.RegisterService(*(*security)->Protect(service, "gridserve.v1.Repair"));
 //   builder.RegisterService((*security)->audit_service());
 //   interceptors.push_back((*security)->MakeInterceptorFactory());  // first
 class SecurityLayer {
@@ -39,8 +39,9 @@ class SecurityLayer {
 
   std::shared_ptr<grpc::ServerCredentials> server_credentials() const;
   // The service to register instead of `service` (which must outlive this):
-  // guarded when authentication is required, `service` itself otherwise.
-  grpc::Service* Protect(grpc::Service* service, const std::string& full_service_name);
+  // guarded when authentication is required or calls are audited, `service`
+  // itself otherwise. NOT_FOUND for a name that is not a generated service.
+  absl::StatusOr<grpc::Service*> Protect(grpc::Service* service, const std::string& full_service_name);
   // gridserve.v1.Audit, already protected.
   grpc::Service* audit_service() { return audit_service_; }
   // The interceptor; put it before the others so they see its answer.

@@ -178,8 +178,8 @@ CallExecutor::~CallExecutor() {
   for (std::thread& t : workers_) t.join();
 }
 
-grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& full_service_name,
-                                     bool store_reads_inline) {
+absl::StatusOr<grpc::Service*> CallExecutor::Offload(grpc::Service* inner, const std::string& full_service_name,
+                                                     bool store_reads_inline) {
   auto wrapped = WrapService(inner, full_service_name,
                              [this, store_reads_inline](MethodHandler* handler,
                                                         const google::protobuf::MethodDescriptor& method)
@@ -192,8 +192,8 @@ grpc::Service* CallExecutor::Offload(grpc::Service* inner, const std::string& fu
                                }
                                return new OffloadHandler(handler, this);
                              });
-  if (wrapped == nullptr) return inner;
-  wrappers_.push_back(std::move(wrapped));
+  if (!wrapped.ok()) return wrapped.status();
+  wrappers_.push_back(*std::move(wrapped));
   return wrappers_.back().get();
 }
 
@@ -267,7 +267,10 @@ int CallExecutor::queued() const {
 }
 
 void CallExecutor::WorkerLoop() {
-  bool ran = false;  // a call, since the lock was last held
+  // Whether this worker ran a call since it last held the lock: it stops
+  // counting as busy when it next takes the lock (to wait for work), which
+  // saves taking the lock a second time per call.
+  bool ran = false;
   while (true) {
     std::function<void()> work;
     {

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -72,9 +73,10 @@ class CallExecutor {
   CallExecutor& operator=(const CallExecutor&) = delete;
 
   // The service to register instead of `inner` (which must outlive it).
-  // Returns `inner` itself for a name that is not a generated service.
   // `store_reads_inline`: run store_read methods on gRPC's threads.
-  grpc::Service* Offload(grpc::Service* inner, const std::string& full_service_name, bool store_reads_inline);
+  // NOT_FOUND for a name that is not a generated service.
+  absl::StatusOr<grpc::Service*> Offload(grpc::Service* inner, const std::string& full_service_name,
+                                         bool store_reads_inline);
 
   // Queues `work` for a worker; false (nothing queued) when the queue is full.
   bool TrySubmit(std::function<void()> work);

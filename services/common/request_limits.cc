@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gridserve/v1/method_options.pb.h"
@@ -24,6 +25,20 @@ std::string FieldPath(absl::string_view prefix, const FieldDescriptor& field) {
 
 std::string ElementPath(absl::string_view prefix, const FieldDescriptor& field, int index) {
   return absl::StrCat(FieldPath(prefix, field), "[", index, "]");
+}
+
+// A map entry is named by its key, as the client wrote it (fields["id_number"].value):
+// its index is the map's internal order, which means nothing to the client. An
+// empty or over-long key (itself the violation) is named by index.
+std::string EntryPath(absl::string_view prefix, const FieldDescriptor& field, const Message& entry, int index) {
+  const FieldDescriptor* key = entry.GetDescriptor()->map_key();
+  if (key != nullptr && key->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    const std::string name = entry.GetReflection()->GetString(entry, key);
+    if (!name.empty() && name.size() <= MaxStringSize(*key)) {
+      return absl::StrCat(FieldPath(prefix, field), "[\"", absl::CEscape(name), "\"]");
+    }
+  }
+  return ElementPath(prefix, field, index);
 }
 
 // The longest prefix of `text` of at most `max_size` bytes that ends on a
@@ -71,7 +86,9 @@ void CheckStrings(Findings& found, const Message& message, absl::string_view pre
     } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field.is_repeated()) {  // maps too: their entries are a repeated message of key and value
         for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
-          CheckStrings(found, reflection.GetRepeatedMessage(message, &field, j), ElementPath(prefix, field, j));
+          const Message& element = reflection.GetRepeatedMessage(message, &field, j);
+          CheckStrings(found, element, field.is_map() ? EntryPath(prefix, field, element, j)
+                                                      : ElementPath(prefix, field, j));
         }
       } else if (reflection.HasField(message, &field)) {
         CheckStrings(found, reflection.GetMessage(message, &field), FieldPath(prefix, field));

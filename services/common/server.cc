@@ -184,9 +184,14 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
       CallExecutorOptions{platform.call_threads(), platform.max_queued_calls(), platform.max_streams()});
   executor.ExportSaturation(*registry, spec.name);
   const bool store_reads_inline = (*db)->ReadsNeverWait();
-  builder.RegisterService(executor.Offload((*security)->Protect(parts->service.get(), spec.grpc_service),
-                                           spec.grpc_service, store_reads_inline));
-  builder.RegisterService(executor.Offload((*security)->audit_service(), "gridserve.v1.Audit", store_reads_inline));
+  auto guarded = (*security)->Protect(parts->service.get(), spec.grpc_service);
+  if (!guarded.ok()) return Fail("service_build_failed", guarded.status());
+  for (const auto& [service, name] : {std::pair{*guarded, spec.grpc_service},
+                                      std::pair{(*security)->audit_service(), std::string("gridserve.v1.Audit")}}) {
+    auto offloaded = executor.Offload(service, name, store_reads_inline);
+    if (!offloaded.ok()) return Fail("service_build_failed", offloaded.status());
+    builder.RegisterService(*offloaded);
+  }
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse floods of bytes early
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(executor.MakeInterceptorFactory());  // first: the others see a refusal's real code

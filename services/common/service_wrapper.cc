@@ -36,11 +36,14 @@ class WrappedService final : public grpc::Service {
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> WrapService(grpc::Service* inner, const std::string& full_service_name,
-                                           const HandlerWrap& wrap) {
+absl::StatusOr<std::unique_ptr<grpc::Service>> WrapService(grpc::Service* inner, const std::string& full_service_name,
+                                                           const HandlerWrap& wrap) {
   const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_service_name);
-  if (descriptor == nullptr || inner == nullptr) return nullptr;
-  return std::make_unique<WrappedService>(inner, *descriptor, wrap);
+  if (descriptor == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no generated gRPC service is named \"", full_service_name, "\""));
+  }
+  if (inner == nullptr) return absl::InvalidArgumentError(absl::StrCat("no service to wrap as ", full_service_name));
+  return std::unique_ptr<grpc::Service>(std::make_unique<WrappedService>(inner, *descriptor, wrap));
 }
 
 }  // namespace gridserve

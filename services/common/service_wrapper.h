@@ -9,6 +9,7 @@
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/impl/service_type.h>
 
+#include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
 
 namespace gridserve {
@@ -39,9 +40,11 @@ using HandlerWrap = std::function<grpc::internal::MethodHandler*(grpc::internal:
 // service, or another wrapper) under the same names and types, each handler
 // replaced by `wrap(inner handler, method)`. How the platform adds behaviour
 // around every call (authorization, the worker pool) without touching the
-// services. `inner` must outlive the wrapper; nullptr for an unknown name.
-std::unique_ptr<grpc::Service> WrapService(grpc::Service* inner, const std::string& full_service_name,
-                                           const HandlerWrap& wrap);
+// services. `inner` must outlive the wrapper. NOT_FOUND for a name that is
+// not a generated service: a service left unwrapped would run without what
+// the wrap adds (authorization, admission), so there is no quiet fallback.
+absl::StatusOr<std::unique_ptr<grpc::Service>> WrapService(grpc::Service* inner, const std::string& full_service_name,
+                                                           const HandlerWrap& wrap);
 
 }  // namespace gridserve
 

@@ -90,7 +90,9 @@ class CallExecutorTest : public ::testing::Test {
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(executor_->Offload(&service_, "gridserve.v1.Repair", store_reads_inline));
+    auto offloaded = executor_->Offload(&service_, "gridserve.v1.Repair", store_reads_inline);
+    ASSERT_TRUE(offloaded.ok()) << offloaded.status();
+    builder.RegisterService(*offloaded);
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(executor_->MakeInterceptorFactory());
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -149,8 +151,8 @@ class CallExecutorTest : public ::testing::Test {
     ASSERT_TRUE(condition());
   }
 
-  // With one worker and room for one queued call: a write running, a write
-  // queued, so the next offloaded call is shed.
+  // With one worker: a write running, a write queued (with room for one
+  // queued call, the next offloaded call is then shed).
   std::vector<std::future<grpc::Status>> OccupyTheWorkerAndTheQueue() {
     std::vector<std::future<grpc::Status>> writes;
     writes.push_back(Write());
@@ -161,6 +163,7 @@ class CallExecutorTest : public ::testing::Test {
   }
 
   BlockingRepair service_;
+  prometheus::Registry registry_;  // before the executor: it outlives the gauges' last update
   std::unique_ptr<CallExecutor> executor_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Repair::Stub> stub_;
@@ -335,10 +338,9 @@ TEST_F(CallExecutorTest, SaturationGaugesFollowTheWorkersTheQueueAndTheWatches) 
   CallExecutorOptions options{/*threads=*/1, /*max_queued=*/4};
   options.max_streams = 3;
   Start(options);
-  prometheus::Registry registry;
-  executor_->ExportSaturation(registry, "repair");
+  executor_->ExportSaturation(registry_, "repair");
   auto gauge = [&](const std::string& name) -> double {
-    for (const auto& family : registry.Collect()) {
+    for (const auto& family : registry_.Collect()) {
       if (family.name != name) continue;
       EXPECT_EQ(family.metric.size(), 1u) << name;
       EXPECT_THAT(family.metric.at(0).label, ::testing::Contains(::testing::AllOf(
@@ -433,6 +435,20 @@ TEST(RequestIdContractTest, EveryStateChangingMethodTakesARequestId) {
     }
   }
   EXPECT_EQ(writes, 66);  // the five services' writes today: a new one is checked too
+}
+
+// A name that is no generated service would leave the service without the
+// executor (no admission, no workers): an error, never the inner service.
+TEST(CallExecutorOffloadTest, ANameThatIsNoGeneratedServiceIsAnError) {
+  CallExecutor executor({/*threads=*/1, /*max_queued=*/1});
+  BlockingRepair service;
+  auto offloaded = executor.Offload(&service, "gridserve.v1.Repiar", /*store_reads_inline=*/false);
+  ASSERT_FALSE(offloaded.ok());
+  EXPECT_EQ(offloaded.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(offloaded.status().message().find("gridserve.v1.Repiar"), std::string::npos);
+  auto right = executor.Offload(&service, "gridserve.v1.Repair", /*store_reads_inline=*/false);
+  ASSERT_TRUE(right.ok());
+  EXPECT_NE(*right, &service);
 }
 
 TEST(CallExecutorQueueTest, TrySubmitRefusesBeyondTheBoundAndRunsEverythingAccepted) {

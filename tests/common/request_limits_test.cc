@@ -99,9 +99,16 @@ TEST(RequestLimitsTest, RepeatedStringsMessagesAndMapsAreNamedByIndex) {
   work.add_crew()->set_staff_id(std::string(129, 's'));
   EXPECT_THAT(Refused(work), ElementsAre("crew[2].staff_id"));
 
+  // A map's entry by its key (escaped); one whose key is itself too long by its index.
   v1::SubmitApplicationFormRequest form;
   (*form.mutable_fields())["address"] = std::string(4001, 'a');
-  EXPECT_THAT(Refused(form), ElementsAre("fields[0].value"));
+  EXPECT_THAT(Refused(form), ElementsAre("fields[\"address\"].value"));
+  v1::SubmitApplicationFormRequest quoted;
+  (*quoted.mutable_fields())["say \"hi\""] = std::string(4001, 'a');
+  EXPECT_THAT(Refused(quoted), ElementsAre("fields[\"say \\\"hi\\\"\"].value"));
+  v1::SubmitApplicationFormRequest long_key;
+  (*long_key.mutable_fields())[std::string(129, 'k')] = "fine";
+  EXPECT_THAT(Refused(long_key), ElementsAre("fields[0].key"));
 }
 
 // A flood of long strings is answered with the first ten by name and a count

@@ -133,9 +133,9 @@ class SecureServer {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", security_->server_credentials(), &port_);
-    builder.RegisterService(security_->Protect(&contact_center_, "gridserve.v1.ContactCenter"));
-    builder.RegisterService(security_->Protect(&repair_, "gridserve.v1.Repair"));
-    builder.RegisterService(security_->Protect(&risk_, "gridserve.v1.RiskMonitor"));
+    builder.RegisterService(*security_->Protect(&contact_center_, "gridserve.v1.ContactCenter"));
+    builder.RegisterService(*security_->Protect(&repair_, "gridserve.v1.Repair"));
+    builder.RegisterService(*security_->Protect(&risk_, "gridserve.v1.RiskMonitor"));
     builder.RegisterService(security_->audit_service());
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(security_->MakeInterceptorFactory());
@@ -290,6 +290,27 @@ TEST_F(SecurityTest, BadConfigIsRefusedNamingTheField) {
   auto policy = AccessPolicy::FromConfig(config);
   ASSERT_FALSE(policy.ok());
   EXPECT_NE(policy.status().message().find("security.bindings[5].role"), std::string::npos) << policy.status();
+}
+
+// A service name that is no generated service would leave the service
+// unguarded (its refused calls would run): start-up fails instead, whether or
+// not authentication is required.
+TEST_F(SecurityTest, ProtectingUnderANameThatIsNoServiceIsAnError) {
+  auto db = *OpenDatabase(absl::StrCat("sqlite://", dir_, "/names.db"), "security");
+  SystemClock clock;
+  ASSERT_TRUE(ApplyMigrations(*db, clock, "platform", PlatformMigrations()).ok());
+  for (const bool require_auth : {false, true}) {
+    const v1::SecurityConfig config = require_auth ? ParseSecurity(kConfig, "") : v1::SecurityConfig();
+    ASSERT_EQ(config.require_auth(), require_auth);
+    auto layer = SecurityLayer::Create("security-test", config, {}, *db, clock);
+    ASSERT_TRUE(layer.ok()) << layer.status();
+    FakeRepair repair;
+    auto protected_service = (*layer)->Protect(&repair, "gridserve.v1.Repiar");
+    ASSERT_FALSE(protected_service.ok());
+    EXPECT_EQ(protected_service.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_NE(protected_service.status().message().find("gridserve.v1.Repiar"), std::string::npos);
+    EXPECT_TRUE((*layer)->Protect(&repair, "gridserve.v1.Repair").ok());
+  }
 }
 
 TEST(MethodPatternTest, PatternsAndStateChanging) {

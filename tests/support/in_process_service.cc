@@ -43,8 +43,9 @@ absl::StatusOr<std::unique_ptr<InProcessService>> InProcessService::Start(const 
   s->executor_ = std::make_unique<CallExecutor>(
       CallExecutorOptions{platform.call_threads(), platform.max_queued_calls(), platform.max_streams()});
   grpc::ServerBuilder builder;
-  builder.RegisterService(
-      s->executor_->Offload(s->parts_.service.get(), spec.grpc_service, s->db_->ReadsNeverWait()));
+  auto offloaded = s->executor_->Offload(s->parts_.service.get(), spec.grpc_service, s->db_->ReadsNeverWait());
+  if (!offloaded.ok()) return offloaded.status();
+  builder.RegisterService(*offloaded);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(s->executor_->MakeInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
