@@ -401,14 +401,13 @@ def service_board(name):
     failures_in_range(b, "Failed background runs", f'gridserve_background_runs_total{{{this_service}, outcome="failed"}}',
                       "Background loop runs that ended in an error in the dashboard's time range; the service's "
                       "background_task_failed log lines name the loop and the error.")
+    saturation = [("gridserve_calls_queued", "gridserve_calls_queued_max", "calls waiting for a worker"),
+                  ("gridserve_call_workers_busy", "gridserve_call_workers", "busy workers"),
+                  ("gridserve_watches_open", "gridserve_watches_open_max", "open watches")]
     b.panel("timeseries", "Saturation: calls waiting, busy workers and open watches, share of their bound",
             "percentunit",
-            [target(f"max(gridserve_calls_queued{{{this_service}}} / gridserve_calls_queued_max{{{this_service}}})",
-                    "calls waiting for a worker"),
-             target(f"max(gridserve_call_workers_busy{{{this_service}}} / gridserve_call_workers{{{this_service}}})",
-                    "busy workers", ref="B"),
-             target(f"max(gridserve_watches_open{{{this_service}}} / gridserve_watches_open_max{{{this_service}}})",
-                    "open watches", ref="C")],
+            [target(f"max({used}{{{this_service}}} / {bound}{{{this_service}}})", legend, ref=ref)
+             for (used, bound, legend), ref in zip(saturation, "ABC")],
             "On the busiest replica: unary calls waiting for a worker, as a share of platform.max_queued_calls (at "
             "100% new calls are refused RESOURCE_EXHAUSTED; GridserveCallQueueFilling alerts past half for 5 "
             "minutes); workers running a call, as a share of platform.call_threads; watches open, as a share of "
