@@ -28,14 +28,17 @@ std::string ElementPath(absl::string_view prefix, const FieldDescriptor& field, 
 }
 
 // A map entry is named by its key, as the client wrote it (fields["id_number"].value):
-// its index is the map's internal order, which means nothing to the client. An
-// empty or over-long key (itself the violation) is named by index.
+// its index is the map's internal order, which means nothing to the client.
+// A key longer than this (escaped), or empty, is named by index instead: ten
+// paths must keep a refusal well inside gRPC's 8 KiB of trailers.
+constexpr size_t kMaxKeyInPath = 32;
+
 std::string EntryPath(absl::string_view prefix, const FieldDescriptor& field, const Message& entry, int index) {
   const FieldDescriptor* key = entry.GetDescriptor()->map_key();
   if (key != nullptr && key->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-    const std::string name = entry.GetReflection()->GetString(entry, key);
-    if (!name.empty() && name.size() <= MaxStringSize(*key)) {
-      return absl::StrCat(FieldPath(prefix, field), "[\"", absl::CEscape(name), "\"]");
+    const std::string name = absl::Utf8SafeCEscape(entry.GetReflection()->GetString(entry, key));
+    if (!name.empty() && name.size() <= kMaxKeyInPath) {
+      return absl::StrCat(FieldPath(prefix, field), "[\"", name, "\"]");
     }
   }
   return ElementPath(prefix, field, index);

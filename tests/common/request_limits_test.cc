@@ -85,7 +85,8 @@ TEST(RequestLimitsTest, NestedMessagesAreNamedByTheirPath) {
   EXPECT_THAT(Refused(request), ElementsAre("breach.breach_id", "breach.detail"));
 }
 
-TEST(RequestLimitsTest, RepeatedStringsMessagesAndMapsAreNamedByIndex) {
+// Repeated strings and messages are named by index, map entries by key.
+TEST(RequestLimitsTest, RepeatedElementsAreNamedByIndexAndMapEntriesByKey) {
   v1::CreateOutageRequest outage;
   outage.add_feeder_ids("F-1");
   outage.add_feeder_ids(std::string(129, 'f'));
@@ -106,9 +107,28 @@ TEST(RequestLimitsTest, RepeatedStringsMessagesAndMapsAreNamedByIndex) {
   v1::SubmitApplicationFormRequest quoted;
   (*quoted.mutable_fields())["say \"hi\""] = std::string(4001, 'a');
   EXPECT_THAT(Refused(quoted), ElementsAre("fields[\"say \\\"hi\\\"\"].value"));
+  v1::SubmitApplicationFormRequest utf8;
+  (*utf8.mutable_fields())["straße"] = std::string(4001, 'a');
+  EXPECT_THAT(Refused(utf8), ElementsAre("fields[\"straße\"].value"));
   v1::SubmitApplicationFormRequest long_key;
   (*long_key.mutable_fields())[std::string(129, 'k')] = "fine";
   EXPECT_THAT(Refused(long_key), ElementsAre("fields[0].key"));
+  v1::SubmitApplicationFormRequest longish_key;  // within its bound, too long to repeat in a path
+  (*longish_key.mutable_fields())[std::string(33, 'k')] = std::string(4001, 'a');
+  EXPECT_THAT(Refused(longish_key), ElementsAre("fields[0].value"));
+}
+
+// The refusal of a request full of long map keys and values, as gRPC sends
+// it (message and details), stays far inside the 8 KiB a client accepts.
+TEST(RequestLimitsTest, ARefusalNamingMapEntriesStaysSmall) {
+  v1::SubmitApplicationFormRequest form;
+  for (int i = 0; i < 20; ++i) {
+    // 120 bytes, within a key's bound; each escapes to four ("\001").
+    (*form.mutable_fields())[std::string(120, '\x01') + std::to_string(i)] = std::string(4001, 'v');
+  }
+  const grpc::Status refused = ToGrpcStatus(CheckRequestLimits(form));
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(refused.error_message().size() + refused.error_details().size(), 4096u);
 }
 
 // A flood of long strings is answered with the first ten by name and a count

@@ -293,15 +293,16 @@ TEST_F(SecurityTest, BadConfigIsRefusedNamingTheField) {
 }
 
 // A service name that is no generated service would leave the service
-// unguarded (its refused calls would run): start-up fails instead, whether or
-// not authentication is required.
+// unguarded (its refused calls would run): start-up fails instead, with
+// authentication required or not, and even when there is nothing to guard
+// (no authentication, no audit).
 TEST_F(SecurityTest, ProtectingUnderANameThatIsNoServiceIsAnError) {
   auto db = *OpenDatabase(absl::StrCat("sqlite://", dir_, "/names.db"), "security");
   SystemClock clock;
   ASSERT_TRUE(ApplyMigrations(*db, clock, "platform", PlatformMigrations()).ok());
-  for (const bool require_auth : {false, true}) {
-    const v1::SecurityConfig config = require_auth ? ParseSecurity(kConfig, "") : v1::SecurityConfig();
-    ASSERT_EQ(config.require_auth(), require_auth);
+  v1::SecurityConfig unaudited;
+  unaudited.set_audit(false);
+  for (const v1::SecurityConfig& config : {ParseSecurity(kConfig, ""), v1::SecurityConfig(), unaudited}) {
     auto layer = SecurityLayer::Create("security-test", config, {}, *db, clock);
     ASSERT_TRUE(layer.ok()) << layer.status();
     FakeRepair repair;
