@@ -402,16 +402,18 @@ def service_board(name):
                       "Background loop runs that ended in an error in the dashboard's time range; the service's "
                       "background_task_failed log lines name the loop and the error.")
     saturation = [("gridserve_calls_queued", "gridserve_calls_queued_max", "calls waiting for a worker"),
+                  ("gridserve_calls_queued_bytes", "gridserve_calls_queued_bytes_max", "their request bytes"),
                   ("gridserve_call_workers_busy", "gridserve_call_workers", "busy workers"),
                   ("gridserve_watches_open", "gridserve_watches_open_max", "open watches")]
     b.panel("timeseries", "Saturation: calls waiting, busy workers and open watches, share of their bound",
             "percentunit",
             [target(f"max({used}{{{this_service}}} / {bound}{{{this_service}}})", legend, ref=ref)
-             for (used, bound, legend), ref in zip(saturation, "ABC")],
+             for (used, bound, legend), ref in zip(saturation, "ABCD")],
             "On the busiest replica: unary calls waiting for a worker, as a share of platform.max_queued_calls (at "
             "100% new calls are refused RESOURCE_EXHAUSTED; GridserveCallQueueFilling alerts past half for 5 "
-            "minutes); workers running a call, as a share of platform.call_threads; watches open, as a share of "
-            "platform.max_streams (GridserveWatchesNearLimit past 90% for 15 minutes).", w=24)
+            "minutes), and their requests' bytes, as a share of the 32 MiB that may wait (at 100% new calls are "
+            "refused too); workers running a call, as a share of platform.call_threads; watches open, as a share "
+            "of platform.max_streams (GridserveWatchesNearLimit past 90% for 15 minutes).", w=24)
     sel = f'grpc_service="{grpc_service}"'
     b.panel("timeseries", "gRPC requests by method", "reqps",
             [target(f'sum by (grpc_method) (rate(grpc_server_handled_total{{{sel}}}[$__rate_interval]))', "{{grpc_method}}")],

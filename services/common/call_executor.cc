@@ -65,6 +65,10 @@ class OffloadHandler final : public ExecutorHandler {
     if (!Admit(param)) return;
     auto queued = std::make_shared<HandlerParameter>(param.call, param.server_context, param.request, param.status,
                                                      param.internal_data, param.call_requester);
+    const int64_t request_bytes =
+        param.request == nullptr
+            ? 0
+            : static_cast<int64_t>(static_cast<const google::protobuf::Message*>(param.request)->ByteSizeLong());
     const bool accepted = executor()->TrySubmit([this, queued] {
       if (queued->server_context->deadline() < std::chrono::system_clock::now()) {
         Refuse(*queued,
@@ -72,11 +76,12 @@ class OffloadHandler final : public ExecutorHandler {
         return;
       }
       inner()->RunHandler(*queued);
-    });
+    }, request_bytes);
     if (!accepted) {
       Refuse(param, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 absl::StrCat("server busy: ", executor()->queued(),
-                                              " calls are waiting; retry with backoff")));
+                                 absl::StrCat("server busy: ", executor()->queued(), " calls (",
+                                              executor()->queued_bytes(),
+                                              " request bytes) are waiting; retry with backoff")));
     }
   }
 };
@@ -197,10 +202,12 @@ absl::StatusOr<grpc::Service*> CallExecutor::Offload(grpc::Service* inner, const
   return wrappers_.back().get();
 }
 
-bool CallExecutor::TrySubmit(std::function<void()> work) {
+bool CallExecutor::TrySubmit(std::function<void()> work, int64_t request_bytes) {
   absl::MutexLock lock(&mu_);
   if (static_cast<int>(queue_.size()) >= options_.max_queued) return false;
-  queue_.push_back(std::move(work));
+  if (!queue_.empty() && queued_bytes_ + request_bytes > options_.max_queued_bytes) return false;
+  queue_.push_back(Queued{std::move(work), request_bytes});
+  queued_bytes_ += request_bytes;
   PublishQueueLocked();
   return true;
 }
@@ -214,17 +221,22 @@ void CallExecutor::ExportSaturation(prometheus::Registry& registry, const std::s
         "platform.max_queued_calls: the most unary calls that wait for a worker; one more is refused "
         "RESOURCE_EXHAUSTED.")
       .Set(options_.max_queued);
+  gauge("gridserve_calls_queued_bytes_max",
+        "The most request bytes (serialized) that wait for a worker; a call beyond is refused RESOURCE_EXHAUSTED.")
+      .Set(static_cast<double>(options_.max_queued_bytes));
   gauge("gridserve_call_workers", "platform.call_threads: the workers that run unary calls.").Set(options_.threads);
   gauge("gridserve_watches_open_max",
         "platform.max_streams: the most watches (server streams) open at once; one more is refused "
         "RESOURCE_EXHAUSTED.")
       .Set(options_.max_streams);
   prometheus::Gauge& queued = gauge("gridserve_calls_queued", "Unary calls waiting for a worker.");
+  prometheus::Gauge& queued_bytes = gauge("gridserve_calls_queued_bytes", "Request bytes of the calls waiting.");
   prometheus::Gauge& busy = gauge("gridserve_call_workers_busy", "Workers running a call.");
   prometheus::Gauge& streams = gauge("gridserve_watches_open", "Watches (server streams) open.");
   {
     absl::MutexLock lock(&mu_);
     queued_gauge_ = &queued;
+    queued_bytes_gauge_ = &queued_bytes;
     busy_gauge_ = &busy;
     PublishQueueLocked();
   }
@@ -236,6 +248,7 @@ void CallExecutor::ExportSaturation(prometheus::Registry& registry, const std::s
 void CallExecutor::PublishQueueLocked() {
   if (queued_gauge_ == nullptr) return;
   queued_gauge_->Set(static_cast<double>(queue_.size()));
+  queued_bytes_gauge_->Set(static_cast<double>(queued_bytes_));
   busy_gauge_->Set(busy_workers_);
 }
 
@@ -266,6 +279,11 @@ int CallExecutor::queued() const {
   return static_cast<int>(queue_.size());
 }
 
+int64_t CallExecutor::queued_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return queued_bytes_;
+}
+
 void CallExecutor::WorkerLoop() {
   // Whether this worker ran a call since it last held the lock: it stops
   // counting as busy when it next takes the lock (to wait for work), which
@@ -283,7 +301,8 @@ void CallExecutor::WorkerLoop() {
           +[](CallExecutor* self) ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping, and nothing left to run
-      work = std::move(queue_.front());
+      work = std::move(queue_.front().work);
+      queued_bytes_ -= queue_.front().bytes;
       queue_.pop_front();
       ++busy_workers_;
       PublishQueueLocked();

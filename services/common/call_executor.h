@@ -1,6 +1,7 @@
 #ifndef GRIDSERVE_SERVICES_COMMON_CALL_EXECUTOR_H_
 #define GRIDSERVE_SERVICES_COMMON_CALL_EXECUTOR_H_
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -26,6 +27,10 @@ struct CallExecutorOptions {
   int threads = 32;
   int max_queued = 1024;
   int max_streams = 64;
+  // The most request bytes (serialized size) waiting at once. The call bound
+  // alone let 1024 requests of up to 1 MiB (many strings, each within its
+  // bound) hold a gigabyte; typical requests are well under 1 KiB.
+  int64_t max_queued_bytes = int64_t{32} << 20;
 };
 
 // Runs the unary calls of a service on its own worker threads instead of
@@ -38,8 +43,9 @@ struct CallExecutorOptions {
 // on the gRPC thread that received it, inside a StoreReadScope (a write
 // there is refused). It would spend longer waiting for a worker than reading.
 //
-// Overload: at most `max_queued` calls wait for a worker; one more is refused
-// at once with RESOURCE_EXHAUSTED (shed, never buffered without bound). A
+// Overload: at most `max_queued` calls, and `max_queued_bytes` of their
+// requests, wait for a worker; one more is refused at once with
+// RESOURCE_EXHAUSTED (shed, never buffered without bound). A
 // call whose deadline passed while it waited is answered DEADLINE_EXCEEDED
 // without running. Streaming calls (watches) stay on gRPC's threads.
 //
@@ -78,11 +84,14 @@ class CallExecutor {
   absl::StatusOr<grpc::Service*> Offload(grpc::Service* inner, const std::string& full_service_name,
                                          bool store_reads_inline);
 
-  // Queues `work` for a worker; false (nothing queued) when the queue is full.
-  bool TrySubmit(std::function<void()> work);
+  // Queues `work` (holding a request of `request_bytes`) for a worker; false
+  // (nothing queued) when the queue is full, by calls or by bytes. A call is
+  // never refused for its bytes alone when nothing waits (it could never run).
+  bool TrySubmit(std::function<void()> work, int64_t request_bytes = 0);
 
-  // Calls waiting for a worker now.
+  // Calls waiting for a worker now, and the bytes of their requests.
   int queued() const;
+  int64_t queued_bytes() const;
 
   // Server streams admitted and not ended yet.
   int open_streams() const;
@@ -97,6 +106,7 @@ class CallExecutor {
   // Exports the gauges of saturation, labelled service=`service`, in
   // `registry` (which must outlive the executor):
   //   gridserve_calls_queued, gridserve_calls_queued_max,
+  //   gridserve_calls_queued_bytes, gridserve_calls_queued_bytes_max,
   //   gridserve_call_workers_busy, gridserve_call_workers,
   //   gridserve_watches_open, gridserve_watches_open_max.
   void ExportSaturation(prometheus::Registry& registry, const std::string& service);
@@ -112,11 +122,17 @@ class CallExecutor {
 
   const CallExecutorOptions options_;
   mutable absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  struct Queued {
+    std::function<void()> work;
+    int64_t bytes;
+  };
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int busy_workers_ ABSL_GUARDED_BY(mu_) = 0;
   prometheus::Gauge* queued_gauge_ ABSL_GUARDED_BY(mu_) = nullptr;  // null until exported
   prometheus::Gauge* busy_gauge_ ABSL_GUARDED_BY(mu_) = nullptr;
+  prometheus::Gauge* queued_bytes_gauge_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::vector<std::thread> workers_;
   std::vector<std::unique_ptr<grpc::Service>> wrappers_;
   absl::Mutex refusals_mu_;

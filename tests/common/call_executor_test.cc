@@ -133,9 +133,10 @@ class CallExecutorTest : public ::testing::Test {
           [state](grpc::Status s) { state->done.set_value(std::move(s)); });
     return future;
   }
-  std::future<grpc::Status> Write() {
+  std::future<grpc::Status> Write(const std::string& description = "") {
     return AsyncCall<v1::CreateWorkOrderRequest, v1::CreateWorkOrderResponse>(
         [&](auto* context, auto* request, auto* response, auto done) {
+          request->set_description(description);
           stub_->async()->CreateWorkOrder(context, request, response, std::move(done));
         });
   }
@@ -187,6 +188,33 @@ TEST_F(CallExecutorTest, AFullQueueShedsNewCallsAtOnceAndTheQueuedOnesStillRun) 
   EXPECT_TRUE(queued1.get().ok());
   EXPECT_TRUE(queued2.get().ok());
   EXPECT_EQ(service_.finished, 3);  // the shed call never reached the service
+}
+
+// The queue is bounded by its requests' bytes too: a queued request holds its
+// memory until a worker takes it.
+TEST_F(CallExecutorTest, RequestsBeyondTheQueuedBytesAreShed) {
+  CallExecutorOptions options{/*threads=*/1, /*max_queued=*/8};
+  options.max_queued_bytes = 5000;
+  Start(options);
+  auto running = Write(std::string(3000, 'r'));
+  WaitUntil([&] { return service_.started == 1; });  // the one worker is busy
+  auto queued = Write(std::string(3000, 'q'));
+  WaitUntil([&] { return executor_->queued() == 1; });
+  EXPECT_GT(executor_->queued_bytes(), 3000);
+  // 3000 more would make 6000 bytes waiting: refused at once.
+  grpc::Status shed = Write(std::string(3000, 's')).get();
+  EXPECT_EQ(shed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << shed.error_message();
+  EXPECT_NE(shed.error_message().find("request bytes"), std::string::npos) << shed.error_message();
+  // A small one still fits.
+  auto small = Write();
+  WaitUntil([&] { return executor_->queued() == 2; });
+
+  service_.release.Notify();
+  EXPECT_TRUE(running.get().ok());
+  EXPECT_TRUE(queued.get().ok());
+  EXPECT_TRUE(small.get().ok());
+  EXPECT_EQ(service_.finished, 3);
+  WaitUntil([&] { return executor_->queued_bytes() == 0; });
 }
 
 TEST_F(CallExecutorTest, ACallWhoseDeadlinePassedInTheQueueNeverRuns) {
@@ -352,6 +380,8 @@ TEST_F(CallExecutorTest, SaturationGaugesFollowTheWorkersTheQueueAndTheWatches) 
     return -1;
   };
   EXPECT_EQ(gauge("gridserve_calls_queued_max"), 4);
+  EXPECT_EQ(gauge("gridserve_calls_queued_bytes_max"), options.max_queued_bytes);
+  EXPECT_EQ(gauge("gridserve_calls_queued_bytes"), 0);
   EXPECT_EQ(gauge("gridserve_call_workers"), 1);
   EXPECT_EQ(gauge("gridserve_watches_open_max"), 3);
   EXPECT_EQ(gauge("gridserve_calls_queued"), 0);
@@ -361,6 +391,7 @@ TEST_F(CallExecutorTest, SaturationGaugesFollowTheWorkersTheQueueAndTheWatches) 
   auto writes = OccupyTheWorkerAndTheQueue();
   EXPECT_EQ(gauge("gridserve_call_workers_busy"), 1);
   EXPECT_EQ(gauge("gridserve_calls_queued"), 1);
+  EXPECT_EQ(gauge("gridserve_calls_queued_bytes"), executor_->queued_bytes());
   grpc::ClientContext watch_context;
   auto watch = stub_->WatchBreaches(&watch_context, v1::RepairWatchBreachesRequest());
   WaitUntil([&] { return service_.watches == 1; });
@@ -467,6 +498,24 @@ TEST(CallExecutorQueueTest, TrySubmitRefusesBeyondTheBoundAndRunsEverythingAccep
     release.Notify();
   }  // the destructor runs what was queued before joining
   EXPECT_EQ(ran, 4);
+}
+
+TEST(CallExecutorQueueTest, TrySubmitRefusesBeyondTheByteBoundButNeverACallAlone) {
+  std::atomic<int> ran{0};
+  absl::Notification release;
+  {
+    CallExecutorOptions options{/*threads=*/1, /*max_queued=*/10};
+    options.max_queued_bytes = 100;
+    CallExecutor executor(options);
+    ASSERT_TRUE(executor.TrySubmit([&] { release.WaitForNotification(); ++ran; }, 1000));
+    for (int i = 0; i < 2000 && executor.queued() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Alone in the queue, a request larger than the bound still waits: refusing it would refuse it for ever.
+    EXPECT_TRUE(executor.TrySubmit([&] { ++ran; }, 150));
+    EXPECT_FALSE(executor.TrySubmit([&] { ++ran; }, 1));
+    EXPECT_EQ(executor.queued_bytes(), 150);
+    release.Notify();
+  }
+  EXPECT_EQ(ran, 2);
 }
 
 }  // namespace
