@@ -411,7 +411,7 @@ def service_board(name):
              for (used, bound, legend), ref in zip(saturation, "ABCD")],
             "On the busiest replica: unary calls waiting for a worker, as a share of platform.max_queued_calls (at "
             "100% new calls are refused RESOURCE_EXHAUSTED; GridserveCallQueueFilling alerts past half for 5 "
-            "minutes), and their requests' bytes, as a share of the 32 MiB that may wait (at 100% new calls are "
+            "minutes), and their requests' bytes, as a share of platform.max_queued_bytes (at 100% new calls are "
             "refused too); workers running a call, as a share of platform.call_threads; watches open, as a share "
             "of platform.max_streams (GridserveWatchesNearLimit past 90% for 15 minutes).", w=24)
     sel = f'grpc_service="{grpc_service}"'

@@ -170,6 +170,15 @@ std::optional<grpc::Status> CallExecutor::TakeRefusal(const grpc::ServerContextB
   return status;
 }
 
+CallExecutorOptions CallExecutorOptionsFrom(const v1::PlatformConfig& platform) {
+  CallExecutorOptions options;
+  options.threads = platform.call_threads();
+  options.max_queued = platform.max_queued_calls();
+  options.max_streams = platform.max_streams();
+  options.max_queued_bytes = platform.max_queued_bytes();
+  return options;
+}
+
 CallExecutor::CallExecutor(CallExecutorOptions options) : options_(options) {
   workers_.reserve(options_.threads);
   for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });

@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "gridserve/v1/config.pb.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
@@ -32,6 +33,10 @@ struct CallExecutorOptions {
   // bound) hold a gigabyte; typical requests are well under 1 KiB.
   int64_t max_queued_bytes = int64_t{32} << 20;
 };
+
+// The options the config's platform section sets (call_threads,
+// max_queued_calls, max_streams, max_queued_bytes).
+CallExecutorOptions CallExecutorOptionsFrom(const v1::PlatformConfig& platform);
 
 // Runs the unary calls of a service on its own worker threads instead of
 // gRPC's. Why: handlers block on storage (a group commit waits for its

@@ -112,6 +112,7 @@ v1::SuiteConfig DefaultConfig() {
   p->set_call_threads(32);
   p->set_max_queued_calls(1024);
   p->set_max_streams(64);
+  p->set_max_queued_bytes(int64_t{32} << 20);
   *p->mutable_idempotency_retention() = Hours(24 * 30);
   *p->mutable_delivered_outbox_retention() = Hours(24 * 7);
   *p->mutable_retention_sweep_interval() = Minutes(10);
@@ -206,6 +207,8 @@ absl::Status ValidateConfig(const v1::SuiteConfig& c) {
   v.Check(p.max_queued_calls() >= 1 && p.max_queued_calls() <= 1000000, "platform.max_queued_calls",
           "must be between 1 and 1000000");
   v.Check(p.max_streams() >= 1 && p.max_streams() <= 10000, "platform.max_streams", "must be between 1 and 10000");
+  v.Check(p.max_queued_bytes() >= (int64_t{1} << 20) && p.max_queued_bytes() <= (int64_t{64} << 30),
+          "platform.max_queued_bytes", "must be between 1 MiB (1048576) and 64 GiB");
   // Keys name a catalogue entry: a typo would otherwise load and change nothing.
   for (const auto& [sla, window] : p.due_soon_windows()) {
     v.Check(FindSla(sla) != nullptr, "platform.due_soon_windows." + sla, "is not an SLA of the norms catalogue");

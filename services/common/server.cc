@@ -180,8 +180,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   // Unary calls run on the executor's workers (declared before the server:
   // it outlives the server's Shutdown, which waits for queued calls), store
   // reads on gRPC's threads when the store's reads never wait.
-  CallExecutor executor(
-      CallExecutorOptions{platform.call_threads(), platform.max_queued_calls(), platform.max_streams()});
+  CallExecutor executor(CallExecutorOptionsFrom(platform));
   executor.ExportSaturation(*registry, spec.name);
   const bool store_reads_inline = (*db)->ReadsNeverWait();
   auto guarded = (*security)->Protect(parts->service.get(), spec.grpc_service);

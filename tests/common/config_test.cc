@@ -123,6 +123,11 @@ TEST(ConfigTest, BadValueStopsStartUpNamingTheField) {
   ASSERT_FALSE(streams.ok());
   EXPECT_THAT(std::string(streams.status().message()), HasSubstr("platform.max_streams"));
   EXPECT_EQ(ParseConfig("{}")->platform().max_streams(), 64);
+  auto bytes = ParseConfig(R"({"platform": {"maxQueuedBytes": "1000"}})");  // less than one request may be
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_THAT(std::string(bytes.status().message()), HasSubstr("platform.max_queued_bytes"));
+  EXPECT_EQ(ParseConfig("{}")->platform().max_queued_bytes(), 32 << 20);
+  EXPECT_EQ(ParseConfig(R"({"platform": {"maxQueuedBytes": "67108864"}})")->platform().max_queued_bytes(), 64 << 20);
 }
 
 // A key of a map keyed by catalogue entries must name one: a typo would

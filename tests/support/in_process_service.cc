@@ -39,9 +39,7 @@ absl::StatusOr<std::unique_ptr<InProcessService>> InProcessService::Start(const 
   auto parts = spec.build(*s->context_);
   if (!parts.ok()) return parts.status();
   s->parts_ = *std::move(parts);
-  const v1::PlatformConfig& platform = s->config_.platform();
-  s->executor_ = std::make_unique<CallExecutor>(
-      CallExecutorOptions{platform.call_threads(), platform.max_queued_calls(), platform.max_streams()});
+  s->executor_ = std::make_unique<CallExecutor>(CallExecutorOptionsFrom(s->config_.platform()));
   grpc::ServerBuilder builder;
   auto offloaded = s->executor_->Offload(s->parts_.service.get(), spec.grpc_service, s->db_->ReadsNeverWait());
   if (!offloaded.ok()) return offloaded.status();
