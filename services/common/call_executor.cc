@@ -231,7 +231,8 @@ void CallExecutor::ExportSaturation(prometheus::Registry& registry, const std::s
         "RESOURCE_EXHAUSTED.")
       .Set(options_.max_queued);
   gauge("gridserve_calls_queued_bytes_max",
-        "The most request bytes (serialized) that wait for a worker; a call beyond is refused RESOURCE_EXHAUSTED.")
+        "platform.max_queued_bytes: the most request bytes (serialized) that wait for a worker; a call beyond "
+        "is refused RESOURCE_EXHAUSTED.")
       .Set(static_cast<double>(options_.max_queued_bytes));
   gauge("gridserve_call_workers", "platform.call_threads: the workers that run unary calls.").Set(options_.threads);
   gauge("gridserve_watches_open_max",
