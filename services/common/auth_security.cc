@@ -25,7 +25,7 @@ absl::StatusOr<std::unique_ptr<SecurityLayer>> SecurityLayer::Create(const std::
   layer->audit_log_ = std::make_unique<AuditLog>(db, clock, service);
   layer->core_.audit_log = layer->audit_log_.get();
   layer->audit_impl_ = MakeAuditService(*layer->audit_log_);
-  auto audit_service = layer->Protect(layer->audit_impl_.get(), "gridserve.v1.Audit");
+  auto audit_service = layer->Protect(layer->audit_impl_.get(), v1::Audit::service_full_name());
   if (!audit_service.ok()) return audit_service.status();
   layer->audit_service_ = *audit_service;
   layer->channel_credentials_ = MakeChannelCredentials(tls);

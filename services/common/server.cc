@@ -183,10 +183,11 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   CallExecutor executor(CallExecutorOptionsFrom(platform));
   executor.ExportSaturation(*registry, spec.name);
   const bool store_reads_inline = (*db)->ReadsNeverWait();
-  auto guarded = (*security)->Protect(parts->service.get(), spec.grpc_service);
+  if (auto s = CheckServes(*parts, spec); !s.ok()) return Fail("service_build_failed", s);
+  auto guarded = (*security)->Protect(parts->service.get(), parts->grpc_service);
   if (!guarded.ok()) return Fail("service_build_failed", guarded.status());
-  for (const auto& [service, name] : {std::pair{*guarded, spec.grpc_service},
-                                      std::pair{(*security)->audit_service(), std::string("gridserve.v1.Audit")}}) {
+  for (const auto& [service, name] : {std::pair{*guarded, parts->grpc_service},
+                                      std::pair{(*security)->audit_service(), std::string(v1::Audit::service_full_name())}}) {
     auto offloaded = executor.Offload(service, name, store_reads_inline);
     if (!offloaded.ok()) return Fail("service_build_failed", offloaded.status());
     builder.RegisterService(*offloaded);
@@ -196,7 +197,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   interceptors.push_back(executor.MakeInterceptorFactory());  // first: the others see a refusal's real code
   interceptors.push_back((*security)->MakeInterceptorFactory());
   interceptors.push_back(
-      MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, "gridserve.v1.Audit", "grpc.health.v1.Health"}));
+      MakeGrpcMetricsInterceptorFactory(registry, {spec.grpc_service, v1::Audit::service_full_name(), "grpc.health.v1.Health"}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || grpc_port == 0) {

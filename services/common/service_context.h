@@ -4,12 +4,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/service_type.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gridserve/v1/config.pb.h"
 #include "services/common/breach_recorder.h"
 #include "services/common/business_calendar.h"
@@ -45,7 +47,21 @@ struct ServiceContext {
 
 // What a service hands back to be served.
 struct ServiceParts {
+  // Sets the service to serve, e.g. Serve<v1::Counter>(std::make_unique<CounterService>(...)):
+  // its full gRPC name comes from the generated type it implements, which the
+  // compiler checks. The platform wraps each method through the descriptor of
+  // that name; a name paired by hand with another service's implementation
+  // would wrap handlers that are not there.
+  template <typename Generated, typename Impl>
+  void Serve(std::unique_ptr<Impl> impl) {
+    static_assert(std::is_base_of_v<typename Generated::CallbackService, Impl>,
+                  "the implementation must derive from the generated service's CallbackService");
+    grpc_service = Generated::service_full_name();
+    service = std::move(impl);
+  }
+
   std::unique_ptr<grpc::Service> service;
+  std::string grpc_service;  // "gridserve.v1.Repair": the service's full name, set by Serve
   // The service's own background work, run every gauge refresh interval as
   // the "service_pass" task (domain gauges from the database; the counter's
   // CT-4 back office and CT-7 clocks). An error is logged and counted.
@@ -60,6 +76,17 @@ struct ServiceSpec {
   std::vector<Migration> migrations;
   std::function<absl::StatusOr<ServiceParts>(ServiceContext&)> build;
 };
+
+// OK when what `spec.build` handed back serves the service the spec names
+// (its health status, metrics and refusals are under that name); FAILED_PRECONDITION otherwise.
+inline absl::Status CheckServes(const ServiceParts& parts, const ServiceSpec& spec) {
+  if (parts.service == nullptr || parts.grpc_service != spec.grpc_service) {
+    return absl::FailedPreconditionError(absl::StrCat("the ", spec.name, " service's build returned ",
+                                                      parts.service == nullptr ? "no service" : parts.grpc_service,
+                                                      ", not ", spec.grpc_service));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace gridserve
 

@@ -982,5 +982,29 @@ TEST_F(RepairServiceTest, WatchBreachesStreamsInOrderAndRefusesNegativeCursor) {
   ctx.TryCancel();
 }
 
+
+// A spec whose build serves another service than it names is refused before
+// anything is served: the platform would otherwise wrap the named service's
+// methods around handlers that are not there. The name comes from the type
+// (ServiceParts::Serve), so the mismatch is named.
+TEST(RepairSpecTest, ABuildServingAnotherServiceThanItsSpecNamesIsRefused) {
+  testing::InProcessService::Options options;
+  options.start = kStart;
+  ServiceSpec misnamed = RepairSpec();
+  misnamed.grpc_service = "gridserve.v1.RiskMonitor";
+  auto service = testing::InProcessService::Start(misnamed, options);
+  ASSERT_EQ(service.status().code(), absl::StatusCode::kFailedPrecondition) << service.status();
+  EXPECT_THAT(service.status().message(), HasSubstr("returned gridserve.v1.Repair, not gridserve.v1.RiskMonitor"));
+
+  ServiceSpec empty = RepairSpec();
+  empty.build = [](ServiceContext&) -> absl::StatusOr<ServiceParts> { return ServiceParts{}; };
+  service = testing::InProcessService::Start(empty, options);
+  ASSERT_EQ(service.status().code(), absl::StatusCode::kFailedPrecondition) << service.status();
+  EXPECT_THAT(service.status().message(), HasSubstr("returned no service"));
+
+  auto served = testing::InProcessService::Start(RepairSpec(), options);
+  EXPECT_TRUE(served.ok()) << served.status();
+}
+
 }  // namespace
 }  // namespace gridserve::repair

@@ -39,9 +39,10 @@ absl::StatusOr<std::unique_ptr<InProcessService>> InProcessService::Start(const 
   auto parts = spec.build(*s->context_);
   if (!parts.ok()) return parts.status();
   s->parts_ = *std::move(parts);
+  if (auto serves = CheckServes(s->parts_, spec); !serves.ok()) return serves;
   s->executor_ = std::make_unique<CallExecutor>(CallExecutorOptionsFrom(s->config_.platform()));
   grpc::ServerBuilder builder;
-  auto offloaded = s->executor_->Offload(s->parts_.service.get(), spec.grpc_service, s->db_->ReadsNeverWait());
+  auto offloaded = s->executor_->Offload(s->parts_.service.get(), s->parts_.grpc_service, s->db_->ReadsNeverWait());
   if (!offloaded.ok()) return offloaded.status();
   builder.RegisterService(*offloaded);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;

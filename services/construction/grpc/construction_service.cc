@@ -633,7 +633,7 @@ absl::StatusOr<ServiceParts> BuildConstruction(ServiceContext& context) {
   auto service = std::make_unique<ConstructionService>(context);
   ConstructionService* raw = service.get();
   ServiceParts parts;
-  parts.service = std::move(service);
+  parts.Serve<v1::Construction>(std::move(service));
   parts.background_pass.push_back([raw] { return raw->RefreshGauges(); });
   return parts;
 }

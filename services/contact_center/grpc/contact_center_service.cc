@@ -24,7 +24,7 @@ absl::StatusOr<ServiceParts> BuildContactCenter(ServiceContext& context) {
   ServiceParts parts;
   ContactCenterService* raw = service.get();
   parts.background_pass.push_back([raw] { return raw->RefreshGauges(); });
-  parts.service = std::move(service);
+  parts.Serve<v1::ContactCenter>(std::move(service));
   return parts;
 }
 

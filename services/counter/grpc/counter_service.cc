@@ -81,7 +81,7 @@ absl::StatusOr<ServiceParts> BuildCounter(ServiceContext& context) {
   auto service = std::make_unique<CounterService>(context);
   CounterService* raw = service.get();
   ServiceParts parts;
-  parts.service = std::move(service);
+  parts.Serve<v1::Counter>(std::move(service));
   parts.background_pass.push_back([raw] { return raw->RunBackgroundPass(); });
   return parts;
 }

@@ -114,7 +114,7 @@ absl::StatusOr<v1::WorkOrder> RepairService::InsertNewOrder(Transaction& txn, v1
 absl::StatusOr<ServiceParts> BuildRepair(ServiceContext& context) {
   auto metrics = std::make_shared<RepairMetrics>(*context.metrics.registry(), context.config);
   ServiceParts parts;
-  parts.service = std::make_unique<RepairService>(context, metrics);
+  parts.Serve<v1::Repair>(std::make_unique<RepairService>(context, metrics));
   Database* db = &context.db;
   parts.background_pass.push_back([metrics, db] { return metrics->RefreshGauges(*db); });
   return parts;

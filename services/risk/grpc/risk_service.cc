@@ -273,7 +273,7 @@ absl::StatusOr<ServiceParts> BuildRisk(ServiceContext& context) {
   if (auto s = ledger->RefreshGauges(*db); !s.ok()) return s;
   ServiceParts parts;
   parts.background_pass.push_back([ledger, db] { return ledger->RefreshGauges(*db); });
-  parts.service = std::move(service);
+  parts.Serve<v1::RiskMonitor>(std::move(service));
   return parts;
 }
 
