@@ -1,6 +1,8 @@
 #include "absl/strings/string_view.h"
 #include "services/common/database.h"
 
+#include <exception>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/postgres_database.h"
@@ -28,6 +30,16 @@ const std::string& Row::Text(int i) const {
   if (auto* s = std::get_if<std::string>(&v)) return *s;
   if (auto* b = std::get_if<Blob>(&v)) return b->bytes;
   return kEmpty;
+}
+
+absl::Status RunBody(absl::FunctionRef<absl::Status(Transaction&)> body, Transaction& txn) {
+  try {
+    return body(txn);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("the transaction's body threw (", e.what(), "); it was rolled back"));
+  } catch (...) {
+    return absl::InternalError("the transaction's body threw; it was rolled back");
+  }
 }
 
 namespace {

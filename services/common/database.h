@@ -85,6 +85,14 @@ class Database {
   virtual absl::Status RunTransaction(absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
 };
 
+// Runs `body` on `txn`, as every backend does: an exception it throws (a bug,
+// such as a row read past its columns, or bad_alloc) becomes INTERNAL, and the
+// backend rolls the body back like any failed body. Let through, it would
+// leave the connection inside a transaction nobody finishes: with SQLite's
+// group commit every later write would wait for ever, with PostgreSQL the
+// pooled connection would keep its locks.
+absl::Status RunBody(absl::FunctionRef<absl::Status(Transaction&)> body, Transaction& txn);
+
 // Marks the thread as running a call declared a store read (the method
 // option gridserve.v1.store_read) on one of gRPC's threads: while the scope
 // lives, InTransaction refuses with FAILED_PRECONDITION instead of running —

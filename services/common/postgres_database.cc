@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -175,9 +176,15 @@ class PostgresTransaction final : public Transaction {
         text[i] = absl::StrCat(*n);
         types[i] = kInt8Oid;
       } else if (auto* d = std::get_if<double>(&p)) {
-        text[i] = absl::StrCat(*d);
+        text[i] = absl::StrFormat("%.17g", *d);  // StrCat keeps 6 digits; 17 round-trip a double
         types[i] = kFloat8Oid;
       } else if (auto* s = std::get_if<std::string>(&p)) {
+        // Sent as text, a value ends at its first NUL: "W-1\0x" would be
+        // stored, and matched, as "W-1". Refused rather than cut.
+        if (s->find('\0') != std::string::npos) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("parameter ", i + 1, " of \"", sql.substr(0, 60), "\" holds a NUL character, which PostgreSQL text cannot store"));
+        }
         text[i] = *s;
         types[i] = 0;  // let the server infer (text)
       } else {
@@ -237,7 +244,13 @@ class PostgresDatabase final : public Database {
       if (attempt > 0) absl::SleepFor(RetryPause(attempt));
       PostgresTransaction txn(conn);
       status = txn.ExecuteScript(begin);
-      if (status.ok()) status = body(txn);
+      if (status.ok()) status = RunBody(body, txn);
+      // A body that went on after a failed statement (PostgreSQL then refuses
+      // everything until ROLLBACK) would be answered "COMMIT" by a silent
+      // rollback: nothing written, reported as written.
+      if (status.ok() && PQtransactionStatus(conn) == PQTRANS_INERROR) {
+        status = absl::InternalError("a statement of the transaction failed and its body went on; it was rolled back");
+      }
       if (status.ok()) status = txn.ExecuteScript("COMMIT");
       if (status.ok()) {
         after_commit = txn.TakeAfterCommit();

@@ -276,7 +276,7 @@ absl::Status RunRead(SqliteConnection& conn, absl::FunctionRef<absl::Status(Tran
                      std::vector<std::function<void()>>& after_commit) {
   SqliteTransaction txn(conn, SqliteTransaction::Mode::kReadOnly);
   if (absl::Status begun = txn.Control("BEGIN"); !begun.ok()) return absl::UnavailableError(begun.message());
-  absl::Status status = body(txn);
+  absl::Status status = RunBody(body, txn);
   if (status.ok()) {
     status = txn.Control("COMMIT");
     after_commit = txn.TakeAfterCommit();
@@ -389,7 +389,7 @@ void SqliteDatabase::RunQueued() {
     PendingTransaction* p = batch[i];
     SqliteTransaction txn(*writer_);
     p->status = txn.Control("SAVEPOINT gridserve_body");
-    if (p->status.ok()) p->status = p->body(txn);
+    if (p->status.ok()) p->status = RunBody(p->body, txn);
     if (p->status.ok()) {
       p->status = txn.Control("RELEASE SAVEPOINT gridserve_body");
       p->after_commit = txn.TakeAfterCommit();

@@ -9,7 +9,9 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/breach_recorder.h"
 #include "services/common/config.h"
@@ -69,6 +71,10 @@ TEST_P(StorageConformanceTest, ValuesRoundTrip) {
                                       {std::string("a"), micros, 2.5, Blob{bytes}, nullptr})
                        .status();
                  }).ok());
+  const double third = 1.0 / 3;  // every one of its 17 digits must come back
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return txn.Execute("INSERT INTO kinds (k, d) VALUES (?, ?)", {std::string("third"), third}).status();
+                 }).ok());
   ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
                    auto rows = txn.Query("SELECT n, d, b, t, COUNT(*) OVER () FROM kinds WHERE k = ?", {std::string("a")});
                    if (!rows.ok()) return rows.status();
@@ -76,6 +82,9 @@ TEST_P(StorageConformanceTest, ValuesRoundTrip) {
                    EXPECT_EQ((*rows)[0].Double(1), 2.5);
                    EXPECT_EQ((*rows)[0].Text(2), bytes);
                    EXPECT_TRUE((*rows)[0].IsNull(3));
+                   auto third_back = txn.Query("SELECT d FROM kinds WHERE k = ?", {std::string("third")});
+                   if (!third_back.ok()) return third_back.status();
+                   EXPECT_EQ((*third_back)[0].Double(0), third);
                    return absl::OkStatus();
                  }).ok());
 }
@@ -109,6 +118,86 @@ TEST_P(StorageConformanceTest, RollbackDiscardsWorkAndAfterCommitHooks) {
                    return absl::OkStatus();
                  }).ok());
   EXPECT_TRUE(hook_ran);
+}
+
+// A body that throws (a bug: a row read past its columns) is a failed body:
+// INTERNAL, rolled back, and the store goes on taking writes and reads. Let
+// through, it left SQLite's group commit led by nobody (every later write
+// waited for ever) and PostgreSQL's pooled connection inside its transaction.
+TEST_P(StorageConformanceTest, ABodyThatThrowsIsRolledBackAndTheStoreGoesOn) {
+  for (int round = 0; round < 2; ++round) {
+    absl::Status thrown = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+      if (auto s = EnqueueOutbox(txn, clock_.Now(), absl::StrCat("thrown-", round), kTopicRiskBreach, "x"); !s.ok()) {
+        return s;
+      }
+      auto rows = txn.Query("SELECT COUNT(*) FROM outbox");
+      if (!rows.ok()) return rows.status();
+      return absl::InternalError(absl::StrCat((*rows)[0].Text(7)));  // no column 7: Row throws out_of_range
+    });
+    EXPECT_EQ(thrown.code(), absl::StatusCode::kInternal) << thrown;
+    EXPECT_THAT(std::string(thrown.message()), ::testing::HasSubstr("threw"));
+    absl::Status read_thrown = db_->InReadTransaction([&](Transaction& txn) -> absl::Status {
+      auto rows = txn.Query("SELECT COUNT(*) FROM outbox");
+      if (!rows.ok()) return rows.status();
+      return absl::InternalError((*rows)[0].Text(7));
+    });
+    EXPECT_EQ(read_thrown.code(), absl::StatusCode::kInternal) << read_thrown;
+  }
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 0);
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return EnqueueOutbox(txn, clock_.Now(), "after", kTopicRiskBreach, "y");
+                 }).ok());
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox"), 1);
+}
+
+// A body that ignores a failed statement and returns OK is either committed
+// whole (SQLite goes on after a failed statement) or refused; never reported
+// committed with nothing written (PostgreSQL answers COMMIT of a transaction
+// a failed statement aborted with a silent ROLLBACK).
+TEST_P(StorageConformanceTest, ABodyGoingOnAfterAFailedStatementIsNeverAcknowledgedUnwritten) {
+  absl::Status status = db_->InTransaction([&](Transaction& txn) -> absl::Status {
+    auto ignored = txn.Execute("UPDATE outbox SET attempts = 1 WHERE no_such_column = 1");
+    EXPECT_FALSE(ignored.ok());
+    (void)EnqueueOutbox(txn, clock_.Now(), "m-after-error", kTopicRiskBreach, "x");
+    return absl::OkStatus();
+  });
+  const int64_t stored = testing::CountRows(*db_, "SELECT COUNT(*) FROM outbox");
+  if (status.ok()) {
+    EXPECT_EQ(stored, 1) << "acknowledged, but nothing was written";
+  } else {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+    EXPECT_EQ(stored, 0);
+  }
+  if (GetParam() == "postgresql") {
+    EXPECT_FALSE(status.ok());
+  }
+}
+
+// A text value holding a NUL is stored whole or refused, never cut at the
+// NUL (PostgreSQL's text would make "W-1\0x" the id "W-1").
+TEST_P(StorageConformanceTest, TextWithANulIsStoredWholeOrRefused) {
+  const std::string with_nul("W-1\0x", 5);
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) {
+                   return txn.ExecuteScript("CREATE TABLE ids (id TEXT PRIMARY KEY)");
+                 }).ok());
+  absl::Status inserted = db_->InTransaction([&](Transaction& txn) {
+    return txn.Execute("INSERT INTO ids (id) VALUES (?)", {with_nul}).status();
+  });
+  const int64_t cut = testing::CountRows(*db_, "SELECT COUNT(*) FROM ids WHERE id = 'W-1'");
+  EXPECT_EQ(cut, 0) << "stored cut at the NUL";
+  if (inserted.ok()) {
+    ASSERT_TRUE(db_->InReadTransaction([&](Transaction& txn) -> absl::Status {
+                     auto rows = txn.Query("SELECT id FROM ids");
+                     if (!rows.ok()) return rows.status();
+                     EXPECT_EQ(rows->size(), 1u);
+                     if (!rows->empty()) {
+                       EXPECT_EQ((*rows)[0].Text(0), with_nul);
+                     }
+                     return absl::OkStatus();
+                   }).ok());
+  } else {
+    EXPECT_EQ(inserted.code(), absl::StatusCode::kInvalidArgument) << inserted;
+  }
 }
 
 // A read transaction sees one state for all its statements (a replica's
