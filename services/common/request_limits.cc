@@ -1,5 +1,6 @@
 #include "services/common/request_limits.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -59,13 +60,25 @@ struct Findings {
   int named = 0;
   int more = 0;
 
-  void Add(std::string path, size_t max_size) {
+  void Add(std::string path, std::string problem) {
     if (named == kMaxNamedViolations) {
       ++more;
       return;
     }
     ++named;
-    v.Add(path, absl::StrCat("must be at most ", max_size, " bytes"));
+    v.Add(path, std::move(problem));
+  }
+
+  // One string against its bound, and against NUL: a string field (not bytes)
+  // holding U+0000 is a client's bug, and PostgreSQL's text cannot store it
+  // (the store refuses it; refused here, it is refused the same on SQLite).
+  void Check(const FieldDescriptor& field, const std::string& value, size_t max_size,
+             absl::FunctionRef<std::string()> path) {
+    if (value.size() > max_size) {
+      Add(path(), absl::StrCat("must be at most ", max_size, " bytes"));
+    } else if (field.type() == FieldDescriptor::TYPE_STRING && value.find('\0') != std::string::npos) {
+      Add(path(), "must not contain a NUL character (U+0000)");
+    }
   }
 };
 
@@ -80,11 +93,11 @@ void CheckStrings(Findings& found, const Message& message, absl::string_view pre
       if (field.is_repeated()) {
         for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
           const std::string& value = reflection.GetRepeatedStringReference(message, &field, j, &scratch);
-          if (value.size() > max_size) found.Add(ElementPath(prefix, field, j), max_size);
+          found.Check(field, value, max_size, [&] { return ElementPath(prefix, field, j); });
         }
       } else {
         const std::string& value = reflection.GetStringReference(message, &field, &scratch);
-        if (value.size() > max_size) found.Add(FieldPath(prefix, field), max_size);
+        found.Check(field, value, max_size, [&] { return FieldPath(prefix, field); });
       }
     } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field.is_repeated()) {  // maps too: their entries are a repeated message of key and value
@@ -174,8 +187,11 @@ std::string FullTextNote(absl::string_view service, absl::string_view reference)
 int FitTextToLimits(Message& request, absl::string_view note) {
   int cut = 0;
   ForEachString(request, [&](const FieldDescriptor& field, std::string& value) {
+    if (IsNameField(field)) return;
+    // A NUL the receiver would refuse (a text stored before the check existed).
+    if (field.type() == FieldDescriptor::TYPE_STRING) value.erase(std::remove(value.begin(), value.end(), '\0'), value.end());
     const size_t max_size = MaxStringSize(field);
-    if (IsNameField(field) || value.size() <= max_size) return;
+    if (value.size() <= max_size) return;
     value = FitText(value, max_size, note);
     ++cut;
   });

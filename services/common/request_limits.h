@@ -36,8 +36,8 @@ void ForEachString(google::protobuf::Message& message,
                    absl::FunctionRef<void(const google::protobuf::FieldDescriptor&, std::string&)> visit);
 
 // Every string of `request`, in nested messages, repeated fields and maps
-// too, against its bound: INVALID_ARGUMENT with one violation per string too
-// long, named by its path ("breach.detail", "crew[2].staff_id"; the first ten,
+// too, against its bound and against NUL characters: INVALID_ARGUMENT with one
+// violation per string too long or holding a NUL (string fields; bytes may), named by its path ("breach.detail", "crew[2].staff_id"; the first ten,
 // then "and N more"); OK otherwise.
 // The call executor runs it on every request before the service method.
 absl::Status CheckRequestLimits(const google::protobuf::Message& request);
@@ -60,6 +60,7 @@ std::string FullTextNote(absl::string_view service, absl::string_view reference)
 // or a text a sender composed around a customer's words, would otherwise be
 // refused by the peer on every retry and never arrive. Ids, department names
 // and map keys are left as they are (cut, one would name something else).
+// NUL characters, which the receiver refuses, are dropped from the text too.
 // The note takes at most half of a bound. Returns how many strings were cut.
 int FitTextToLimits(google::protobuf::Message& request, absl::string_view note);
 

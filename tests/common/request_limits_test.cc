@@ -85,6 +85,27 @@ TEST(RequestLimitsTest, NestedMessagesAreNamedByTheirPath) {
   EXPECT_THAT(Refused(request), ElementsAre("breach.breach_id", "breach.detail"));
 }
 
+// A NUL character (U+0000) in any string is refused by name: a client's bug,
+// which PostgreSQL's text could not store and SQLite would; refused at the
+// door, it is refused the same on both.
+TEST(RequestLimitsTest, AStringHoldingANulIsRefusedByName) {
+  v1::ReportBreachRequest request;
+  request.set_request_id("B-1");
+  request.mutable_breach()->set_breach_id(std::string("B-1\0x", 5));
+  request.mutable_breach()->set_detail(std::string("late\0", 5));
+  const absl::Status status = CheckRequestLimits(request);
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  std::vector<std::string> fields;
+  for (const FieldViolation& violation : FieldViolationsOf(status)) {
+    EXPECT_EQ(violation.description, "must not contain a NUL character (U+0000)");
+    fields.push_back(violation.field);
+  }
+  EXPECT_THAT(fields, ElementsAre("breach.breach_id", "breach.detail"));
+  request.mutable_breach()->set_breach_id("B-1");
+  request.mutable_breach()->set_detail("late");
+  EXPECT_TRUE(CheckRequestLimits(request).ok());
+}
+
 // Repeated strings and messages are named by index, map entries by key.
 TEST(RequestLimitsTest, RepeatedElementsAreNamedByIndexAndMapEntriesByKey) {
   v1::CreateOutageRequest outage;
@@ -182,6 +203,10 @@ TEST(RequestLimitsTest, FitTextToLimitsCutsTextButNeverAnId) {
   request.set_request_id("repair/RP-1/work_order/WO-1");
   EXPECT_THAT(Refused(request), IsEmpty());
   EXPECT_EQ(FitTextToLimits(request, note), 0);  // what fits is left as it is
+  request.mutable_breach()->set_detail(std::string("late\0 arrival", 13));  // stored before NULs were refused
+  EXPECT_EQ(FitTextToLimits(request, note), 0);
+  EXPECT_EQ(request.breach().detail(), "late arrival");
+  EXPECT_THAT(Refused(request), IsEmpty());
 
   v1::CreateOutageRequest outage;
   outage.add_area_codes(std::string(4001, 'a'));
