@@ -17,7 +17,8 @@ using grpc::internal::MethodHandler;
 // The base of the executor's handlers: admission and refusal.
 class ExecutorHandler : public ForwardingHandler {
  public:
-  ExecutorHandler(MethodHandler* inner, CallExecutor* executor) : ForwardingHandler(inner), executor_(executor) {}
+  ExecutorHandler(MethodHandler* inner, CallExecutor* executor, const google::protobuf::MethodDescriptor& method)
+      : ForwardingHandler(inner), executor_(executor), request_type_(method.input_type()->full_name()) {}
 
  protected:
   CallExecutor* executor() const { return executor_; }
@@ -31,14 +32,25 @@ class ExecutorHandler : public ForwardingHandler {
         HandlerParameter(p.call, p.server_context, p.request, std::move(status), p.internal_data, p.call_requester));
   }
 
-  // Whether a call may go on to the service: a request that did not
-  // deserialize goes on to fail there; one with a string beyond its bound
-  // (request_limits.h) is refused INVALID_ARGUMENT here, before it takes a
-  // worker or reaches the service. The request is the method's generated
-  // message: gRPC's unary and server-streaming handlers deserialize into it
-  // and pass it as void*.
+  // Whether a call may go on to the service; its blank strings are made
+  // empty first (ClearBlankStrings). Refused INVALID_ARGUMENT here,
+  // before it takes a worker or reaches the service: a request that did not
+  // deserialize (gRPC's callback handlers would answer UNIMPLEMENTED with no
+  // message, as for a method that does not exist) and one with a string
+  // beyond its bound (request_limits.h). The executor's handler is the
+  // outermost, so a failed request status here is the deserialization's. The
+  // request is the method's generated message: gRPC's unary and
+  // server-streaming handlers deserialize into it and pass it as void*.
   bool Admit(const HandlerParameter& p) const {
-    if (!p.status.ok() || p.request == nullptr) return true;
+    if (!p.status.ok()) {
+      Refuse(p, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                             absl::StrCat("the request is not a valid ", request_type_,
+                                          " (malformed protobuf, or a string field that is not UTF-8)",
+                                          p.status.error_message().empty() ? "" : ": ", p.status.error_message())));
+      return false;
+    }
+    if (p.request == nullptr) return true;
+    ClearBlankStrings(*static_cast<google::protobuf::Message*>(p.request));
     absl::Status limits = CheckRequestLimits(*static_cast<const google::protobuf::Message*>(p.request));
     if (limits.ok()) return true;
     Refuse(p, ToGrpcStatus(limits));
@@ -47,6 +59,7 @@ class ExecutorHandler : public ForwardingHandler {
 
  private:
   CallExecutor* executor_;
+  const std::string request_type_;  // "gridserve.v1.GetCaseRequest"
 };
 
 // Hands a unary call to the executor. The handler parameter (call, context,
@@ -58,10 +71,6 @@ class OffloadHandler final : public ExecutorHandler {
   using ExecutorHandler::ExecutorHandler;
 
   void RunHandler(const HandlerParameter& param) override {
-    if (!param.status.ok()) {  // refused before the service (bad bytes, authorization): nothing to run
-      inner()->RunHandler(param);
-      return;
-    }
     if (!Admit(param)) return;
     auto queued = std::make_shared<HandlerParameter>(param.call, param.server_context, param.request, param.status,
                                                      param.internal_data, param.call_requester);
@@ -104,7 +113,7 @@ class StreamHandler final : public ExecutorHandler {
   using ExecutorHandler::ExecutorHandler;
   void RunHandler(const HandlerParameter& param) override {
     if (!Admit(param)) return;
-    if (param.status.ok() && !executor()->TryOpenStream(param.server_context)) {
+    if (!executor()->TryOpenStream(param.server_context)) {
       Refuse(param, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  absl::StrCat("server busy: ", executor()->open_streams(),
                                               " watches are open, the most this server takes; retry with backoff")));
@@ -199,12 +208,12 @@ absl::StatusOr<grpc::Service*> CallExecutor::Offload(grpc::Service* inner, const
                                                         const google::protobuf::MethodDescriptor& method)
                                  -> MethodHandler* {
                                if (method.client_streaming() || method.server_streaming()) {
-                                 return new StreamHandler(handler, this);
+                                 return new StreamHandler(handler, this, method);
                                }
                                if (store_reads_inline && method.options().GetExtension(v1::store_read)) {
-                                 return new StoreReadHandler(handler, this);
+                                 return new StoreReadHandler(handler, this, method);
                                }
-                               return new OffloadHandler(handler, this);
+                               return new OffloadHandler(handler, this, method);
                              });
   if (!wrapped.ok()) return wrapped.status();
   wrappers_.push_back(*std::move(wrapped));

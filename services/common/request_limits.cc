@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "gridserve/v1/method_options.pb.h"
 
 namespace gridserve {
@@ -159,11 +161,73 @@ void ForEachString(Message& message, absl::FunctionRef<void(const FieldDescripto
   }
 }
 
+namespace {
+
+// ASCII whitespace, and the no-break (U+00A0) and ideographic (U+3000)
+// spaces input methods type: what a blank form field holds.
+bool IsBlank(absl::string_view text) {
+  while (!text.empty()) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
+      text.remove_prefix(1);
+    } else if (!absl::ConsumePrefix(&text, "\xc2\xa0") && !absl::ConsumePrefix(&text, "\xe3\x80\x80")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsBlankString(const FieldDescriptor& field, const std::string& value) {
+  return field.type() == FieldDescriptor::TYPE_STRING && !value.empty() && IsBlank(value) &&
+         !(field.containing_type()->options().map_entry() && field.name() == "key");
+}
+
+// Whether `message` holds a blank string (map keys aside) anywhere: a
+// read-only walk, so a request with none (nearly all) is never mutated.
+bool HoldsBlank(const Message& message) {
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
+  const Reflection& reflection = *message.GetReflection();
+  std::string scratch;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor& field = *type.field(i);
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      if (field.is_repeated()) {
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          if (IsBlankString(field, reflection.GetRepeatedStringReference(message, &field, j, &scratch))) return true;
+        }
+      } else if (IsBlankString(field, reflection.GetStringReference(message, &field, &scratch))) {
+        return true;
+      }
+    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field.is_repeated()) {
+        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
+          if (HoldsBlank(reflection.GetRepeatedMessage(message, &field, j))) return true;
+        }
+      } else if (reflection.HasField(message, &field) && HoldsBlank(reflection.GetMessage(message, &field))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+int ClearBlankStrings(Message& request) {
+  if (!HoldsBlank(request)) return 0;
+  int cleared = 0;
+  ForEachString(request, [&](const FieldDescriptor& field, std::string& value) {
+    if (!IsBlankString(field, value)) return;
+    value.clear();
+    ++cleared;
+  });
+  return cleared;
+}
+
 absl::Status CheckRequestLimits(const Message& request) {
   Findings found;
   CheckStrings(found, request, "");
   if (found.more > 0) {
-    found.v.Add("", absl::StrCat("and ", found.more, " more strings past their bounds"));
+    found.v.Add("", absl::StrCat("and ", found.more, " more strings past their bounds or holding a NUL"));
   }
   return found.v.status();
 }

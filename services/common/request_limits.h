@@ -42,6 +42,15 @@ void ForEachString(google::protobuf::Message& message,
 // The call executor runs it on every request before the service method.
 absl::Status CheckRequestLimits(const google::protobuf::Message& request);
 
+// Every string of `request` (nested, repeated and map values too; not map
+// keys) holding only whitespace (ASCII, U+00A0, U+3000) made empty. Why: a
+// blank is no value, and every service's "is required" check and every
+// optional text then treats "   " as the missing value it is (a reply of
+// spaces closed the CC-5 clock; a complaint went to department "   ").
+// The call executor runs it on every request before the service method.
+// Returns how many strings it cleared.
+int ClearBlankStrings(google::protobuf::Message& request);
+
 // One string against a bound, the violation the platform's check and a
 // service's tighter bounds (a name, an address) share. Returns whether it fits.
 bool CheckMaxSize(Validator& v, absl::string_view field, absl::string_view value, size_t max_size);

@@ -11,8 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "prometheus/registry.h"
 #include "gridserve/v1/audit.pb.h"
@@ -37,8 +39,12 @@ namespace {
 // have been refused there.
 class BlockingRepair final : public v1::Repair::CallbackService {
  public:
-  grpc::ServerUnaryReactor* CreateWorkOrder(grpc::CallbackServerContext* context, const v1::CreateWorkOrderRequest*,
+  grpc::ServerUnaryReactor* CreateWorkOrder(grpc::CallbackServerContext* context, const v1::CreateWorkOrderRequest* request,
                                             v1::CreateWorkOrderResponse*) override {
+    {
+      absl::MutexLock lock(&seen_mu);
+      last_create = *request;
+    }
     return Block(context);
   }
   grpc::ServerUnaryReactor* ListWorkOrders(grpc::CallbackServerContext* context, const v1::ListWorkOrdersRequest*,
@@ -71,6 +77,8 @@ class BlockingRepair final : public v1::Repair::CallbackService {
   std::atomic<int> watches{0};
   std::atomic<bool> list_ran_as_store_read{false};
   absl::Notification release;
+  absl::Mutex seen_mu;
+  v1::CreateWorkOrderRequest last_create ABSL_GUARDED_BY(seen_mu);  // as the service saw it
 
  private:
   grpc::ServerUnaryReactor* Block(grpc::CallbackServerContext* context) {
@@ -98,8 +106,8 @@ class CallExecutorTest : public ::testing::Test {
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    stub_ = v1::Repair::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+    stub_ = v1::Repair::NewStub(channel_);
   }
   void TearDown() override {
     if (!service_.release.HasBeenNotified()) service_.release.Notify();
@@ -167,6 +175,7 @@ class CallExecutorTest : public ::testing::Test {
   prometheus::Registry registry_;  // before the executor: it outlives the gauges' last update
   std::unique_ptr<CallExecutor> executor_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Repair::Stub> stub_;
 };
 
@@ -322,6 +331,61 @@ TEST_F(CallExecutorTest, ARequestWithAStringPastItsBoundIsRefusedBeforeItReaches
   EXPECT_EQ(watched.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watched.error_message();
   EXPECT_THAT(ViolatedFields(watched), ::testing::ElementsAre("rule"));
   EXPECT_EQ(service_.watches, 0);
+}
+
+// A blank string reaches the service as the empty string it means, in nested
+// messages too, so every "is required" check and optional text
+// treats it as missing; real text keeps its spaces.
+TEST_F(CallExecutorTest, BlankStringsReachTheServiceEmpty) {
+  Start({/*threads=*/1, /*max_queued=*/8});
+  service_.release.Notify();
+  grpc::Status status = AsyncCall<v1::CreateWorkOrderRequest, v1::CreateWorkOrderResponse>(
+                            [&](auto* context, auto* request, auto* response, auto done) {
+                              request->set_description(" \t\xe3\x80\x80 ");  // spaces, a tab, an ideographic space
+                              request->set_department("   ");
+                              request->mutable_location()->set_address("\xc2\xa0");
+                              request->set_request_id(" R-1 ");
+                              stub_->async()->CreateWorkOrder(context, request, response, std::move(done));
+                            })
+                            .get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  absl::MutexLock lock(&service_.seen_mu);
+  EXPECT_EQ(service_.last_create.description(), "");
+  EXPECT_EQ(service_.last_create.department(), "");
+  EXPECT_EQ(service_.last_create.location().address(), "");
+  EXPECT_EQ(service_.last_create.request_id(), " R-1 ");
+}
+
+// Bytes that do not parse as the method's request (here a string field whose
+// length runs past the message; a legacy system's GBK text fails the same
+// way) are INVALID_ARGUMENT naming the request type, on every kind of method.
+// gRPC's callback handlers would answer UNIMPLEMENTED with no message, as for
+// a method that does not exist.
+TEST_F(CallExecutorTest, BytesThatDoNotParseAreInvalidArgumentNotUnimplemented) {
+  Start({/*threads=*/1, /*max_queued=*/8}, /*store_reads_inline=*/true);
+  service_.release.Notify();
+  grpc::GenericStub generic(channel_);
+  const std::string truncated("\x0a\x05" "ab", 4);  // field 1, 5 bytes announced, 2 sent
+  const std::string not_utf8("\x0a\x02\xc3\x28", 4);  // field 1 (a string), not UTF-8
+  for (const auto& [method, type] : std::vector<std::pair<std::string, std::string>>{
+           {"/gridserve.v1.Repair/CreateWorkOrder", "gridserve.v1.CreateWorkOrderRequest"},
+           {"/gridserve.v1.Repair/ListWorkOrders", "gridserve.v1.ListWorkOrdersRequest"}}) {
+    for (const std::string& bytes : {truncated, not_utf8}) {
+      grpc::Slice slice(bytes);
+      grpc::ByteBuffer request(&slice, 1);
+      grpc::ByteBuffer response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      std::promise<grpc::Status> done;
+      generic.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                        [&done](grpc::Status status) { done.set_value(std::move(status)); });
+      const grpc::Status status = done.get_future().get();
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method << ": " << status.error_message();
+      EXPECT_THAT(status.error_message(), ::testing::HasSubstr("is not a valid " + type)) << method;
+    }
+  }
+  EXPECT_EQ(service_.started, 0);
+  EXPECT_EQ(service_.lists, 0);
 }
 
 // Watches have no deadline and hold a thread each: beyond max_streams open at

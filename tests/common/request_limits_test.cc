@@ -106,6 +106,32 @@ TEST(RequestLimitsTest, AStringHoldingANulIsRefusedByName) {
   EXPECT_TRUE(CheckRequestLimits(request).ok());
 }
 
+// Blank strings (ASCII whitespace, U+00A0, U+3000) become empty wherever they
+// are, map keys aside; anything else is left exactly as it was.
+TEST(RequestLimitsTest, ClearBlankStringsEmptiesBlanksAndLeavesTextAlone) {
+  v1::SubmitApplicationFormRequest form;
+  form.set_visit_id(" V-1");
+  (*form.mutable_fields())["name"] = "\xe3\x80\x80\xe3\x80\x80";
+  (*form.mutable_fields())["  "] = "kept";
+  (*form.mutable_fields())["note"] = " a  b ";
+  EXPECT_EQ(ClearBlankStrings(form), 1);
+  EXPECT_EQ(form.visit_id(), " V-1");
+  EXPECT_EQ(form.fields().at("name"), "");
+  EXPECT_EQ(form.fields().at("  "), "kept");
+  EXPECT_EQ(form.fields().at("note"), " a  b ");
+
+  v1::CreateOutageRequest outage;
+  outage.add_feeder_ids("F-1");
+  outage.add_feeder_ids("\t\n");
+  outage.add_important_customers()->set_name("\xc2\xa0 ");
+  outage.set_department("repair");
+  EXPECT_EQ(ClearBlankStrings(outage), 2);
+  EXPECT_THAT(outage.feeder_ids(), ElementsAre("F-1", ""));
+  EXPECT_EQ(outage.important_customers(0).name(), "");
+  EXPECT_EQ(outage.department(), "repair");
+  EXPECT_EQ(ClearBlankStrings(outage), 0);  // nothing left to clear
+}
+
 // Repeated strings and messages are named by index, map entries by key.
 TEST(RequestLimitsTest, RepeatedElementsAreNamedByIndexAndMapEntriesByKey) {
   v1::CreateOutageRequest outage;
@@ -162,7 +188,7 @@ TEST(RequestLimitsTest, ARefusalNamesTheFirstTenStringsAndCountsTheRest) {
   EXPECT_EQ(violations[0].field, "feeder_ids[0]");
   EXPECT_EQ(violations[9].field, "feeder_ids[9]");
   EXPECT_EQ(violations[10].field, "");
-  EXPECT_EQ(violations[10].description, "and 20 more strings past their bounds");
+  EXPECT_EQ(violations[10].description, "and 20 more strings past their bounds or holding a NUL");
 }
 
 TEST(RequestLimitsTest, CheckMaxSizeIsTheViolationServicesShare) {
