@@ -1,5 +1,7 @@
 #include "services/common/rpc_util.h"
 
+#include "services/common/config.h"
+
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -20,7 +22,9 @@ google::protobuf::Duration ToProto(absl::Duration d) {
   return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
 }
 absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Microseconds(TimeUtil::DurationToMicroseconds(d));
+  // Every nanosecond counts: CC-1 rounds an alerting time up to whole rings,
+  // and 5.000000001 s is past the first 5 s ring.
+  return ToAbsl(d);
 }
 
 bool ValidTimestamp(const google::protobuf::Timestamp& t) {

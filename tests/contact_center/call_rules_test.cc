@@ -1,10 +1,13 @@
 // CC-1, CC-4, CC-8 checks and the CC-1 answer SLA, rule by rule.
 #include "services/contact_center/domain/call_rules.h"
 
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/config.h"
+#include "services/common/rpc_util.h"
 #include "services/common/status_util.h"
 
 namespace gridserve::contact_center {
@@ -45,6 +48,12 @@ TEST(RingsFromAlertingTest, RoundsUpAndExactCyclesAreWholeRings) {
   EXPECT_EQ(RingsFromAlerting(absl::Seconds(5), cycle), 1);
   EXPECT_EQ(RingsFromAlerting(absl::Seconds(15), cycle), 3);
   EXPECT_EQ(RingsFromAlerting(absl::Seconds(15) + absl::Microseconds(1), cycle), 4);
+  // A nanosecond past a ring is the next ring, as the contract's "rounded up" says.
+  EXPECT_EQ(RingsFromAlerting(FromProto(TimeUtil::NanosecondsToDuration(5000000001)), cycle), 2);
+  EXPECT_EQ(RingsFromAlerting(FromProto(TimeUtil::NanosecondsToDuration(1)), cycle), 1);
+  // Saturated, never wrapped to a negative count "within 3 rings".
+  EXPECT_EQ(RingsFromAlerting(absl::Seconds(int64_t{10737418240}), cycle), std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(RingsFromAlerting(absl::Seconds(int64_t{315576000000}), cycle), std::numeric_limits<int32_t>::max());
 }
 
 TEST_F(CallRulesTest, GoodCallHasNoFindings) { EXPECT_THAT(CheckCall(GoodCall(), config_), IsEmpty()); }

@@ -1,6 +1,7 @@
 #include "services/contact_center/domain/call_rules.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/config.h"
@@ -20,7 +21,9 @@ absl::Time FromProtoTime(const google::protobuf::Timestamp& t) {
 int RingsFromAlerting(absl::Duration alerting, absl::Duration ring_cycle) {
   if (alerting <= absl::ZeroDuration()) return 0;
   const int64_t whole = absl::IDivDuration(alerting, ring_cycle, &alerting);
-  return static_cast<int>(whole + (alerting > absl::ZeroDuration() ? 1 : 0));
+  const int64_t rings = whole + (alerting > absl::ZeroDuration() ? 1 : 0);
+  // Saturated, never wrapped: 10737418240 s of ringing is not "within 3 rings".
+  return static_cast<int>(std::min<int64_t>(rings, std::numeric_limits<int32_t>::max()));
 }
 
 absl::Duration AlertingTime(const v1::Call& call, absl::Duration ring_cycle) {
