@@ -3,6 +3,8 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 
 namespace gridserve {
 namespace {
@@ -14,11 +16,10 @@ bool AllDigits(absl::string_view s) {
   return !s.empty();
 }
 
-}  // namespace
+bool IsMobile(absl::string_view value) { return value.size() == 11 && value[0] == '1' && AllDigits(value); }
 
-bool IsPhoneNumber(absl::string_view value) {
-  if (value.size() == 11 && value[0] == '1' && AllDigits(value)) return true;  // mobile
-  // Landline: area code, optional hyphen, number; 7 to 12 digits in all.
+// Area code, optional hyphen, number; 7 to 12 digits in all.
+bool IsLandline(absl::string_view value) {
   std::string digits;
   int hyphens = 0;
   for (char c : value) {
@@ -31,6 +32,36 @@ bool IsPhoneNumber(absl::string_view value) {
   return hyphens <= 1 && AllDigits(digits) && digits.size() >= 7 && digits.size() <= 12 && value.front() != '-' &&
          value.back() != '-';
 }
+
+// Nationwide service numbers: 5-digit hotlines (95598, the power supply
+// hotline; 12345, 12398) and 400 / 800 numbers, written with up to two hyphens.
+bool IsServiceNumber(absl::string_view value) {
+  if (value.size() == 5 && (value[0] == '9' || value[0] == '1') && AllDigits(value)) return true;
+  std::string digits;
+  for (char c : value) {
+    if (c != '-') digits.push_back(c);
+  }
+  return digits.size() == 10 && (absl::StartsWith(digits, "400") || absl::StartsWith(digits, "800")) &&
+         AllDigits(digits) && value.size() - digits.size() <= 2 && value.front() != '-' && value.back() != '-' &&
+         !absl::StrContains(value, "--");
+}
+
+}  // namespace
+
+bool IsPhoneNumber(absl::string_view value) {
+  // With mainland China's country code, as telephony presents caller ids
+  // ("+8613800000000", "008613800000000", "8613800000000"), or a landline
+  // after "+86" / "0086" without its trunk 0 ("+86-10-12345678" aside: one hyphen).
+  absl::string_view national = value;
+  if (absl::ConsumePrefix(&national, "+86") || absl::ConsumePrefix(&national, "0086")) {
+    if (!absl::ConsumePrefix(&national, " ")) absl::ConsumePrefix(&national, "-");
+    return IsMobile(national) || (!national.empty() && national[0] != '0' && IsLandline(national));
+  }
+  if (national.size() == 13 && absl::ConsumePrefix(&national, "86")) return IsMobile(national);
+  return IsMobile(value) || IsLandline(value);
+}
+
+bool IsOfficeNumber(absl::string_view value) { return IsPhoneNumber(value) || IsServiceNumber(value); }
 
 bool CheckPhoneField(Validator& v, absl::string_view field, absl::string_view phone, bool required) {
   if (phone.empty()) return v.Check(!required, field, "is required");

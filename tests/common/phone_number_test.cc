@@ -12,9 +12,28 @@ TEST(IsPhoneNumberTest, MobileAndLandlineNumbersAsCustomersGiveThem) {
   for (const char* number : {"13800000000", "010-12345678", "02112345678", "0571-95598", "62345678"}) {
     EXPECT_TRUE(IsPhoneNumber(number)) << number;
   }
-  for (const char* number : {"", "n/a", "138-0000-0000", "+8613800000000", "138 0000 0000", "12345",
-                             "-0123456789", "0123456789012"}) {
+  // With the country code, as telephony presents caller ids (copied into contact details).
+  for (const char* number : {"+8613800000000", "+86 13800000000", "+86-13800000000", "008613800000000",
+                             "8613800000000", "+86-1012345678", "+86 571-95598"}) {
+    EXPECT_TRUE(IsPhoneNumber(number)) << number;
+  }
+  for (const char* number : {"", "n/a", "138-0000-0000", "138 0000 0000", "+86", "+86 010-12345678", "+1 2025550123",
+                             "8623800000000", "86138000000001", "12345", "95598", "-0123456789",
+                             "0123456789012"}) {
     EXPECT_FALSE(IsPhoneNumber(number)) << number;
+  }
+}
+
+// An office's number (CN-8) may also be a nationwide service number; a
+// customer's may not (a callback to a hotline reaches no customer).
+TEST(IsOfficeNumberTest, PhoneNumbersAndNationwideServiceNumbers) {
+  for (const char* number : {"13800000000", "0571-95598", "+8613800000000", "95598", "12398", "4008208820",
+                             "400-820-8820", "800-820-8820"}) {
+    EXPECT_TRUE(IsOfficeNumber(number)) << number;
+  }
+  for (const char* number : {"", "n/a", "1234", "52345", "123456", "400-8208-8201", "400--8208820", "-4008208820",
+                             "500-820-8820"}) {
+    EXPECT_FALSE(IsOfficeNumber(number)) << number;
   }
 }
 

@@ -51,14 +51,14 @@ TEST(FaultRulesTest, DispatchNeedsAPhoneNumberNotJustSomeText) {
   request.mutable_reporter()->set_name("Wang");
   request.mutable_location()->set_address("1 Road");
   request.mutable_location()->set_area_class("urban");
-  for (const char* bad : {"call me", "1380000000a", "138-0000-0000", "12345", "+86 13800000000"}) {
+  for (const char* bad : {"call me", "1380000000a", "138-0000-0000", "12345", "+86 call me"}) {
     request.mutable_reporter()->set_phone(bad);
     Validator v;
     CheckFaultReport(v, request, DefaultConfig());
     EXPECT_THAT(Fields(v), ::testing::ElementsAre("reporter.phone")) << bad;
     EXPECT_THAT(std::string(v.status().message()), ::testing::HasSubstr("CC-3")) << bad;
   }
-  for (const char* ok : {"13800000000", "010-12345678", "0571-95598"}) {
+  for (const char* ok : {"13800000000", "010-12345678", "0571-95598", "+86 13800000000"}) {
     request.mutable_reporter()->set_phone(ok);
     Validator v;
     CheckFaultReport(v, request, DefaultConfig());
