@@ -856,6 +856,47 @@ TEST_F(ContactCenterServiceTest, ListConsultationsOpenFirstByDue) {
   EXPECT_EQ(listed.consultations(0).consultation_id(), b.consultation().consultation_id());
 }
 
+// due_before lists what is still owed: a case or callback replied (in time
+// or late) was due once and is done, as in the other services' lists.
+TEST_F(ContactCenterServiceTest, DueBeforeListsOnlyWhatIsStillOwed) {
+  v1::RecordCaseResponse complaint;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::RecordCase, Complaint("k-1", kStart), &complaint).ok());
+  v1::OpenConsultationResponse deferred;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::OpenConsultation, Deferred("c-1", kStart), &deferred).ok());
+  v1::ListCasesRequest cases;
+  *cases.mutable_due_before() = ToProto(kStart + absl::Hours(24 * 30));
+  v1::ListConsultationsRequest consultations;
+  *consultations.mutable_due_before() = ToProto(kStart + absl::Hours(24 * 30));
+  v1::ListCasesResponse listed_cases;
+  v1::ListConsultationsResponse listed_consultations;
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, cases, &listed_cases).ok());
+  EXPECT_EQ(listed_cases.cases_size(), 1);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListConsultations, consultations, &listed_consultations).ok());
+  EXPECT_EQ(listed_consultations.consultations_size(), 1);
+
+  clock_.Set(kStart + absl::Hours(1));
+  v1::ReplyCaseRequest reply;
+  reply.set_request_id("kr-1");
+  reply.set_case_id(complaint.customer_case().case_id());
+  reply.set_reply_text("meter replaced");
+  *reply.mutable_replied_at() = ToProto(clock_.Now());
+  CallAndRetry(&v1::ContactCenter::Stub::ReplyCase, reply);
+  v1::ReplyConsultationRequest callback;
+  callback.set_request_id("cr-1");
+  callback.set_consultation_id(deferred.consultation().consultation_id());
+  callback.set_answer("0.5 yuan/kWh");
+  *callback.mutable_replied_at() = ToProto(clock_.Now());
+  CallAndRetry(&v1::ContactCenter::Stub::ReplyConsultation, callback);
+
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, cases, &listed_cases).ok());
+  EXPECT_EQ(listed_cases.cases_size(), 0);
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListConsultations, consultations, &listed_consultations).ok());
+  EXPECT_EQ(listed_consultations.consultations_size(), 0);
+  cases.clear_due_before();  // still listed without the bound
+  ASSERT_TRUE(Call(&v1::ContactCenter::Stub::ListCases, cases, &listed_cases).ok());
+  EXPECT_EQ(listed_cases.cases_size(), 1);
+}
+
 // ---------------------------------------------------------------------------
 // CC-3: fault reports and dispatch
 

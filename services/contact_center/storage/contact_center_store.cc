@@ -148,7 +148,11 @@ absl::StatusOr<Page<v1::Consultation>> ListConsultations(Transaction& txn, const
   Where where;
   if (!request.department().empty()) where.Add("department = ?", {request.department()});
   if (request.state() != 0) where.Add("state = ?", {static_cast<int64_t>(request.state())});
-  if (due_before.has_value()) where.Add("due_at < ?", {ToMicros(*due_before)});
+  // Due: the callback is still owed (a replied one was due once, and is done).
+  if (due_before.has_value()) {
+    where.Add("state = ? AND due_at < ?",
+              {static_cast<int64_t>(v1::CONSULTATION_STATE_AWAITING_CALLBACK), ToMicros(*due_before)});
+  }
   where.AddTimeRange("opened_at", request.time_range());
   const std::string order = absl::StrCat("CASE WHEN state = ", v1::CONSULTATION_STATE_AWAITING_CALLBACK,
                                          " THEN 0 ELSE 1 END, CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at,"
@@ -223,7 +227,10 @@ absl::StatusOr<Page<v1::CustomerCase>> ListCases(Transaction& txn, const v1::Lis
   if (request.kind() != 0) where.Add("kind = ?", {static_cast<int64_t>(request.kind())});
   if (!request.department().empty()) where.Add("department = ?", {request.department()});
   if (request.state() != 0) where.Add("state = ?", {static_cast<int64_t>(request.state())});
-  if (due_before.has_value()) where.Add("due_at < ?", {ToMicros(*due_before)});
+  // Due: the reply is still owed (a replied case was due once, and is done).
+  if (due_before.has_value()) {
+    where.Add("state = ? AND due_at < ?", {static_cast<int64_t>(v1::CASE_STATE_OPEN), ToMicros(*due_before)});
+  }
   where.AddTimeRange("received_at", request.time_range());
   if (request.red_line_only()) where.Add("red_line = 1");
   return ListPage<v1::CustomerCase>(txn, "SELECT customer_case FROM cc_cases", where, "due_at, case_id", offset, limit);
