@@ -81,6 +81,15 @@ absl::StatusOr<bool> SlaClock::Cancel(Transaction& txn, const std::string& sla, 
   return *changed == 1;
 }
 
+absl::StatusOr<bool> SlaClock::HandOverBreached(Transaction& txn, const std::string& sla,
+                                                const std::string& from_subject, const std::string& to_subject) {
+  auto moved = txn.Execute(
+      "UPDATE sla_timers SET subject = ? WHERE sla = ? AND subject = ? AND state = 'breached' AND closed_at IS NULL",
+      {to_subject, sla, from_subject});
+  if (!moved.ok()) return moved.status();
+  return *moved == 1;
+}
+
 absl::Status SlaClock::Withdraw(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at) {
   auto clock = Get(txn, sla, subject);
   if (!clock.ok()) return clock.status();

@@ -74,6 +74,14 @@ class SlaClock {
   // closed: nothing to do.
   absl::Status Withdraw(Transaction& txn, const std::string& sla, const std::string& subject, absl::Time at);
 
+  // Hands a clock the sweep already expired (breached, not yet closed) over
+  // to another subject as it is: its goal moved (a waiting ticket became a
+  // visit) and its one breach stands. A fresh clock for the new subject with
+  // the same past due time would be breached a second time. Returns false
+  // when there is no such clock.
+  absl::StatusOr<bool> HandOverBreached(Transaction& txn, const std::string& sla, const std::string& from_subject,
+                                        const std::string& to_subject);
+
   // Appends the read-model view (v1::SlaState) of the clock, if one exists.
   absl::Status AppendState(Transaction& txn, const std::string& sla, const std::string& subject,
                            google::protobuf::RepeatedPtrField<v1::SlaState>* out);

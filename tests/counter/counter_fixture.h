@@ -30,11 +30,14 @@ inline const absl::Time kDayStart = absl::FromCivil(absl::CivilSecond(2026, 11, 
 // The platform pieces over an in-memory database, a FakeClock and the
 // default configuration: what RunService builds, without the server.
 struct CounterEnv {
-  CounterEnv()
+  CounterEnv() : CounterEnv(*OpenDatabase("sqlite::memory:")) {}
+  // Over `database`, bringing its schema up to date (a test of an upgrade
+  // hands in one at an earlier migration).
+  explicit CounterEnv(std::unique_ptr<Database> database)
       : config(DefaultConfig()),
         calendar(*BusinessCalendar::FromConfig(config.calendar())),
         clock(kDayStart),
-        db(*OpenDatabase("sqlite::memory:")),
+        db(std::move(database)),
         metrics("counter", "test", config),
         breaches("counter", clock, &metrics, BreachRecorder::OutboxToRisk(clock)),
         sla(clock, breaches, &metrics),

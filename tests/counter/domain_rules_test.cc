@@ -155,6 +155,15 @@ TEST(ClosingRules, ClosingTimeAndGate) {
   EXPECT_TRUE(CheckClose("hall/H1", open, true).ok());
 }
 
+// CT-10: a hall closed for the day takes no new business that day.
+TEST(ClosingRules, AHallClosedForTheDayIsClosedToNewBusiness) {
+  const absl::CivilDay day(2026, 12, 7);
+  EXPECT_TRUE(CheckOpenForBusiness("hall/H1", day, /*closed=*/false).ok());
+  absl::Status refused = CheckOpenForBusiness("hall/H1", day, /*closed=*/true);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()), ::testing::StartsWith("CT-10: the hall is closed for 2026-12-07"));
+}
+
 // CT-1: only the owner ends; redirection unfinished is a breach.
 TEST(VisitRules, OwnerGateAndRedirection) {
   v1::Visit visit;

@@ -105,6 +105,111 @@ TEST_F(WorkflowTest, ACallBeforeTheCountersSessionOpenedIsRefused) {
   ASSERT_TRUE(called.ok()) << called.status();
 }
 
+// One service serves several halls, and each hall numbers its counters 1..N:
+// a counter is (hall_id, counter_id) everywhere. Counter "1" of H1 and
+// counter "1" of H2 open their own sessions, change state, call their own
+// hall's tickets, answer for their own CT-4 episodes and close apart.
+TEST_F(WorkflowTest, EachHallNumbersItsOwnCounters) {
+  const auto open = [&](const std::string& hall, const std::string& staff) {
+    v1::OpenSessionRequest req;
+    req.set_hall_id(hall);
+    req.set_counter_id("1");
+    req.mutable_staff()->set_staff_id(staff);
+    *req.mutable_opened_at() = ToProto(env.clock.Now());
+    return env.Run([&](Transaction& t) { return env.workflow.OpenSession(t, req); });
+  };
+  auto in_h1 = open("H1", "S1");
+  ASSERT_TRUE(in_h1.ok()) << in_h1.status();
+  auto in_h2 = open("H2", "S2");
+  ASSERT_TRUE(in_h2.ok()) << in_h2.status();  // was NOT_FOUND "counter 1 not found in hall H2"
+  EXPECT_EQ(open("H2", "S3").status().code(), absl::StatusCode::kFailedPrecondition);  // H2's counter 1 is taken
+
+  const auto set_state = [&](const std::string& hall, v1::CounterState state) {
+    v1::SetCounterStateRequest req;
+    req.set_hall_id(hall);
+    req.set_counter_id("1");
+    req.set_state(state);
+    *req.mutable_changed_at() = ToProto(env.clock.Now());
+    return env.Run([&](Transaction& t) { return env.workflow.SetCounterState(t, req); });
+  };
+  auto back_office = set_state("H2", v1::COUNTER_STATE_BACK_OFFICE);
+  ASSERT_TRUE(back_office.ok()) << back_office.status();
+  EXPECT_EQ(back_office->counter().hall_id(), "H2");
+  // Naming no hall cannot tell the two counters "1" apart.
+  auto ambiguous = set_state("", v1::COUNTER_STATE_IN_SERVICE);
+  ASSERT_EQ(ambiguous.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(ambiguous.status())[0].field, "hall_id");
+
+  const auto issue = [&](const std::string& hall) {
+    v1::IssueTicketRequest req;
+    req.set_hall_id(hall);
+    req.set_business_type("payment");
+    *req.mutable_issued_at() = ToProto(env.clock.Now());
+    auto issued = env.Run([&](Transaction& t) { return env.workflow.IssueTicket(t, req); });
+    EXPECT_TRUE(issued.ok()) << issued.status();
+    return issued.ok() ? issued->ticket() : v1::Ticket();
+  };
+  const auto call = [&](const std::string& ticket_id, const std::string& staff) {
+    v1::CallTicketRequest req;
+    req.set_ticket_id(ticket_id);
+    req.set_counter_id("1");
+    req.mutable_staff()->set_staff_id(staff);
+    req.set_apologised(true);
+    *req.mutable_called_at() = ToProto(env.clock.Now());
+    return env.Run([&](Transaction& t) { return env.workflow.CallTicket(t, req); });
+  };
+  v1::Ticket h1_ticket = issue("H1");
+  v1::Ticket h2_ticket = issue("H2");
+  // The call names the counter; the ticket names its hall.
+  auto called = call(h1_ticket.ticket_id(), "S1");
+  ASSERT_TRUE(called.ok()) << called.status();
+  auto refused = call(h2_ticket.ticket_id(), "S2");  // H2's counter 1 is in back office, H1's is not
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-4"));
+
+  // CT-4: back office in H2 while H2's customer waits too long is the breach
+  // of H2's counter 1, not of H1's.
+  env.clock.Advance(absl::Minutes(16));
+  env.Background();
+  auto breaches = env.Breaches("CT-4");
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_THAT(breaches[0].subject(), HasSubstr("H2"));
+  const auto listed = [&](const std::string& hall) {
+    v1::ListCountersRequest req;
+    req.set_hall_id(hall);
+    auto list = env.Run([&](Transaction& t) { return env.workflow.ListCounters(t, req); });
+    EXPECT_TRUE(list.ok()) << list.status();
+    return list.ok() ? *list : v1::ListCountersResponse();
+  };
+  v1::ListCountersResponse h1 = listed("H1");
+  ASSERT_THAT(h1.counters(), SizeIs(1));
+  EXPECT_EQ(h1.counters(0).state(), v1::COUNTER_STATE_IN_SERVICE);
+  EXPECT_THAT(h1.counters(0).breaches(), SizeIs(0));
+  v1::ListCountersResponse h2 = listed("H2");
+  ASSERT_THAT(h2.counters(), SizeIs(1));
+  EXPECT_EQ(h2.counters(0).state(), v1::COUNTER_STATE_BACK_OFFICE);
+  EXPECT_THAT(h2.counters(0).breaches(), SizeIs(1));
+  EXPECT_EQ(h2.waiting_tickets(), 1);
+
+  // Calling the next customer at counter "1" calls at the caller's own: S2 is signed in at H2's.
+  ASSERT_TRUE(set_state("H2", v1::COUNTER_STATE_IN_SERVICE).ok());
+  auto next = call("", "S2");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->ticket().ticket_id(), h2_ticket.ticket_id());
+
+  // H1's session closes H1's counter 1; H2's stays in service.
+  v1::MarkNoShowRequest no_show;
+  no_show.set_ticket_id(h1_ticket.ticket_id());
+  ASSERT_TRUE(env.Run([&](Transaction& t) { return env.workflow.MarkNoShow(t, no_show); }).ok());
+  v1::CloseSessionRequest close;
+  close.set_session_id(in_h1->session().session_id());
+  *close.mutable_closed_at() = ToProto(env.clock.Now());
+  auto closed = env.Run([&](Transaction& t) { return env.workflow.CloseSession(t, close); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(listed("H1").counters(0).state(), v1::COUNTER_STATE_CLOSED);
+  EXPECT_EQ(listed("H2").counters(0).state(), v1::COUNTER_STATE_IN_SERVICE);
+}
+
 // CT-4 timer: called exactly at 15 min is met; the sweep breaches one microsecond later.
 TEST_F(WorkflowTest, TicketWaitClockEdges) {
   v1::Ticket on_time = env.Issue();
@@ -183,7 +288,7 @@ TEST_F(WorkflowTest, BackOfficeEpisodeRecordedOnce) {
   auto breaches = env.Breaches("CT-4");
   // The sweep was not run, so the only CT-4 breach is the back-office check.
   ASSERT_THAT(breaches, SizeIs(1));
-  EXPECT_EQ(breaches[0].subject(), CounterSubject("C1"));
+  EXPECT_EQ(breaches[0].subject(), CounterSubject("H1", "C1"));
   EXPECT_EQ(breaches[0].mechanism(), v1::MECHANISM_CHECK);
   EXPECT_EQ(FromProto(breaches[0].occurred_at()), kDayStart + absl::Minutes(15));
 
@@ -771,6 +876,55 @@ TEST_F(WorkflowTest, Ct7TicketClocksAreWithdrawnWithTheFailureOrTheQueue) {
   EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 0);
 }
 
+// CT-7: one customer, one SLA instance, one breach. A queued ticket whose
+// conversion clock the sweep already breached hands that clock to the visit
+// started from it as it is: breached, its breach not recorded again. (The visit
+// used to get a fresh OPEN copy with the same past due time, which the next
+// sweep breached a second time: two ledger entries, two increments.) The
+// visit still has to be converted (the CT-7 gate), and converting it counts
+// nothing more.
+TEST_F(WorkflowTest, Ct7AClockBreachedInTheQueueIsHandedOverBreachedAndCountedOnce) {
+  v1::Ticket ticket = env.Issue();
+  env.OpenFailure();
+  env.clock.Advance(absl::Minutes(15) + kUs);
+  env.Background();  // long: the ticket's clock runs, due at minute 30
+  env.clock.Advance(absl::Minutes(20));
+  env.Sweep();  // the customer was not booked in time: CT-7, once
+  ASSERT_THAT(env.Breaches("CT-7"), SizeIs(1));
+  ASSERT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 1);
+
+  env.Open();
+  ASSERT_TRUE(env.Call(ticket.ticket_id(), /*apologised=*/true).ok());
+  v1::Visit visit = env.Start(ticket.ticket_id());
+  auto visit_clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  ASSERT_TRUE(visit_clock.has_value());
+  EXPECT_EQ(visit_clock->state, SlaState::kBreached);
+  EXPECT_EQ(visit_clock->timer.due_at, kDayStart + absl::Minutes(30));  // the customer's own clock
+  ASSERT_THAT(visit.slas(), SizeIs(1));
+  EXPECT_EQ(visit.slas(0).state(), v1::SLA_STATUS_BREACHED);
+
+  env.clock.Advance(absl::Minutes(1));
+  env.Background();
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-7"), SizeIs(1));
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 1);
+
+  // The gate still asks for the appointment; booking it closes the clock, breached.
+  auto refused = env.End(visit.visit_id(), "S1");
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("CT-7"));
+  auto converted = env.Convert(visit.visit_id());
+  ASSERT_TRUE(converted.ok()) << converted.status();
+  env.Sweep();
+  EXPECT_THAT(env.Breaches("CT-7"), SizeIs(1));
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "breached"), 1);
+  EXPECT_EQ(env.SlaTotal(kSlaFailureConversion, "met"), 0);
+  visit_clock = env.Sla(kSlaFailureConversion, VisitSubject(visit.visit_id()));
+  ASSERT_TRUE(visit_clock.has_value());
+  EXPECT_EQ(visit_clock->state, SlaState::kBreached);
+  EXPECT_TRUE(visit_clock->closed_at.has_value());
+}
+
 // CT-8: arguing with the customer is a breach; an agitated customer needs a dedicated staff member.
 TEST_F(WorkflowTest, Escalations) {
   v1::Visit visit = env.Start();
@@ -1247,7 +1401,7 @@ TEST_F(WorkflowTest, ClosingTheHallChecksBackOfficeBeforeCancellingTickets) {
   ASSERT_TRUE(closed.ok()) << closed.status();
   int back_office = 0;
   for (const auto& breach : env.Breaches("CT-4")) {
-    if (breach.subject() != CounterSubject("C1")) continue;
+    if (breach.subject() != CounterSubject("H1", "C1")) continue;
     ++back_office;
     EXPECT_EQ(breach.mechanism(), v1::MECHANISM_CHECK);
     EXPECT_EQ(FromProto(breach.occurred_at()), kDayStart + absl::Minutes(15));
@@ -1255,18 +1409,88 @@ TEST_F(WorkflowTest, ClosingTheHallChecksBackOfficeBeforeCancellingTickets) {
   EXPECT_EQ(back_office, 1);
 }
 
-// CT-10: a ticket issued after closing time does not hold the closing.
+// CT-10: a ticket issued after closing time does not hold the closing, so
+// the hall closes without force and without a CT-10 breach; the day is over,
+// so that ticket is cancelled with it (its wait clock withdrawn, nothing met),
+// as on a forced close: left waiting it would queue into the next day.
 TEST_F(WorkflowTest, TicketsAfterClosingTimeDoNotHoldTheHall) {
   const absl::Time closing = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 9, 30, 0), absl::UTCTimeZone());
   env.clock.Set(closing);
-  env.Issue();
+  v1::Ticket after_closing_time = env.Issue();
+  env.clock.Advance(absl::Minutes(5));
   v1::CloseHallRequest hall;
   hall.set_hall_id("H1");
   *hall.mutable_closed_at() = ToProto(env.clock.Now());
   auto closed = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, hall); });
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_FALSE(closed->forced());
+  EXPECT_THAT(closed->waiting_ticket_ids(), SizeIs(0));  // only tickets issued before closing time hold it
   EXPECT_THAT(env.Breaches("CT-10"), SizeIs(0));
+  v1::GetTicketRequest get;
+  get.set_ticket_id(after_closing_time.ticket_id());
+  auto got = env.Run([&](Transaction& t) { return env.workflow.GetTicket(t, get); });
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->ticket().state(), v1::TICKET_STATE_CANCELLED);
+  EXPECT_EQ(env.Sla(kSlaTicketWait, TicketSubject(after_closing_time.ticket_id()))->state, SlaState::kCancelled);
+}
+
+// CT-10: once the hall has closed for the day, that day takes no new business
+// in it: a ticket, a counter session or a visit is refused (FAILED_PRECONDITION
+// naming CT-10), also one dated before the closing but reported after it. What
+// came in after the closing could never be cleared (the hall closes once a
+// day) and would queue into the next day. The next day the hall opens again
+// with an empty queue and its numbering from 001; another hall is unaffected.
+TEST_F(WorkflowTest, Ct10AHallClosedForTheDayTakesNoNewBusinessThatDay) {
+  const absl::TimeZone local = absl::FixedTimeZone(8 * 3600);
+  const auto at = [&](int day, int hour, int minute) {
+    return absl::FromCivil(absl::CivilSecond(2026, 12, day, hour, minute, 0), local);
+  };
+  env.clock.Set(at(7, 8, 0));
+  v1::CounterSession session = env.Open("C1", "S1");
+  env.clock.Set(at(7, 17, 35));
+  v1::CloseHallRequest close;
+  close.set_hall_id("H1");
+  *close.mutable_closed_at() = ToProto(env.clock.Now());
+  auto closed = env.Run([&](Transaction& txn) { return env.workflow.CloseHall(txn, close); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_THAT(closed->closed_session_ids(), ElementsAre(session.session_id()));
+
+  const auto expect_ct10 = [](const absl::Status& s) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr("CT-10"));
+  };
+  const auto issue = [&](const std::string& hall, absl::Time issued_at) {
+    v1::IssueTicketRequest req;
+    req.set_hall_id(hall);
+    req.set_business_type("payment");
+    *req.mutable_issued_at() = ToProto(issued_at);
+    return env.Run([&](Transaction& t) { return env.workflow.IssueTicket(t, req); });
+  };
+  env.clock.Set(at(7, 18, 0));
+  expect_ct10(issue("H1", env.clock.Now()).status());
+  expect_ct10(issue("H1", at(7, 17, 0)).status());  // a kiosk's late sync: the day is closed all the same
+  v1::OpenSessionRequest open;
+  open.set_hall_id("H1");
+  open.set_counter_id("C1");
+  open.mutable_staff()->set_staff_id("S1");
+  *open.mutable_opened_at() = ToProto(at(7, 18, 5));
+  env.clock.Set(at(7, 18, 5));
+  expect_ct10(env.Run([&](Transaction& t) { return env.workflow.OpenSession(t, open); }).status());
+  v1::StartVisitRequest walk_in;
+  walk_in.set_hall_id("H1");
+  walk_in.mutable_owner()->set_staff_id("S1");
+  *walk_in.mutable_started_at() = ToProto(env.clock.Now());
+  expect_ct10(env.Run([&](Transaction& t) { return env.workflow.StartVisit(t, walk_in); }).status());
+  EXPECT_TRUE(issue("H2", env.clock.Now()).ok());  // another hall has not closed
+
+  // Nothing was left behind: the next morning the queue starts empty.
+  env.clock.Set(at(8, 8, 30));
+  auto morning = issue("H1", env.clock.Now());
+  ASSERT_TRUE(morning.ok()) << morning.status();
+  EXPECT_EQ(morning->ticket().ticket_number(), "F001");
+  EXPECT_EQ(morning->queue_position(), 1);
+  *open.mutable_opened_at() = ToProto(env.clock.Now());
+  EXPECT_TRUE(env.Run([&](Transaction& t) { return env.workflow.OpenSession(t, open); }).ok());
 }
 
 // Every list's time_range is validated: bounds are real timestamps and the

@@ -16,6 +16,13 @@ std::string SessionSubject(const std::string& id) { return absl::StrCat("session
 
 }  // namespace
 
+absl::Status CounterWorkflow::CheckHallOpen(CounterStore& store, const std::string& hall_id, absl::Time at) {
+  const absl::CivilDay day = calendar_.LocalDay(at);
+  auto closing = store.FindHallClosing(hall_id, absl::FormatCivilTime(day));
+  if (!closing.ok()) return closing.status();
+  return domain::CheckOpenForBusiness(HallSubject(hall_id), day, closing->has_value());
+}
+
 absl::StatusOr<v1::OpenSessionResponse> CounterWorkflow::OpenSession(Transaction& txn,
                                                                      const v1::OpenSessionRequest& req) {
   Validator v;
@@ -25,30 +32,31 @@ absl::StatusOr<v1::OpenSessionResponse> CounterWorkflow::OpenSession(Transaction
   const absl::Time opened_at = EventTime(v, "opened_at", req.opened_at(), req.has_opened_at());
   if (!v.empty()) return v.status();
   CounterStore store(txn);
-  auto found = store.FindCounter(req.counter_id());
+  if (auto s = CheckHallOpen(store, req.hall_id(), opened_at); !s.ok()) return s;  // CT-10
+  // Each hall numbers its own counters: the counter is (hall_id, counter_id).
+  auto found = store.FindCounter(req.hall_id(), req.counter_id());
   if (!found.ok()) return found.status();
-  v1::HallCounter counter;
+  StoredCounter stored;
+  v1::HallCounter& counter = stored.counter;
   if (found->has_value()) {
-    counter = **found;
-    if (counter.hall_id() != req.hall_id()) {
-      return absl::NotFoundError(absl::StrCat("counter ", req.counter_id(), " not found in hall ", req.hall_id()));
-    }
+    stored = **found;
   } else {
     // The contract has no call to register counters: a counter joins its hall
     // with its first session.
+    stored.subject = CounterSubject(req.hall_id(), req.counter_id());
     counter.set_counter_id(req.counter_id());
     counter.set_hall_id(req.hall_id());
     counter.set_state(v1::COUNTER_STATE_CLOSED);
     *counter.mutable_state_since() = ToProto(opened_at);
   }
   if (!counter.session_id().empty()) {
-    return PreconditionFailed("CT-10", CounterSubject(counter.counter_id()),
+    return PreconditionFailed("CT-10", stored.subject,
                               absl::StrCat("the counter already has an open session ", counter.session_id()));
   }
   if (opened_at < FromProto(counter.state_since())) {
     return InvalidField("opened_at", "is before the counter's current state began");
   }
-  if (auto s = CheckBackOffice(store, txn, counter, opened_at); !s.ok()) return s;
+  if (auto s = CheckBackOffice(store, txn, stored, opened_at); !s.ok()) return s;
   v1::CounterSession session;
   session.set_session_id(NewId("SN"));
   session.set_hall_id(req.hall_id());
@@ -61,7 +69,7 @@ absl::StatusOr<v1::OpenSessionResponse> CounterWorkflow::OpenSession(Transaction
   *counter.mutable_staff() = req.staff();
   counter.set_state(v1::COUNTER_STATE_IN_SERVICE);
   *counter.mutable_state_since() = ToProto(opened_at);
-  if (auto s = store.SaveCounter(counter); !s.ok()) return s;
+  if (auto s = store.SaveCounter(stored); !s.ok()) return s;
   v1::OpenSessionResponse resp;
   *resp.mutable_session() = std::move(session);
   return resp;
@@ -136,15 +144,16 @@ absl::StatusOr<v1::CloseSessionResponse> CounterWorkflow::CloseSession(Transacti
     if (!breach.ok()) return breach.status();
   }
   if (auto s = store.SaveSession(session); !s.ok()) return s;
-  auto counter = store.FindCounter(session.counter_id());
+  auto counter = store.FindCounter(session.hall_id(), session.counter_id());
   if (!counter.ok()) return counter.status();
-  if (counter->has_value() && (*counter)->session_id() == session.session_id()) {
-    v1::HallCounter c = **counter;
-    if (auto s = CheckBackOffice(store, txn, c, closed_at); !s.ok()) return s;
+  if (counter->has_value() && (*counter)->counter.session_id() == session.session_id()) {
+    StoredCounter stored = **counter;
+    if (auto s = CheckBackOffice(store, txn, stored, closed_at); !s.ok()) return s;
+    v1::HallCounter& c = stored.counter;
     c.clear_session_id();
     c.set_state(v1::COUNTER_STATE_CLOSED);
     *c.mutable_state_since() = ToProto(closed_at);
-    if (auto s = store.SaveCounter(c); !s.ok()) return s;
+    if (auto s = store.SaveCounter(stored); !s.ok()) return s;
   }
   v1::CloseSessionResponse resp;
   if (auto s = AttachBreaches(txn, SessionSubject(session.session_id()), session.mutable_breaches()); !s.ok()) return s;
@@ -160,7 +169,7 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
   if (!v.empty()) return v.status();
   CounterStore store(txn);
   const std::string day = absl::FormatCivilTime(calendar_.LocalDay(closed_at));
-  const std::string subject = absl::StrCat("hall/", req.hall_id());
+  const std::string subject = HallSubject(req.hall_id());
   auto already = store.FindHallClosing(req.hall_id(), day);
   if (!already.ok()) return already.status();
   if (already->has_value()) {
@@ -203,7 +212,7 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
   // office while a ticket waited past its limit is judged on those tickets.
   auto counters = store.ListCounters(req.hall_id(), 0, 0, 100000);
   if (!counters.ok()) return counters.status();
-  for (const v1::HallCounter& c : *counters) {
+  for (const StoredCounter& c : *counters) {
     if (auto s = CheckBackOffice(store, txn, c, closed_at); !s.ok()) return s;
   }
   // CT-7: a failure that turned long before now gets its tickets' conversion
@@ -239,12 +248,13 @@ absl::StatusOr<v1::CloseHallResponse> CounterWorkflow::CloseHall(Transaction& tx
     if (auto s = store.SaveSession(session); !s.ok()) return s;
     resp.add_closed_session_ids(session.session_id());
   }
-  for (v1::HallCounter c : *counters) {
+  for (StoredCounter stored : *counters) {
+    v1::HallCounter& c = stored.counter;
     if (c.state() == v1::COUNTER_STATE_CLOSED && c.session_id().empty()) continue;
     c.clear_session_id();
     c.set_state(v1::COUNTER_STATE_CLOSED);
     *c.mutable_state_since() = ToProto(std::max(closed_at, FromProto(c.state_since())));
-    if (auto s = store.SaveCounter(c); !s.ok()) return s;
+    if (auto s = store.SaveCounter(stored); !s.ok()) return s;
   }
   if (auto s = store.SaveHallClosing(day, resp); !s.ok()) return s;
   return resp;

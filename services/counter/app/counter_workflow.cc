@@ -10,7 +10,10 @@ namespace gridserve::counter {
 
 std::string TicketSubject(const std::string& id) { return absl::StrCat("ticket/", id); }
 std::string VisitSubject(const std::string& id) { return absl::StrCat("visit/", id); }
-std::string CounterSubject(const std::string& id) { return absl::StrCat("counter/", id); }
+std::string CounterSubject(const std::string& hall_id, const std::string& counter_id) {
+  return absl::StrCat("counter/", hall_id, "/", counter_id);
+}
+std::string HallSubject(const std::string& hall_id) { return absl::StrCat("hall/", hall_id); }
 
 CounterWorkflow::CounterWorkflow(const v1::SuiteConfig& config, const BusinessCalendar& calendar, const Clock& clock,
                                  BreachRecorder& breaches, SlaClock& sla, CounterMetrics* metrics)

@@ -95,7 +95,16 @@ class CounterWorkflow {
  private:
   // CT-4: records the back-office episode of `counter` once, if tickets wait
   // beyond the limit while it is in back office, looked at `at`.
-  absl::Status CheckBackOffice(CounterStore& store, Transaction& txn, const v1::HallCounter& counter, absl::Time at);
+  absl::Status CheckBackOffice(CounterStore& store, Transaction& txn, const StoredCounter& counter, absl::Time at);
+  // The counter `counter_id` of hall `hall_id` (halls number their counters
+  // alike: a counter is the pair). A call that names no hall (CallTicket
+  // calling the next customer, SetCounterState without hall_id) finds it by
+  // its number when one hall has such a counter, else the one where
+  // `staff_id` holds the open session; else INVALID_ARGUMENT on `hall_field`
+  // with the description `how_to_name_the_hall`. NOT_FOUND when there is none.
+  absl::StatusOr<StoredCounter> FindHallCounter(CounterStore& store, const std::string& hall_id,
+                                                const std::string& counter_id, const std::string& staff_id,
+                                                const std::string& hall_field, const std::string& how_to_name_the_hall);
   // CT-7: marks the failure long once it lasts beyond the short limit (as of
   // `now`, or its end when closed) and starts the conversion clock of each
   // visit still waiting in it, and of each ticket still queued in the hall.
@@ -116,6 +125,9 @@ class CounterWorkflow {
   // instead.
   absl::Status CheckVisitMayEnd(CounterStore& store, Transaction& txn, const v1::Visit& visit,
                                 absl::string_view by_staff_id, absl::Time ends_at);
+  // CT-10 gate of new business (a ticket, a session, a visit) in `hall_id` at
+  // `at`: refused once the hall has closed for that local day.
+  absl::Status CheckHallOpen(CounterStore& store, const std::string& hall_id, absl::Time at);
   // Starts the CT-7 conversion clock of `subject` from `start` unless it
   // already has one.
   absl::Status StartConversionClockOnce(Transaction& txn, const std::string& subject, const std::string& department,
@@ -125,8 +137,10 @@ class CounterWorkflow {
   // Starts the conversion clock of a ticket still queued in a long failure
   // (subject "ticket/<id>") unless it already has one.
   absl::Status StartTicketConversionClock(Transaction& txn, const v1::Ticket& ticket, absl::Time became_long_at);
-  // A visit started at `at` from a ticket takes over the ticket's running
-  // conversion clock with its original start and due time.
+  // A visit started at `at` from a ticket takes over the ticket's conversion
+  // clock in the state it is in: a running one with its original start and
+  // due time, one the sweep already breached still breached (CT-7: one SLA
+  // instance, one breach).
   absl::Status HandOverConversionClock(Transaction& txn, const v1::Visit& visit, absl::Time at);
   // Records a breach with this service's conventions; returns it.
   absl::StatusOr<v1::Breach> RecordBreach(Transaction& txn, const std::string& rule, const std::string& breach_id,
@@ -161,7 +175,10 @@ class CounterWorkflow {
 // Subjects of clocks and breaches: "<kind>/<id>".
 std::string TicketSubject(const std::string& id);
 std::string VisitSubject(const std::string& id);
-std::string CounterSubject(const std::string& id);
+// A counter is numbered within its hall: "counter/<hall_id>/<counter_id>"
+// (counters stored before keep "counter/<counter_id>": StoredCounter).
+std::string CounterSubject(const std::string& hall_id, const std::string& counter_id);
+std::string HallSubject(const std::string& hall_id);
 
 }  // namespace gridserve::counter
 

@@ -55,16 +55,24 @@ absl::Status CounterWorkflow::HandOverConversionClock(Transaction& txn, const v1
   if (!ticket_clock.ok()) return ticket_clock.status();
   // No clock: the failure was still short when the ticket was last looked at;
   // the visit's own clock starts when the failure turns long. A clock already
-  // closed (the sweep recorded its breach on the ticket): the breach stands and
-  // the visit gets its own clock from its start, so the CT-7 gate still asks
-  // for the appointment without a second breach for the same delay.
+  // closed (withdrawn or stopped when an earlier failure ended): it is over,
+  // and the visit gets its own clock if this failure is long.
   if (!ticket_clock->has_value() || (*ticket_clock)->closed_at.has_value()) return absl::OkStatus();
+  const std::string to = VisitSubject(visit.visit_id());
+  // A clock the sweep already expired (breached, the customer not yet booked):
+  // the customer's one SLA instance has had its one breach (one ledger entry,
+  // one increment). The visit takes that very clock over, still breached: the
+  // CT-7 gate still asks for the appointment, and no sweep expires it again (a
+  // fresh open copy with the same past due time would be a second breach).
+  if ((*ticket_clock)->state == SlaState::kBreached) {
+    return sla_.HandOverBreached(txn, kSlaFailureConversion, from, to).status();
+  }
   // Same customer, same wait: the visit's clock keeps the ticket's start and
   // due time, so starting a visit cannot reset the 15 minutes. The ticket's
   // clock is withdrawn (neither met nor breached: its goal moved to the visit).
   if (auto cancelled = sla_.Cancel(txn, kSlaFailureConversion, from, at); !cancelled.ok()) return cancelled.status();
   SlaTimer timer = (*ticket_clock)->timer;
-  timer.subject = VisitSubject(visit.visit_id());
+  timer.subject = to;
   timer.department = visit.owner().department().empty() ? kHallDepartment : visit.owner().department();
   timer.staff_id = visit.owner().staff_id();
   return sla_.Start(txn, timer);

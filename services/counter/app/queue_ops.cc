@@ -1,6 +1,7 @@
 // Queue tickets and counters: CT-4 (wait clock, back office), CT-6 (apology
 // after a long wait), CT-9 (priority for accessibility needs).
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -34,6 +35,7 @@ absl::StatusOr<v1::IssueTicketResponse> CounterWorkflow::IssueTicket(Transaction
   if (!v.empty()) return v.status();
 
   CounterStore store(txn);
+  if (auto s = CheckHallOpen(store, req.hall_id(), issued_at); !s.ok()) return s;  // CT-10
   // Displayed number: the business letter and the hall's count of the local day.
   const absl::Time day_start = calendar_.StartOfDay(calendar_.LocalDay(issued_at));
   auto issued_today = store.CountTicketsIssued(req.hall_id(), day_start, day_start + absl::Hours(24));
@@ -84,30 +86,38 @@ absl::StatusOr<v1::CallTicketResponse> CounterWorkflow::CallTicket(Transaction& 
   if (!v.empty()) return v.status();
 
   CounterStore store(txn);
-  auto counter = store.FindCounter(req.counter_id());
+  // The request names the counter by its number in its hall: a named ticket
+  // says which hall; calling the next customer, the caller's counter does.
+  std::optional<v1::Ticket> named;
+  if (!req.ticket_id().empty()) {
+    auto found = store.FindTicket(req.ticket_id());
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return absl::NotFoundError(absl::StrCat("ticket ", req.ticket_id(), " not found"));
+    named = **found;
+  }
+  auto counter = FindHallCounter(store, named.has_value() ? named->hall_id() : "", req.counter_id(),
+                                 req.staff().staff_id(), "counter_id",
+                                 "names counters of several halls: call the ticket by its ticket_id, or the next "
+                                 "one from the counter where you hold the open session");
   if (!counter.ok()) return counter.status();
-  if (!counter->has_value()) return absl::NotFoundError(absl::StrCat("counter ", req.counter_id(), " not found"));
-  const v1::HallCounter& c = **counter;
+  const StoredCounter& stored = *counter;
+  const v1::HallCounter& c = stored.counter;
 
   // An empty ticket_id calls the next ticket in queue order (CT-9 priority first).
-  std::string ticket_id = req.ticket_id();
-  if (ticket_id.empty()) {
+  if (!named.has_value()) {
     auto next = store.NextWaitingTicket(c.hall_id());
     if (!next.ok()) return next.status();
     if (!next->has_value()) return absl::NotFoundError(absl::StrCat("no ticket is waiting in hall ", c.hall_id()));
-    ticket_id = (*next)->ticket_id();
+    named = **next;
   }
-  auto found = store.FindTicket(ticket_id);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return absl::NotFoundError(absl::StrCat("ticket ", ticket_id, " not found"));
-  v1::Ticket ticket = **found;
-  if (ticket.hall_id() != c.hall_id()) return InvalidField("counter_id", "is in another hall than the ticket");
+  v1::Ticket ticket = *std::move(named);
+  const std::string ticket_id = ticket.ticket_id();
   if (ticket.state() != v1::TICKET_STATE_WAITING) {
     return PreconditionFailed("state", TicketSubject(ticket_id),
                               absl::StrCat("ticket is ", v1::TicketState_Name(ticket.state()), ", not WAITING"));
   }
   if (c.state() != v1::COUNTER_STATE_IN_SERVICE || c.session_id().empty()) {
-    return PreconditionFailed("CT-4", CounterSubject(c.counter_id()),
+    return PreconditionFailed("CT-4", stored.subject,
                               "the counter must be IN_SERVICE with an open session to call tickets");
   }
   const absl::Time issued_at = FromProto(ticket.issued_at());
@@ -204,8 +214,43 @@ absl::StatusOr<v1::MarkNoShowResponse> CounterWorkflow::MarkNoShow(Transaction& 
   return resp;
 }
 
-absl::Status CounterWorkflow::CheckBackOffice(CounterStore& store, Transaction& txn, const v1::HallCounter& counter,
+absl::StatusOr<StoredCounter> CounterWorkflow::FindHallCounter(CounterStore& store, const std::string& hall_id,
+                                                               const std::string& counter_id,
+                                                               const std::string& staff_id,
+                                                               const std::string& hall_field,
+                                                               const std::string& how_to_name_the_hall) {
+  if (!hall_id.empty()) {
+    auto found = store.FindCounter(hall_id, counter_id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) {
+      return absl::NotFoundError(absl::StrCat("counter ", counter_id, " not found in hall ", hall_id));
+    }
+    return **found;
+  }
+  auto numbered = store.CountersNumbered(counter_id);
+  if (!numbered.ok()) return numbered.status();
+  if (numbered->empty()) return absl::NotFoundError(absl::StrCat("counter ", counter_id, " not found"));
+  if (numbered->size() == 1) return numbered->front();
+  const StoredCounter* staffed = nullptr;
+  for (const StoredCounter& candidate : *numbered) {
+    if (staff_id.empty() || candidate.counter.session_id().empty() ||
+        candidate.counter.staff().staff_id() != staff_id) {
+      continue;
+    }
+    if (staffed != nullptr) {
+      staffed = nullptr;
+      break;
+    }
+    staffed = &candidate;
+  }
+  if (staffed != nullptr) return *staffed;
+  return InvalidField(hall_field, absl::StrCat(how_to_name_the_hall, " (counter ", counter_id, " is numbered in ",
+                                               numbered->size(), " halls)"));
+}
+
+absl::Status CounterWorkflow::CheckBackOffice(CounterStore& store, Transaction& txn, const StoredCounter& stored,
                                               absl::Time at) {
+  const v1::HallCounter& counter = stored.counter;
   if (counter.state() != v1::COUNTER_STATE_BACK_OFFICE) return absl::OkStatus();
   auto waiting = store.TicketsInStates(counter.hall_id(), {v1::TICKET_STATE_WAITING});
   if (!waiting.ok()) return waiting.status();
@@ -219,9 +264,8 @@ absl::Status CounterWorkflow::CheckBackOffice(CounterStore& store, Transaction& 
   auto breach_at = domain::BackOfficeBreachAt(since, *oldest, at, ct_);
   if (!breach_at.has_value()) return absl::OkStatus();
   // One breach per back-office episode: the id carries when the episode began.
-  return RecordBreach(txn, "CT-4",
-                      absl::StrCat("counter/CT-4/", CounterSubject(counter.counter_id()), "/", ToMicros(since)),
-                      CounterSubject(counter.counter_id()), counter.staff(),
+  return RecordBreach(txn, "CT-4", absl::StrCat("counter/CT-4/", stored.subject, "/", ToMicros(since)), stored.subject,
+                      counter.staff(),
                       "counter in back-office work while a customer waited beyond the wait limit", *breach_at,
                       v1::MECHANISM_CHECK)
       .status();
@@ -236,41 +280,39 @@ absl::StatusOr<v1::SetCounterStateResponse> CounterWorkflow::SetCounterState(Tra
   const absl::Time changed_at = EventTime(v, "changed_at", req.changed_at(), req.has_changed_at());
   if (!v.empty()) return v.status();
   CounterStore store(txn);
-  auto found = store.FindCounter(req.counter_id());
+  auto found = FindHallCounter(store, req.hall_id(), req.counter_id(), req.staff().staff_id(), "hall_id",
+                               "is required: several halls number a counter so");
   if (!found.ok()) return found.status();
-  if (!found->has_value() || (!req.hall_id().empty() && (*found)->hall_id() != req.hall_id())) {
-    return absl::NotFoundError(absl::StrCat("counter ", req.counter_id(), " not found"));
-  }
-  v1::HallCounter counter = **found;
+  StoredCounter stored = *std::move(found);
+  v1::HallCounter& counter = stored.counter;
   if (changed_at < FromProto(counter.state_since())) {
     return InvalidField("changed_at", "is before the counter's current state began");
   }
   if (req.state() == v1::COUNTER_STATE_IN_SERVICE && counter.session_id().empty()) {
-    return PreconditionFailed("CT-4", CounterSubject(counter.counter_id()),
-                              "IN_SERVICE needs an open session at the counter (OpenSession)");
+    return PreconditionFailed("CT-4", stored.subject, "IN_SERVICE needs an open session at the counter (OpenSession)");
   }
   // A counter with an open session closes with it (CloseSession, CloseHall),
   // through the CT-10 gate. CLOSED here would leave the staff member signed in
   // at a counter the CT-4 back-office check does not watch, free to go back
   // IN_SERVICE later without ever finishing the business in progress.
   if (req.state() == v1::COUNTER_STATE_CLOSED && !counter.session_id().empty()) {
-    return PreconditionFailed("CT-10", CounterSubject(counter.counter_id()),
+    return PreconditionFailed("CT-10", stored.subject,
                               absl::StrCat("the counter has open session ", counter.session_id(),
                                            ": close it with CloseSession (or CloseHall), not SetCounterState"));
   }
   // CT-4: the episode that ends now is judged as of its end.
-  if (auto s = CheckBackOffice(store, txn, counter, changed_at); !s.ok()) return s;
+  if (auto s = CheckBackOffice(store, txn, stored, changed_at); !s.ok()) return s;
   if (counter.state() != req.state()) {
     counter.set_state(req.state());
     *counter.mutable_state_since() = ToProto(changed_at);
   }
   if (!req.staff().staff_id().empty()) *counter.mutable_staff() = req.staff();
   // CT-4: going to back office while customers already wait too long.
-  if (auto s = CheckBackOffice(store, txn, counter, changed_at); !s.ok()) return s;
+  if (auto s = CheckBackOffice(store, txn, stored, changed_at); !s.ok()) return s;
   counter.clear_breaches();
-  if (auto s = store.SaveCounter(counter); !s.ok()) return s;
+  if (auto s = store.SaveCounter(stored); !s.ok()) return s;
   v1::SetCounterStateResponse resp;
-  if (auto s = AttachBreaches(txn, CounterSubject(counter.counter_id()), counter.mutable_breaches()); !s.ok()) {
+  if (auto s = AttachBreaches(txn, stored.subject, counter.mutable_breaches()); !s.ok()) {
     return s;
   }
   *resp.mutable_counter() = std::move(counter);
@@ -290,8 +332,8 @@ absl::StatusOr<v1::ListCountersResponse> CounterWorkflow::ListCounters(Transacti
   if (!counters.ok()) return counters.status();
   v1::ListCountersResponse resp;
   for (size_t i = 0; i < counters->size() && static_cast<int>(i) < limit; ++i) {
-    v1::HallCounter& c = (*counters)[i];
-    if (auto s = AttachBreaches(txn, CounterSubject(c.counter_id()), c.mutable_breaches()); !s.ok()) return s;
+    v1::HallCounter& c = (*counters)[i].counter;
+    if (auto s = AttachBreaches(txn, (*counters)[i].subject, c.mutable_breaches()); !s.ok()) return s;
     *resp.add_counters() = std::move(c);
   }
   if (static_cast<int>(counters->size()) > limit) resp.set_next_page_token(EncodePageToken(offset + limit));

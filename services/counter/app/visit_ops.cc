@@ -44,6 +44,7 @@ absl::StatusOr<v1::StartVisitResponse> CounterWorkflow::StartVisit(Transaction& 
   if (!v.empty()) return v.status();
 
   CounterStore store(txn);
+  if (auto s = CheckHallOpen(store, req.hall_id(), started_at); !s.ok()) return s;  // CT-10
   v1::Visit visit;
   visit.set_visit_id(NewId("VS"));
   visit.set_hall_id(req.hall_id());

@@ -24,6 +24,13 @@ bool LastToLeaveAtClosing(absl::Time closed_at, absl::Time closing_time, int oth
   return other_open_sessions == 0 && closed_at >= closing_time;
 }
 
+absl::Status CheckOpenForBusiness(const std::string& hall_subject, absl::CivilDay day, bool closed) {
+  if (!closed) return absl::OkStatus();
+  return PreconditionFailed("CT-10", hall_subject,
+                            absl::StrCat("the hall is closed for ", absl::FormatCivilTime(day),
+                                         ": no new business (tickets, sessions, visits) until the next day"));
+}
+
 absl::Status CheckClose(const std::string& subject, const OpenBusiness& open, bool force) {
   if (open.empty() || force) return absl::OkStatus();
   return PreconditionFailed("CT-10", subject,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gridserve/v1/config.pb.h"
 #include "services/common/business_calendar.h"
@@ -24,6 +25,15 @@ bool IssuedBeforeClosing(absl::Time issued_at, absl::Time closing_time);
 // those hold the session's closing as they hold the hall's. Earlier in the
 // day (a break) or with colleagues still serving, they do not.
 bool LastToLeaveAtClosing(absl::Time closed_at, absl::Time closing_time, int other_open_sessions);
+
+// CT-10: the hall closed for the day (CloseHall) takes no new business on
+// that local day: no ticket is issued, no counter session opened and no visit
+// started in it until the next day. The closing finished the day's business;
+// what came in after it could never be finished that day (the hall closes
+// once a day) and would queue into the next. `closed` says whether the hall
+// has closed on `day`, the local day of the new business. FAILED_PRECONDITION
+// "CT-10: ..." when it has.
+absl::Status CheckOpenForBusiness(const std::string& hall_subject, absl::CivilDay day, bool closed);
 
 // What is still in progress when someone closes.
 struct OpenBusiness {

@@ -46,6 +46,21 @@ const std::vector<Migration>& CounterMigrations() {
       KeptCountMigration(3, TicketsByState()),
       KeptCountMigration(4, AppointmentsByState()),
       KeptCountMigration(5, HomeServicesByState()),
+      // A counter is (hall_id, counter_id): one instance serves several halls
+      // and each numbers its counters 1..N. Before, counter_id alone was the
+      // key (unique across halls), and the subject of a counter's breaches was
+      // "counter/<id>": each stored counter keeps that subject (its breaches
+      // still read back, a CT-4 episode recorded before keeps its breach id),
+      // counters new from here on are "counter/<hall>/<id>" (CounterSubject).
+      {6, "counters keyed by hall",
+       "CREATE TABLE counter_counters_by_hall (hall_id TEXT NOT NULL, counter_id TEXT NOT NULL,"
+       " subject TEXT NOT NULL, state INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (hall_id, counter_id));"
+       "INSERT INTO counter_counters_by_hall (hall_id, counter_id, subject, state, body)"
+       " SELECT hall_id, id, 'counter/' || id, state, body FROM counter_counters;"
+       "DROP TABLE counter_counters;"
+       "ALTER TABLE counter_counters_by_hall RENAME TO counter_counters;"
+       "CREATE INDEX counter_counters_state ON counter_counters (state);"
+       "CREATE INDEX counter_counters_number ON counter_counters (counter_id);"},
   };
   return *kMigrations;
 }

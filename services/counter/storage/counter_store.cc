@@ -187,26 +187,63 @@ absl::StatusOr<std::vector<v1::Ticket>> CounterStore::ListTickets(const TicketFi
 }
 
 // Counters and sessions.
-absl::StatusOr<std::optional<v1::HallCounter>> CounterStore::FindCounter(const std::string& id) {
-  return FindBody<v1::HallCounter>(txn_, "counter_counters", id);
+namespace {
+
+absl::StatusOr<std::vector<StoredCounter>> QueryCounters(Transaction& txn, const std::string& sql,
+                                                         const std::vector<SqlValue>& params) {
+  auto rows = txn.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<StoredCounter> out;
+  for (const Row& row : *rows) {
+    StoredCounter stored;
+    if (!stored.counter.ParseFromString(row.Text(0))) {
+      return absl::DataLossError("a stored counter record cannot be parsed");
+    }
+    stored.subject = row.Text(1);
+    out.push_back(std::move(stored));
+  }
+  return out;
 }
 
-absl::Status CounterStore::SaveCounter(const v1::HallCounter& c) {
-  return Upsert(txn_, "counter_counters",
-                {{"id", c.counter_id()},
-                 {"hall_id", c.hall_id()},
-                 {"state", static_cast<int64_t>(c.state())},
-                 {"body", Blob{c.SerializeAsString()}}});
+}  // namespace
+
+absl::StatusOr<std::optional<StoredCounter>> CounterStore::FindCounter(const std::string& hall_id,
+                                                                       const std::string& counter_id) {
+  auto found = QueryCounters(txn_, "SELECT body, subject FROM counter_counters WHERE hall_id = ? AND counter_id = ?",
+                             {hall_id, counter_id});
+  if (!found.ok()) return found.status();
+  if (found->empty()) return std::optional<StoredCounter>();
+  return std::optional<StoredCounter>(std::move(found->front()));
 }
 
-absl::StatusOr<std::vector<v1::HallCounter>> CounterStore::ListCounters(const std::string& hall_id, int state,
-                                                                        int64_t offset, int limit) {
+absl::StatusOr<std::vector<StoredCounter>> CounterStore::CountersNumbered(const std::string& counter_id) {
+  return QueryCounters(txn_, "SELECT body, subject FROM counter_counters WHERE counter_id = ? ORDER BY hall_id",
+                       {counter_id});
+}
+
+absl::Status CounterStore::SaveCounter(const StoredCounter& stored) {
+  const v1::HallCounter& c = stored.counter;
+  auto updated = txn_.Execute("UPDATE counter_counters SET state = ?, body = ? WHERE hall_id = ? AND counter_id = ?",
+                              {static_cast<int64_t>(c.state()), Blob{c.SerializeAsString()}, c.hall_id(),
+                               c.counter_id()});
+  if (!updated.ok()) return updated.status();
+  if (*updated > 0) return absl::OkStatus();
+  return txn_
+      .Execute("INSERT INTO counter_counters (hall_id, counter_id, subject, state, body) VALUES (?, ?, ?, ?, ?)",
+               {c.hall_id(), c.counter_id(), stored.subject, static_cast<int64_t>(c.state()),
+                Blob{c.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<std::vector<StoredCounter>> CounterStore::ListCounters(const std::string& hall_id, int state,
+                                                                      int64_t offset, int limit) {
   Where where;
   where.AddIf(!hall_id.empty(), "hall_id = ?", hall_id);
   where.AddIf(state != 0, "state = ?", static_cast<int64_t>(state));
-  return QueryBodies<v1::HallCounter>(
-      txn_, absl::StrCat("SELECT body FROM counter_counters", where.sql(), " ORDER BY id", kPage),
-      where.params(offset, limit));
+  return QueryCounters(txn_,
+                       absl::StrCat("SELECT body, subject FROM counter_counters", where.sql(),
+                                    " ORDER BY hall_id, counter_id", kPage),
+                       where.params(offset, limit));
 }
 
 absl::StatusOr<std::vector<std::pair<int, int64_t>>> CounterStore::CountCountersByState() {

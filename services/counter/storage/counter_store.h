@@ -39,6 +39,14 @@ struct HomeServiceFilter {
   std::optional<absl::Time> due_before, opened_from, opened_to;
 };
 
+// A counter as stored: the entity, and the subject of its breaches
+// ("counter/<hall>/<id>", or "counter/<id>" for a counter stored before
+// counters were keyed by hall: counter_schema.cc, migration 6).
+struct StoredCounter {
+  v1::HallCounter counter;
+  std::string subject;
+};
+
 // The counter tables inside one transaction: entities in, entities out.
 // Save* inserts or replaces the whole entity.
 class CounterStore {
@@ -60,10 +68,16 @@ class CounterStore {
   absl::StatusOr<int64_t> CountWaiting(const std::string& hall_id, std::optional<absl::Time> due_before);
   absl::StatusOr<std::vector<v1::Ticket>> ListTickets(const TicketFilter& f, int64_t offset, int limit);
 
-  absl::StatusOr<std::optional<v1::HallCounter>> FindCounter(const std::string& id);
-  absl::Status SaveCounter(const v1::HallCounter& counter);
-  absl::StatusOr<std::vector<v1::HallCounter>> ListCounters(const std::string& hall_id, int state, int64_t offset,
-                                                            int limit);
+  // Counters are (hall_id, counter_id): every hall numbers its own.
+  absl::StatusOr<std::optional<StoredCounter>> FindCounter(const std::string& hall_id, const std::string& counter_id);
+  // The counters numbered `counter_id` in every hall, by hall.
+  absl::StatusOr<std::vector<StoredCounter>> CountersNumbered(const std::string& counter_id);
+  // Inserts the counter with its subject, or replaces its state (the subject
+  // of a stored counter never changes).
+  absl::Status SaveCounter(const StoredCounter& counter);
+  // Counters of a hall (all halls when hall_id is empty) in `state` (any when 0).
+  absl::StatusOr<std::vector<StoredCounter>> ListCounters(const std::string& hall_id, int state, int64_t offset,
+                                                          int limit);
   absl::StatusOr<std::vector<std::pair<int, int64_t>>> CountCountersByState();
 
   absl::StatusOr<std::optional<v1::CounterSession>> FindSession(const std::string& id);
