@@ -27,9 +27,10 @@ constexpr char kDeleteIdempotencyKeys[] =
     " (SELECT scope, request_id FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)";
 // SQLite: the first rows in rowid order are the first inserted, each stored
 // at its call's time, so they are the oldest; of those, the expired ones go.
-// No index on created_at to maintain on every write; a pass reads at most
-// `limit` rows beyond what it deletes. (A key stored while the clock stood
-// behind waits for the rows inserted before it.)
+// No index on created_at to maintain on every write; a batch reads at most
+// `limit` rows. (A key stored while the clock stood behind waits for the rows
+// inserted before it; one stored while it stood ahead stays among the first
+// rows until it expires, and the batches go on past it.)
 constexpr char kDeleteIdempotencyKeysSqlite[] =
     "DELETE FROM idempotency_keys WHERE created_at < ? AND rowid IN"
     " (SELECT rowid FROM idempotency_keys ORDER BY rowid LIMIT ?)";
@@ -48,12 +49,18 @@ absl::StatusOr<RetentionResult> PruneExpired(Database& db, const Clock& clock, c
     const char* sql;
     absl::Time before;
     int64_t* deleted;
+    // Ordered by expiry, a short batch means nothing expired is left. SQLite's
+    // keys go in insertion order instead: a key stored while the clock stood
+    // ahead keeps its place among the first, so only an empty batch says so.
+    bool in_expiry_order;
     bool done = false;
   };
-  const char* delete_keys = db.dialect() == "sqlite" ? kDeleteIdempotencyKeysSqlite : kDeleteIdempotencyKeys;
-  std::array<Kind, 2> kinds = {Kind{delete_keys, now - options.idempotency_retention, &result.idempotency_keys},
-                               Kind{kDeleteDeliveredOutbox, now - options.delivered_outbox_retention,
-                                    &result.outbox_messages}};
+  const bool sqlite = db.dialect() == "sqlite";
+  std::array<Kind, 2> kinds = {
+      Kind{sqlite ? kDeleteIdempotencyKeysSqlite : kDeleteIdempotencyKeys, now - options.idempotency_retention,
+           &result.idempotency_keys, /*in_expiry_order=*/!sqlite},
+      Kind{kDeleteDeliveredOutbox, now - options.delivered_outbox_retention, &result.outbox_messages,
+           /*in_expiry_order=*/true}};
   // One batch of each kind in turn, so a backlog of one does not starve the other.
   while (true) {
     bool any_left = false;
@@ -63,7 +70,7 @@ absl::StatusOr<RetentionResult> PruneExpired(Database& db, const Clock& clock, c
       auto deleted = DeleteBatch(db, kind.sql, kind.before, options.batch_size);
       if (!deleted.ok()) return deleted.status();
       *kind.deleted += *deleted;
-      kind.done = *deleted < options.batch_size;
+      kind.done = kind.in_expiry_order ? *deleted < options.batch_size : *deleted == 0;
       any_left |= !kind.done;
     }
     if (!any_left) return result;

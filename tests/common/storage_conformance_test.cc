@@ -561,5 +561,28 @@ TEST_P(StorageConformanceTest, RetentionDeletesOnlyWhatExpired) {
   EXPECT_EQ(runs, 0);  // still answered from the stored response
 }
 
+// A key stored while the clock stood ahead (then stepped back) is not yet
+// expired when the keys stored after it are: it must not hold their pruning
+// back to one batch less one key per pass.
+TEST_P(StorageConformanceTest, RetentionGoesPastAKeyStoredWhileTheClockStoodAhead) {
+  google::protobuf::Timestamp request = ToProto(kStart);
+  auto answer = [&](Transaction&) -> absl::StatusOr<google::protobuf::Timestamp> { return ToProto(kStart); };
+  clock_.Set(kStart + absl::Hours(24 * 40));
+  ASSERT_TRUE(RunOnce<google::protobuf::Timestamp>(*db_, clock_, "T/Create", "ahead", request, answer).ok());
+  clock_.Set(kStart);
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(RunOnce<google::protobuf::Timestamp>(*db_, clock_, "T/Create", "old-" + std::to_string(i), request,
+                                                     answer)
+                    .ok());
+  }
+  clock_.Set(kStart + absl::Hours(24 * 31));
+  const RetentionOptions options{absl::Hours(24 * 30), absl::Hours(24 * 7), /*batch_size=*/2};
+  auto pruned = PruneExpired(*db_, clock_, options, /*max_pass=*/absl::Hours(1));
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(pruned->idempotency_keys, 7);
+  EXPECT_FALSE(pruned->more);
+  EXPECT_EQ(testing::CountRows(*db_, "SELECT COUNT(*) FROM idempotency_keys"), 1);  // "ahead", 9 days from expiring
+}
+
 }  // namespace
 }  // namespace gridserve
