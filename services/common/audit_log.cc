@@ -90,7 +90,11 @@ absl::StatusOr<v1::ListAuditRecordsResponse> AuditLog::List(const v1::ListAuditR
     sql += " AND occurred_at < ?";
     params.push_back(ToMicros(FromProto(request.until())));
   }
-  sql += absl::StrCat(" ORDER BY sequence DESC LIMIT ", page_size + 1);
+  // A parameter, not part of the text: each connection keeps every distinct
+  // statement text it prepared, so a page size in it would let callers add
+  // one per size.
+  sql += " ORDER BY sequence DESC LIMIT ?";
+  params.push_back(int64_t{page_size} + 1);
 
   v1::ListAuditRecordsResponse response;
   absl::Status status = db_.InReadTransaction([&](Transaction& txn) -> absl::Status {
