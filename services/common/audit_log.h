@@ -2,13 +2,16 @@
 #define GRIDSERVE_SERVICES_COMMON_AUDIT_LOG_H_
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "gridserve/v1/audit.grpc.pb.h"
 #include "gridserve/v1/audit.pb.h"
 #include "services/common/call_audit.h"
@@ -22,10 +25,26 @@ namespace gridserve {
 class AuditLog {
  public:
   AuditLog(Database& db, const Clock& clock, std::string service);
+  // Writes what still waits (RecordSoon), then stops the writer.
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
 
   // Appends one record; sequence, service and occurred_at (if unset) are
   // filled in. The message is masked (MaskPersonalData).
   absl::Status Record(v1::AuditRecord record);
+  // The same, soon: the record waits for the log's writer thread, which
+  // appends what waits in one transaction. How a call's end is recorded
+  // (PendingCallAudit::Finish): a call refused on one of gRPC's threads (shed
+  // by a full queue, a malformed request) must not hold that thread while a
+  // commit waits for the disk, least of all under the flood that made it shed.
+  // occurred_at is now. Past kMaxWaiting waiting records the caller writes its
+  // own (Record): memory stays bounded and nothing is dropped.
+  void RecordSoon(v1::AuditRecord record);
+  // Appends every record waiting now. List does so first, so a listing shows
+  // every call that has ended. Errors are logged (audit_write_failed) too.
+  absl::Status Flush() const;
+  static constexpr size_t kMaxWaiting = 10000;
   // The same, inside the caller's transaction.
   absl::Status RecordIn(Transaction& txn, v1::AuditRecord record) const;
 
@@ -42,9 +61,17 @@ class AuditLog {
   const std::string& service() const { return service_; }
 
  private:
+  void WriteLoop();
+
   Database& db_;
   const Clock& clock_;
   const std::string service_;
+
+  mutable absl::Mutex write_mu_;  // one writer of waiting records at a time, in order
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(write_mu_);
+  mutable std::deque<v1::AuditRecord> waiting_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
 };
 
 // The audit of one state-changing call (the security interceptor makes one
@@ -57,9 +84,10 @@ class PendingCallAudit final : public CallAudit {
 
   absl::Status RecordInTransaction(Transaction& txn) override;
 
-  // The call ended with `outcome`: appends its record unless its transaction
-  // already did and the outcome is OK (a call that fails after its change
-  // committed gets a second record with the failure).
+  // The call ended with `outcome`: appends its record (AuditLog::RecordSoon:
+  // this may run on one of gRPC's threads) unless its transaction already did
+  // and the outcome is OK (a call that fails after its change committed gets a
+  // second record with the failure).
   absl::Status Finish(const grpc::Status& outcome);
 
  protected:

@@ -121,6 +121,30 @@ TEST_F(CallAuditTest, AFailedCallIsRecordedWhenItEndsWithItsCodeAndMaskedMessage
   EXPECT_EQ(listed->records(0).message().find("13800138000"), std::string::npos) << listed->records(0).message();
 }
 
+// A call's end is recorded by the log's writer thread (a refusal on one of
+// gRPC's threads must not wait there for a commit): a listing writes what
+// waits first, and a log being destroyed writes everything still waiting.
+TEST_F(CallAuditTest, RecordsWrittenSoonAreListedAndNoneIsLostAtShutdown) {
+  {
+    AuditLog soon(*db_, clock_, "contact-center");
+    for (int i = 0; i < 50; ++i) {
+      v1::AuditRecord record;
+      record.set_method("/gridserve.v1.ContactCenter/RecordCall");
+      record.set_code("RESOURCE_EXHAUSTED");
+      soon.RecordSoon(record);
+    }
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_records"), 50);
+  v1::AuditRecord record;
+  record.set_code("INVALID_ARGUMENT");
+  log_.RecordSoon(record);
+  auto listed = log_.List({});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->records(0).code(), "INVALID_ARGUMENT");
+  EXPECT_EQ(listed->records(0).sequence(), 51);
+  EXPECT_EQ(FromProto(listed->records(0).occurred_at()), kStart);
+}
+
 TEST_F(CallAuditTest, ACallThatFailsAfterItsChangeCommittedGetsASecondRecord) {
   PendingCallAudit audit = NewCallAudit();
   {
