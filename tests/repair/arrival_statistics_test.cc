@@ -54,6 +54,24 @@ TEST(ArrivalStatisticsTest, AverageAndBreachesPerAreaClass) {
   EXPECT_FALSE(stats[1].has_average_arrival());
 }
 
+// RP-1: an arrival (or restoration) dated in time but synced after the sweep
+// had expired its clock keeps the breach on the order and in risk's ledger
+// (platform.sla_expiry_grace); the statistics count what the clocks recorded.
+TEST(ArrivalStatisticsTest, AClockExpiredBeforeAnInTimeFactWasSyncedCountsBreached) {
+  const v1::SuiteConfig config = DefaultConfig();
+  std::vector<OrderTimes> orders = {Urban(kStart, absl::Minutes(40)), Urban(kStart, absl::Minutes(40))};
+  orders[0].arrival_clock_breached = true;  // arrived at 40 min, synced after the 45 min expiry
+  orders[0].restored_at = *orders[0].arrived_at + absl::Hours(2);
+  orders[0].restoration_clock_breached = true;  // restored in time, synced after the expiry
+  orders[1].restored_at = *orders[1].arrived_at + absl::Hours(2);
+  auto stats = ComputeArrivalStatistics(config, {{kStart, kStart + absl::Hours(24)}}, orders, kStart + absl::Hours(6));
+  const v1::ArrivalStatistic& urban = stats[0];
+  EXPECT_EQ(urban.arrived_count(), 2);
+  EXPECT_EQ(FromProto(urban.average_arrival()), absl::Minutes(40));  // averages from the event times
+  EXPECT_EQ(urban.arrival_breached_count(), 1);
+  EXPECT_EQ(urban.restoration_breached_count(), 1);
+}
+
 TEST(ArrivalStatisticsTest, BucketsFollowLocalCalendar) {
   const v1::SuiteConfig config = DefaultConfig();  // +08:00
   auto calendar = BusinessCalendar::FromConfig(config.calendar());

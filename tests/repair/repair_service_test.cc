@@ -569,6 +569,47 @@ TEST_F(RepairServiceTest, ArrivalStatisticsAverageByAreaClass) {
   EXPECT_EQ(resp.statistics(0).arrival_breached_count(), 1);
 }
 
+// RP-1 with no expiry grace: an arrival dated 40 min after dispatch (in time)
+// but synced after the sweep expired the 45 min promise is a late fact. The
+// clock stays BREACHED and the order and risk's ledger keep the RP-1 breach, so
+// the statistics ("orders whose arrival clock breached") count it as well.
+TEST_F(RepairServiceTest, ArrivalStatisticsCountAClockExpiredBeforeAnInTimeArrivalWasSynced) {
+  const std::string id = NewOrder("FR-LATE", kStart);
+  clock().Set(kStart + absl::Minutes(50));
+  ASSERT_EQ(*service_->sla().Sweep(db()), 1);
+  v1::RecordArrivalResponse arrived;
+  ASSERT_TRUE(Arrive(id, kStart + absl::Minutes(40), &arrived).ok());
+  EXPECT_EQ(FindSla(arrived.work_order(), "repair_arrival")->state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_EQ(arrived.work_order().breaches_size(), 1);
+  EXPECT_EQ(CountRows(db(), "SELECT COUNT(*) FROM outbox WHERE topic = 'risk.breach'"), 1);
+
+  v1::GetArrivalStatisticsRequest req;
+  *req.mutable_period()->mutable_start() = ToProto(kStart - absl::Hours(1));
+  *req.mutable_period()->mutable_end() = ToProto(kStart + absl::Hours(1));
+  req.set_granularity(v1::STATISTICS_GRANULARITY_WHOLE_PERIOD);
+  v1::GetArrivalStatisticsResponse stats;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &stats).ok());
+  EXPECT_EQ(stats.statistics(0).arrived_count(), 1);
+  EXPECT_EQ(FromProto(stats.statistics(0).average_arrival()), absl::Minutes(40));
+  EXPECT_EQ(stats.statistics(0).arrival_breached_count(), 1);
+  EXPECT_EQ(stats.statistics(0).restoration_breached_count(), 0);
+
+  // The same for the restoration promise (arrival + 3 h): restored 2 h after
+  // arrival, synced after its expiry.
+  clock().Set(kStart + absl::Minutes(40) + absl::Hours(4));
+  ASSERT_EQ(*service_->sla().Sweep(db()), 1);
+  v1::RecordRestorationRequest restore;
+  restore.set_request_id("restore-late");
+  restore.set_work_order_id(id);
+  *restore.mutable_restored_at() = ToProto(kStart + absl::Minutes(40) + absl::Hours(2));
+  v1::RecordRestorationResponse restored;
+  ASSERT_TRUE(Call(&v1::Repair::Stub::RecordRestoration, restore, &restored).ok());
+  EXPECT_EQ(FindSla(restored.work_order(), "repair_restoration")->state(), v1::SLA_STATUS_BREACHED);
+  ASSERT_TRUE(Call(&v1::Repair::Stub::GetArrivalStatistics, req, &stats).ok());
+  EXPECT_EQ(stats.statistics(0).restored_count(), 1);
+  EXPECT_EQ(stats.statistics(0).restoration_breached_count(), 1);
+}
+
 // A database at repair migration 3 (before CANCELLED) upgraded: the open-orders
 // count is rebuilt from the stored orders, the old count's triggers are gone,
 // and a cancellation now takes an order out of it.

@@ -77,11 +77,13 @@ std::vector<v1::ArrivalStatistic> ComputeArrivalStatistics(const v1::SuiteConfig
         if (o.area_class != area.name() || o.dispatched_at < bucket.start || o.dispatched_at >= bucket.end) continue;
         stat.set_order_count(stat.order_count() + 1);
         // Breached = fulfilled after the promise, or still open past it, or
-        // called off only after it (the customer had waited in vain).
+        // called off only after it (the customer had waited in vain), or the
+        // clock expired before an in-time fact was synced: the breach the
+        // order and risk's ledger keep is counted here too.
         const absl::Time arrival_end = o.arrived_at.has_value()     ? *o.arrived_at
                                        : o.cancelled_at.has_value() ? *o.cancelled_at
                                                                     : now;
-        const bool arrival_late = arrival_end > o.arrival_due;
+        const bool arrival_late = o.arrival_clock_breached || arrival_end > o.arrival_due;
         if (arrival_late) stat.set_arrival_breached_count(stat.arrival_breached_count() + 1);
         if (o.cancelled_at.has_value()) stat.set_cancelled_count(stat.cancelled_count() + 1);
         if (!o.arrived_at.has_value()) continue;
@@ -89,7 +91,8 @@ std::vector<v1::ArrivalStatistic> ComputeArrivalStatistics(const v1::SuiteConfig
         arrival_sum += *o.arrived_at - o.dispatched_at;
         if (o.restoration_due.has_value()) {
           const bool restoration_late =
-              o.restored_at.has_value() ? *o.restored_at > *o.restoration_due : now > *o.restoration_due;
+              o.restoration_clock_breached ||
+              (o.restored_at.has_value() ? *o.restored_at > *o.restoration_due : now > *o.restoration_due);
           if (restoration_late) stat.set_restoration_breached_count(stat.restoration_breached_count() + 1);
         }
         if (o.restored_at.has_value()) {

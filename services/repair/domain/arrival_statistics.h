@@ -23,6 +23,12 @@ struct OrderTimes {
   std::optional<absl::Time> restored_at;
   // Called off before the crew arrived (no arrival then).
   std::optional<absl::Time> cancelled_at;
+  // The clock itself recorded a breach (the sweep expired it, or it was
+  // stopped late). An expiry stands even when a fact dated in time is synced
+  // after it (a late fact, platform.sla_expiry_grace): the RP-1 breach stays
+  // on the order and in risk's ledger, so the statistics count it too.
+  bool arrival_clock_breached = false;
+  bool restoration_clock_breached = false;
 };
 
 struct StatisticsBucket {
@@ -39,8 +45,10 @@ absl::StatusOr<std::vector<StatisticsBucket>> MakeBuckets(const BusinessCalendar
 
 // RP-1 as State Grid states it: the AVERAGE dispatch → arrival time per area
 // class (and arrival → restoration), next to each class's promise, plus the
-// count of orders whose promise was broken (arrived late, or not arrived and
-// the promise already past at `now`; exactly at the promise is on time).
+// count of orders whose arrival clock breached (arrived late, or not arrived
+// and the promise already past at `now`, or the clock expired before an
+// in-time arrival was synced; exactly at the promise is on time). The
+// averages use the recorded event times.
 // One statistic per bucket and configured area class, empty ones included.
 std::vector<v1::ArrivalStatistic> ComputeArrivalStatistics(const v1::SuiteConfig& config,
                                                            const std::vector<StatisticsBucket>& buckets,

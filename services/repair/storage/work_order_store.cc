@@ -108,9 +108,11 @@ absl::StatusOr<std::vector<v1::WorkOrder>> WorkOrderStore::List(Transaction& txn
 absl::StatusOr<std::vector<OrderTimes>> WorkOrderStore::ArrivalTimes(Transaction& txn, absl::Time from, absl::Time to,
                                                                      const std::string& department) {
   // The clocks hold the RP-1 facts: arrival closed_at = arrived_at (of a
-  // cancelled order: cancelled_at), restoration closed_at = restored_at.
+  // cancelled order: cancelled_at), restoration closed_at = restored_at; a
+  // clock's state says whether it recorded a breach (it keeps it when an
+  // in-time fact is synced after the expiry).
   auto rows = txn.Query(
-      "SELECT w.area_class, w.dispatched_at, a.due_at, a.closed_at, r.due_at, r.closed_at, w.state"
+      "SELECT w.area_class, w.dispatched_at, a.due_at, a.closed_at, r.due_at, r.closed_at, w.state, a.state, r.state"
       " FROM repair_work_orders w"
       " JOIN sla_timers a ON a.sla = ? AND a.subject = w.subject"
       " LEFT JOIN sla_timers r ON r.sla = ? AND r.subject = w.subject"
@@ -129,6 +131,8 @@ absl::StatusOr<std::vector<OrderTimes>> WorkOrderStore::ArrivalTimes(Transaction
     }
     if (!row.IsNull(4)) t.restoration_due = FromMicros(row.Int(4));
     if (!row.IsNull(5)) t.restored_at = FromMicros(row.Int(5));
+    t.arrival_clock_breached = row.Text(7) == "breached";
+    t.restoration_clock_breached = !row.IsNull(8) && row.Text(8) == "breached";
     out.push_back(std::move(t));
   }
   return out;
