@@ -4,7 +4,10 @@
 //  (2) a WatchLedger watcher that disconnects and resumes from its cursor
 //      while breaches keep arriving misses nothing and sees nothing twice;
 //  (3) risk down while repair queues a breach (outbox): once risk is back
-//      on the same port the breach is in the ledger exactly once.
+//      on the same port the breach is in the ledger exactly once;
+//  (4) an automatic RK-4 from repair (a fault outage restored after its ETR
+//      with no cause) reaches risk as a breach and a red-line report, and
+//      counts once: as the red line, in statistics and the risk score.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -218,6 +221,90 @@ TEST(RiskE2eTest, BreachQueuedByRepairWhileRiskIsDownArrivesExactlyOnce) {
     }
   }
   EXPECT_EQ(arrival_breaches, 1) << listed.DebugString();
+}
+
+TEST(RiskE2eTest, AnAutomaticRk4FromRepairCountsOnceInRisk) {
+  const std::string work = MakeWorkDir("risk-rk4");
+  ServiceProcess risk("risk", work);
+  ASSERT_TRUE(risk.Start()) << risk.Log();
+  ServiceProcess repair("repair", work, {"--risk_target=" + risk.grpc_address()});
+  ASSERT_TRUE(repair.Start()) << repair.Log();
+  auto repair_stub = v1::Repair::NewStub(grpc::CreateChannel(repair.grpc_address(), grpc::InsecureChannelCredentials()));
+
+  const absl::Time now = absl::Now();
+  v1::CreateOutageRequest create;
+  create.set_request_id("outage-e2e-rk4");
+  create.set_kind(v1::OUTAGE_KIND_FAULT);
+  create.set_reason("cable fault");
+  create.set_department("operations");
+  create.add_feeder_ids("F-RK4");
+  *create.mutable_started_at() = At(now - absl::Hours(3));
+  *create.mutable_etr() = At(now - absl::Hours(1));
+  v1::CreateOutageResponse created;
+  {
+    grpc::ClientContext c;
+    SetDeadline(c, absl::Seconds(10));
+    const grpc::Status s = repair_stub->CreateOutage(&c, create, &created);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::RecordOutageRestorationRequest restore;
+  restore.set_request_id("restore-e2e-rk4");
+  restore.set_outage_id(created.outage().outage_id());
+  *restore.mutable_restored_at() = At(now);  // two hours after the ETR, no cause: RK-4
+  v1::RecordOutageRestorationResponse restored;
+  {
+    grpc::ClientContext c;
+    SetDeadline(c, absl::Seconds(10));
+    const grpc::Status s = repair_stub->RecordOutageRestoration(&c, restore, &restored);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(restored.outage().breaches_size(), 1);
+  EXPECT_EQ(restored.outage().breaches(0).rule(), "RK-4");
+
+  // Both records reach the ledger (the outbox delivers them independently).
+  auto stub = RiskStub(risk.grpc_address());
+  v1::ListLedgerEntriesRequest list;
+  list.set_rule("RK-4");
+  v1::ListLedgerEntriesResponse listed;
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext c;
+    SetDeadline(c, absl::Seconds(5));
+    if (stub->ListLedgerEntries(&c, list, &listed).ok() && listed.entries_size() >= 2) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  ASSERT_EQ(listed.entries_size(), 2) << repair.Log() << risk.Log();
+
+  v1::GetStatisticsRequest stats;
+  *stats.mutable_period()->mutable_start() = At(now - absl::Hours(4));
+  *stats.mutable_period()->mutable_end() = At(now + absl::Hours(1));
+  stats.set_rule("RK-4");
+  stats.set_department("operations");
+  v1::GetStatisticsResponse got;
+  {
+    grpc::ClientContext c;
+    SetDeadline(c, absl::Seconds(10));
+    ASSERT_TRUE(stub->GetStatistics(&c, stats, &got).ok());
+  }
+  int64_t breaches = 0, reported = 0;
+  for (const auto& row : got.statistics()) {
+    breaches += row.breach_count();
+    reported += row.red_line_reported();
+  }
+  EXPECT_EQ(breaches, 0) << got.DebugString();
+  EXPECT_EQ(reported, 1) << got.DebugString();
+
+  v1::GetRiskScoresRequest scores;
+  scores.set_department("operations");
+  v1::GetRiskScoresResponse scored;
+  {
+    grpc::ClientContext c;
+    SetDeadline(c, absl::Seconds(10));
+    ASSERT_TRUE(stub->GetRiskScores(&c, scores, &scored).ok());
+  }
+  ASSERT_EQ(scored.scores_size(), 1);
+  EXPECT_EQ(scored.scores(0).score(), 5);  // redline_report_weight only
+  EXPECT_EQ(scored.scores(0).breach_count(), 0);
 }
 
 }  // namespace

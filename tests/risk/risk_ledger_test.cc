@@ -11,6 +11,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/status_util.h"
+#include "services/risk/domain/statistics.h"
 #include "services/risk/storage/ledger_store.h"
 #include "services/risk/storage/warning_store.h"
 #include "tests/risk/risk_fixture.h"
@@ -91,6 +92,28 @@ class RiskLedgerTest : public testing::RiskFixture {
                      return absl::OkStatus();
                    }).ok());
     return out;
+  }
+
+  // An automatic RK-4 (repair: restored after the ETR with no cause) as repair
+  // sends it: the breach it recorded, and the red-line report naming it.
+  static v1::Breach AutomaticRk4Breach(const std::string& outage) {
+    v1::Breach b = MakeBreach("repair/RK-4/outage/" + outage, "operations", kStart, "RK-4");
+    b.set_subject("outage/" + outage);
+    b.set_mechanism(v1::MECHANISM_CHECK);
+    return b;
+  }
+
+  static v1::ReportRedLineRequest AutomaticRk4Report(const std::string& outage) {
+    v1::ReportRedLineRequest r = MakeRedLine("repair/redline/RK-4/outage/" + outage, "RK-4", "operations", kStart);
+    r.set_source(v1::RED_LINE_SOURCE_AUTOMATIC);
+    r.set_source_service("repair");
+    r.set_source_reference("outage/" + outage);
+    r.clear_staff();
+    auto* ref = r.add_related_breaches();
+    ref->set_breach_id("repair/RK-4/outage/" + outage);
+    ref->set_service("repair");
+    ref->set_rule("RK-4");
+    return r;
   }
 
   int64_t LedgerRows() { return CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"); }
@@ -229,6 +252,96 @@ TEST_F(RiskLedgerTest, ConfirmationWeighsMoreDismissalWeighsNothing) {
     if (w.department() == "metering") metering.push_back(w.direction());
   }
   EXPECT_THAT(metering, ::testing::ElementsAre(v1::WARNING_DIRECTION_RISING, v1::WARNING_DIRECTION_FALLING));
+}
+
+// RK-4 (norms.md part 五): one incident counts once, as the red-line report
+// (weight 5), whichever of the breach and the report arrives first; both stay
+// in the append-only ledger.
+TEST_F(RiskLedgerTest, RkAutomaticBreachAndItsReportCountOnceInEitherOrder) {
+  Ingest(AutomaticRk4Breach("OUT-1"));  // the breach first
+  EXPECT_EQ(ScoreOf("operations").score, 1);  // alone it is a breach, until its report claims it
+  Report(AutomaticRk4Report("OUT-1"));
+  Report(AutomaticRk4Report("OUT-2"));  // the report first
+  Ingest(AutomaticRk4Breach("OUT-2"));
+  const ScoreResult score = ScoreOf("operations");
+  EXPECT_EQ(score.score, 10);
+  EXPECT_EQ(score.breach_count, 0);
+  EXPECT_EQ(score.red_line_report_count, 2);
+  EXPECT_EQ(LedgerRows(), 4);
+  std::vector<StatisticsRow> rows;
+  ASSERT_TRUE(db_->InTransaction([&](Transaction& txn) -> absl::Status {
+                   auto r = StatisticsRows(txn, kStart - absl::Hours(1), kStart + absl::Hours(1));
+                   if (!r.ok()) return r.status();
+                   rows = *r;
+                   return absl::OkStatus();
+                 }).ok());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].kind, v1::LEDGER_ENTRY_KIND_RED_LINE_REPORT);
+  EXPECT_EQ(rows[0].count, 2);
+  // operations went yellow once (score 5 on the first report), never red.
+  std::vector<v1::RiskLevel> levels;
+  for (const auto& w : Warnings()) {
+    if (w.department() == "operations") levels.push_back(w.level());
+  }
+  EXPECT_THAT(levels, ::testing::ElementsAre(v1::RISK_LEVEL_YELLOW));
+}
+
+// The incident follows its report: dismissed it weighs nothing; voided
+// (recorded in error) its breach, still in the ledger unvoided, counts as a
+// breach again; an amendment dropping the reference releases it too.
+TEST_F(RiskLedgerTest, RkBreachCountedInItsReportFollowsTheReport) {
+  Ingest(AutomaticRk4Breach("OUT-1"));
+  const auto dismissed = Report(AutomaticRk4Report("OUT-1"));
+  v1::StaffRef who;
+  who.set_staff_id("I-1");
+  ASSERT_TRUE(Step(dismissed.report_id(), [&](const v1::RedLineReport& x) { return StartInvestigation(x, who, kStart); })
+                  .ok());
+  ASSERT_TRUE(Step(dismissed.report_id(), [&](const v1::RedLineReport& x) {
+                return Dismiss(x, who, kStart, "the delay had a cause", "");
+              }).ok());
+  EXPECT_EQ(ScoreOf("operations").score, 0);
+
+  Ingest(AutomaticRk4Breach("OUT-2"));
+  const auto voided = Report(AutomaticRk4Report("OUT-2"));
+  EXPECT_EQ(ScoreOf("operations").score, 5);
+  v1::AddLedgerCorrectionRequest v;
+  v.set_entry_id(voided.report_id());
+  v.set_kind(v1::CORRECTION_KIND_VOID);
+  v.set_reason("recorded in error");
+  v.mutable_corrected_by()->set_staff_id("A-1");
+  ASSERT_TRUE(Correct(v).ok());
+  EXPECT_EQ(ScoreOf("operations").score, 1);
+  EXPECT_EQ(ScoreOf("operations").breach_count, 1);
+
+  Ingest(AutomaticRk4Breach("OUT-3"));
+  const auto amended = Report(AutomaticRk4Report("OUT-3"));
+  EXPECT_EQ(ScoreOf("operations").score, 6);
+  v1::AddLedgerCorrectionRequest a;
+  a.set_entry_id(amended.report_id());
+  a.set_kind(v1::CORRECTION_KIND_AMEND);
+  a.set_reason("not this outage's breach");
+  a.mutable_corrected_by()->set_staff_id("A-1");
+  *a.mutable_red_line_report() = amended;
+  a.mutable_red_line_report()->clear_related_breaches();
+  ASSERT_TRUE(Correct(a).ok());
+  EXPECT_EQ(ScoreOf("operations").score, 7);  // report 5 + the two breaches on their own
+  EXPECT_EQ(ScoreOf("operations").breach_count, 2);
+}
+
+// A related breach of another clause is a breach of that clause: the CC-6
+// behind an RK-1 report (abusive language) counts as a CC-6 breach.
+TEST_F(RiskLedgerTest, ARelatedBreachOfAnotherClauseStillCounts) {
+  v1::Breach cc6 = MakeBreach("contact-center/CC-6/call/CALL-1", "hotline", kStart, "CC-6");
+  cc6.set_service("contact-center");
+  Ingest(cc6);
+  v1::ReportRedLineRequest r = MakeRedLine("rk1", "RK-1", "hotline", kStart);
+  auto* ref = r.add_related_breaches();
+  ref->set_breach_id(cc6.breach_id());
+  ref->set_service("contact-center");
+  ref->set_rule("CC-6");
+  Report(r);
+  EXPECT_EQ(ScoreOf("hotline").score, 6);
+  EXPECT_EQ(ScoreOf("hotline").breach_count, 1);
 }
 
 TEST_F(RiskLedgerTest, IllegalStepChangesNothing) {

@@ -121,6 +121,44 @@ TEST(LedgerRulesTest, OnlyBreachesAndReportsAreCorrectedAndVoidIsFinal) {
   }
 }
 
+// A correction follows the entry it corrects: corrected_at before the entry's
+// recorded_at is INVALID_ARGUMENT naming corrected_at; exactly at it, or
+// omitted (the server's time), is accepted.
+TEST(LedgerRulesTest, ACorrectionIsNotDatedBeforeTheEntryWasRecorded) {
+  v1::LedgerEntry entry;
+  entry.set_entry_id("LE-1");
+  entry.set_kind(v1::LEDGER_ENTRY_KIND_BREACH);
+  *entry.mutable_breach() = GoodBreach();
+  *entry.mutable_recorded_at() = ToProto(kStart);
+  v1::AddLedgerCorrectionRequest req;
+  req.set_kind(v1::CORRECTION_KIND_VOID);
+  EXPECT_TRUE(CheckCorrection(entry, false, req).ok());
+  *req.mutable_corrected_at() = ToProto(kStart);
+  EXPECT_TRUE(CheckCorrection(entry, false, req).ok());
+  *req.mutable_corrected_at() = ToProto(kStart - absl::Microseconds(1));
+  const absl::Status s = CheckCorrection(entry, false, req);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("corrected_at"));
+}
+
+// RK: the breaches a red-line report counts as its own incident are its
+// related breaches of its own clause (once each); a voided report counts none.
+TEST(LedgerRulesTest, AReportCountsTheRelatedBreachesOfItsOwnClause) {
+  v1::RedLineReport report;
+  report.set_rule("RK-4");
+  auto add = [&](const std::string& id, const std::string& rule) {
+    auto* ref = report.add_related_breaches();
+    ref->set_breach_id(id);
+    ref->set_rule(rule);
+  };
+  add("repair/RK-4/outage/OUT-1", "RK-4");
+  add("repair/RP-1/work_order/WO-1", "RP-1");
+  add("repair/RK-4/outage/OUT-1", "RK-4");
+  add("", "RK-4");
+  EXPECT_THAT(SameIncidentBreaches(report, /*voided=*/false), ::testing::ElementsAre("repair/RK-4/outage/OUT-1"));
+  EXPECT_THAT(SameIncidentBreaches(report, /*voided=*/true), ::testing::IsEmpty());
+}
+
 TEST(LedgerRulesTest, AmendKeepsTheBreachIdAndTheKind) {
   v1::LedgerEntry entry;
   entry.set_entry_id("LE-1");

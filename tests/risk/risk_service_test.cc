@@ -476,6 +476,86 @@ TEST_F(RiskServiceTest, VoidedEntriesLeaveListsAndStatistics) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// A correction dated 10 days before the entry it corrects was recorded is
+// refused, INVALID_ARGUMENT naming corrected_at, and appends nothing.
+TEST_F(RiskServiceTest, ACorrectionDatedBeforeTheEntryIsRefused) {
+  const auto b = Breach(MakeBreach("b1", "repair", kStart));
+  v1::AddLedgerCorrectionRequest correction;
+  correction.set_request_id("corr-early");
+  correction.set_entry_id(b.entry().entry_id());
+  correction.set_kind(v1::CORRECTION_KIND_ANNOTATE);
+  correction.set_reason("checked with the crew");
+  correction.mutable_corrected_by()->set_staff_id("A-1");
+  *correction.mutable_corrected_at() = ToProto(FromProto(b.entry().recorded_at()) - absl::Hours(24 * 10));
+  v1::AddLedgerCorrectionResponse refused;
+  const grpc::Status s = Call(&v1::RiskMonitor::Stub::AddLedgerCorrection, correction, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(s), ::testing::ElementsAre("corrected_at"));
+  EXPECT_EQ(CountRows(*db_, "SELECT COUNT(*) FROM ledger_entries"), 1);
+  correction.set_request_id("corr-in-order");
+  *correction.mutable_corrected_at() = b.entry().recorded_at();
+  v1::AddLedgerCorrectionResponse corrected;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::AddLedgerCorrection, correction, &corrected).ok());
+  EXPECT_EQ(FromProto(corrected.entry().correction().corrected_at()), FromProto(b.entry().recorded_at()));
+}
+
+// RK-4 found automatically by repair arrives as a breach and as a red-line
+// report naming it: GetStatistics and GetRiskScores count the incident once,
+// as the red line (it is investigated); ListLedgerEntries keeps both records.
+TEST_F(RiskServiceTest, AnAutomaticRedLineCountsOnceInStatisticsAndScores) {
+  for (const std::string outage : {"OUT-1", "OUT-2", "OUT-3"}) {
+    v1::Breach breach = MakeBreach("repair/RK-4/outage/" + outage, "operations", kStart, "RK-4");
+    breach.set_subject("outage/" + outage);
+    breach.set_mechanism(v1::MECHANISM_CHECK);
+    v1::ReportRedLineRequest report = MakeRedLine("repair/redline/RK-4/outage/" + outage, "RK-4", "operations", kStart);
+    report.set_source(v1::RED_LINE_SOURCE_AUTOMATIC);
+    report.set_source_service("repair");
+    report.set_source_reference("outage/" + outage);
+    report.clear_staff();
+    auto* ref = report.add_related_breaches();
+    ref->set_breach_id(breach.breach_id());
+    ref->set_service("repair");
+    ref->set_rule("RK-4");
+    v1::ReportRedLineResponse reported;
+    if (outage == "OUT-2") {  // the outbox may deliver the report first
+      ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ReportRedLine, report, &reported).ok());
+      Breach(breach);
+    } else {
+      Breach(breach);
+      ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ReportRedLine, report, &reported).ok());
+    }
+  }
+  v1::GetStatisticsRequest stats;
+  *stats.mutable_period()->mutable_start() = ToProto(kStart - absl::Hours(1));
+  *stats.mutable_period()->mutable_end() = ToProto(kStart + absl::Hours(1));
+  stats.set_rule("RK-4");
+  stats.set_department("operations");
+  v1::GetStatisticsResponse got;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::GetStatistics, stats, &got).ok());
+  int64_t breaches = 0, reported = 0;  // (the catalogue's zero row for RK-4 is under service "risk")
+  for (const auto& row : got.statistics()) {
+    breaches += row.breach_count();
+    reported += row.red_line_reported();
+  }
+  EXPECT_EQ(breaches, 0) << got.DebugString();
+  EXPECT_EQ(reported, 3);
+
+  v1::GetRiskScoresRequest scores;
+  scores.set_department("operations");
+  v1::GetRiskScoresResponse scored;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::GetRiskScores, scores, &scored).ok());
+  ASSERT_EQ(scored.scores_size(), 1);
+  EXPECT_EQ(scored.scores(0).score(), 15);  // 3 × redline_report_weight, not 3 × (5 + norm_breach_weight)
+  EXPECT_EQ(scored.scores(0).breach_count(), 0);
+  EXPECT_EQ(scored.scores(0).red_line_report_count(), 3);
+
+  v1::ListLedgerEntriesRequest list;
+  list.set_rule("RK-4");
+  v1::ListLedgerEntriesResponse listed;
+  ASSERT_TRUE(Call(&v1::RiskMonitor::Stub::ListLedgerEntries, list, &listed).ok());
+  EXPECT_EQ(listed.entries_size(), 6);  // append-only: every record as received
+}
+
 TEST_F(RiskServiceTest, QueryErrors) {
   v1::GetStatisticsRequest stats;
   v1::GetStatisticsResponse got;

@@ -1,5 +1,8 @@
 #include "services/risk/app/risk_ledger.h"
 
+#include <algorithm>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/catalogue.h"
 #include "services/common/log.h"
@@ -57,6 +60,10 @@ absl::StatusOr<RiskLedger::Ingested> RiskLedger::IngestBreach(Transaction& txn, 
   view.sequence = entry.sequence();
   view.kind = v1::LEDGER_ENTRY_KIND_BREACH;
   view.breach = breach;
+  // The red-line report of the same incident may have arrived first.
+  auto claimant = BreachClaimant(txn, breach.breach_id());
+  if (!claimant.ok()) return claimant.status();
+  if (claimant->has_value()) view.counted_in = **claimant;
   if (auto s = PutView(txn, view); !s.ok()) return s;
   if (auto s = RescoreFor(txn, breach.department(), breach.staff_id(), entry.entry_id(), now); !s.ok()) return s;
   return Ingested{std::move(entry), /*duplicate=*/false};
@@ -96,7 +103,12 @@ absl::StatusOr<std::pair<v1::RedLineReport, v1::LedgerEntry>> RiskLedger::Record
     metrics_.CountReport(rule, department, v1::RED_LINE_STATE_REPORTED);
     LogInfo("red_line_reported", {{"rule", rule}, {"department", department}});
   });
-  if (auto s = RescoreFor(txn, report.department(), report.staff().staff_id(), report_id, now); !s.ok()) return s;
+  // The breach of the same incident (an automatic finding) now counts
+  // through this report; scored once both are in.
+  ScoredSubjects touched;
+  if (auto s = SyncClaims(txn, view, touched); !s.ok()) return s.status();
+  touched.insert({report.department(), report.staff().staff_id()});
+  if (auto s = RescoreAll(txn, touched, report_id, now); !s.ok()) return s;
   auto with_clocks = WithClocks(txn, report);
   if (!with_clocks.ok()) return with_clocks.status();
   return std::make_pair(*std::move(with_clocks), std::move(entry));
@@ -209,11 +221,85 @@ absl::StatusOr<v1::LedgerEntry> RiskLedger::AddCorrection(Transaction& txn,
   }
   if (is_breach) Denormalise(after, current.breach); else Denormalise(after, current.report);
   if (auto s = PutView(txn, current); !s.ok()) return s;
-  if (auto s = RescoreFor(txn, before.department(), before.staff_id(), entry.entry_id(), now); !s.ok()) return s;
-  if (after.department() != before.department() || after.staff_id() != before.staff_id()) {
-    if (auto s = RescoreFor(txn, after.department(), after.staff_id(), entry.entry_id(), now); !s.ok()) return s;
+  ScoredSubjects touched = {{before.department(), before.staff_id()}, {after.department(), after.staff_id()}};
+  // A report voided or amended: the breaches it counts follow (a voided
+  // report's breaches count on their own again).
+  if (!is_breach) {
+    if (auto s = SyncClaims(txn, current, touched); !s.ok()) return s.status();
   }
+  if (auto s = RescoreAll(txn, touched, entry.entry_id(), now); !s.ok()) return s;
   return entry;
+}
+
+absl::StatusOr<int> RiskLedger::SyncClaims(Transaction& txn, const ViewRecord& report, ScoredSubjects& touched) {
+  int changed = 0;
+  const std::vector<std::string> wanted = SameIncidentBreaches(report.report, report.voided);
+  auto held = ClaimsOf(txn, report.entry_id);
+  if (!held.ok()) return held.status();
+  // Sets (or clears) the breach's counted_in, if the breach is in the ledger yet.
+  auto mark = [&](const std::string& breach_id, const std::string& counted_in) -> absl::Status {
+    auto entry = FindBreachEntry(txn, breach_id);
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) return absl::OkStatus();  // it will find the claim when it arrives
+    auto view = GetView(txn, (*entry)->entry_id());
+    if (!view.ok()) return view.status();
+    if (!view->has_value() || (*view)->counted_in == counted_in) return absl::OkStatus();
+    (*view)->counted_in = counted_in;
+    if (auto s = PutView(txn, **view); !s.ok()) return s;
+    touched.insert({(*view)->breach.department(), (*view)->breach.staff_id()});
+    ++changed;
+    return absl::OkStatus();
+  };
+  for (const std::string& breach_id : *held) {
+    if (std::find(wanted.begin(), wanted.end(), breach_id) != wanted.end()) continue;
+    if (auto s = ReleaseClaim(txn, breach_id); !s.ok()) return s;
+    if (auto s = mark(breach_id, ""); !s.ok()) return s;
+  }
+  for (const std::string& breach_id : wanted) {
+    auto holder = ClaimBreach(txn, breach_id, report.entry_id);
+    if (!holder.ok()) return holder.status();
+    if (*holder != report.entry_id) continue;  // another report named it first and counts it
+    if (auto s = mark(breach_id, report.entry_id); !s.ok()) return s;
+  }
+  return changed;
+}
+
+absl::Status RiskLedger::RescoreAll(Transaction& txn, const ScoredSubjects& subjects,
+                                    const std::string& trigger_entry_id, absl::Time now) {
+  // A department once, however many of its staff are named.
+  std::set<std::string> departments;
+  for (const auto& [department, staff_id] : subjects) {
+    if (!departments.insert(department).second && staff_id.empty()) continue;
+    if (auto s = RescoreFor(txn, department, staff_id, trigger_entry_id, now); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> RiskLedger::BackfillRedLineClaims(Database& db) {
+  int claimed = 0;
+  absl::Status status = db.InTransaction([&](Transaction& txn) -> absl::Status {
+    claimed = 0;
+    auto pending = TakeBackfill(txn, "red_line_claims");
+    if (!pending.ok()) return pending.status();
+    if (!*pending) return absl::OkStatus();
+    const absl::Time now = clock_.Now();
+    ScoredSubjects touched;
+    constexpr int kPage = 500;
+    for (int64_t offset = 0;; offset += kPage) {
+      auto reports = ListReports(txn, ReportQuery{}, offset, kPage);
+      if (!reports.ok()) return reports.status();
+      for (const ViewRecord& report : *reports) {
+        auto changed = SyncClaims(txn, report, touched);
+        if (!changed.ok()) return changed.status();
+        claimed += *changed;
+      }
+      if (static_cast<int>(reports->size()) < kPage) break;
+    }
+    return RescoreAll(txn, touched, "", now);
+  });
+  if (!status.ok()) return status;
+  if (claimed > 0) LogInfo("red_line_claims_backfilled", {{"breaches", absl::StrCat(claimed)}});
+  return claimed;
 }
 
 absl::StatusOr<v1::RedLineReport> RiskLedger::LoadReport(Transaction& txn, const std::string& report_id) {

@@ -6,6 +6,7 @@
 // watchers and count the metrics once the transaction commits. The rules
 // themselves live in domain/; the tables in storage/.
 
+#include <set>
 #include <string>
 #include <utility>
 
@@ -22,6 +23,7 @@
 #include "services/risk/app/risk_metrics.h"
 #include "services/risk/domain/redline.h"
 #include "services/risk/domain/risk_score.h"
+#include "services/risk/storage/ledger_store.h"
 #include "services/risk/storage/warning_store.h"
 
 namespace gridserve::risk {
@@ -71,6 +73,11 @@ class RiskLedger {
   // window fall, with a warning. Returns how many levels changed.
   absl::StatusOr<int> ReevaluateAged(Database& db, absl::Time now);
 
+  // Reports recorded before migration 6 claim the breaches of their own
+  // incident (SameIncidentBreaches), once, at start-up: a no-op unless the
+  // migration left the backfill pending. Returns how many breaches it marked.
+  absl::StatusOr<int> BackfillRedLineClaims(Database& db);
+
   // Ageing pass, then the warning-level and open-investigation gauges.
   absl::Status RefreshGauges(Database& db);
 
@@ -96,6 +103,16 @@ class RiskLedger {
   // Re-scores one subject; a level change stores the level and appends a warning.
   absl::StatusOr<bool> Rescore(Transaction& txn, const RiskSubject& subject, const std::string& trigger_entry_id,
                                absl::Time now, bool ageing);
+  // (department, staff_id) pairs whose scores a change touched.
+  using ScoredSubjects = std::set<std::pair<std::string, std::string>>;
+  // Brings a report's claims on the breaches of its own incident in line
+  // with its current content (SameIncidentBreaches): claims what it names,
+  // releases what it no longer names, and marks each breach already in the
+  // ledger (ViewRecord::counted_in). Adds the subjects of changed breaches;
+  // returns how many breaches changed.
+  absl::StatusOr<int> SyncClaims(Transaction& txn, const ViewRecord& report, ScoredSubjects& touched);
+  absl::Status RescoreAll(Transaction& txn, const ScoredSubjects& subjects, const std::string& trigger_entry_id,
+                          absl::Time now);
   absl::Status RecordOwnBreach(Transaction& txn, const v1::Breach& breach);
   absl::Status ResolveInvestigationBreach(Transaction& txn, v1::Breach& breach);
 

@@ -1,5 +1,7 @@
 #include "services/risk/domain/ledger_rules.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/catalogue.h"
 #include "services/common/request_limits.h"
@@ -74,6 +76,11 @@ absl::Status CheckCorrection(const v1::LedgerEntry& entry, bool voided, const v1
                               "only BREACH and RED_LINE_REPORT entries are corrected; correct the original entry");
   }
   if (voided) return PreconditionFailed(entry.rule(), subject, "the entry is already voided");
+  // Events in order, as every service checks them: nothing corrects an entry
+  // before the ledger recorded it.
+  if (request.has_corrected_at() && FromProto(request.corrected_at()) < FromProto(entry.recorded_at())) {
+    return InvalidField("corrected_at", "is before the corrected entry was recorded (its recorded_at)");
+  }
   if (request.kind() != v1::CORRECTION_KIND_AMEND) return absl::OkStatus();
   if (entry.kind() == v1::LEDGER_ENTRY_KIND_BREACH) {
     if (!request.has_breach()) return InvalidField("breach", "the entry is a breach: the replacement must be a breach");
@@ -90,6 +97,16 @@ absl::Status CheckCorrection(const v1::LedgerEntry& entry, bool voided, const v1
     }
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> SameIncidentBreaches(const v1::RedLineReport& report, bool voided) {
+  std::vector<std::string> out;
+  if (voided) return out;
+  for (const v1::BreachRef& ref : report.related_breaches()) {
+    if (ref.rule() != report.rule() || ref.breach_id().empty()) continue;
+    if (std::find(out.begin(), out.end(), ref.breach_id()) == out.end()) out.push_back(ref.breach_id());
+  }
+  return out;
 }
 
 v1::RedLineReport AmendReport(const v1::RedLineReport& current, const v1::RedLineReport& replacement) {

@@ -36,9 +36,25 @@ absl::Status ValidateCorrectionRequest(const v1::AddLedgerCorrectionRequest& req
 
 // Whether `entry` (voided or not) may take this correction: only BREACH and
 // RED_LINE_REPORT entries are corrected (FAILED_PRECONDITION otherwise), a
-// voided entry takes nothing more, an AMEND replaces content of the same kind
+// voided entry takes nothing more, corrected_at is not before the entry's
+// recorded_at (INVALID_ARGUMENT), an AMEND replaces content of the same kind
 // and keeps the breach_id / report_id.
 absl::Status CheckCorrection(const v1::LedgerEntry& entry, bool voided, const v1::AddLedgerCorrectionRequest& request);
+
+// One incident counts once (norms.md part 五: every breach is one record; RK
+// reach the ledger "from reports and automatic detection"). An automatic
+// red-line finding arrives twice: the breach its service recorded
+// (ReportBreach, e.g. repair's "repair/RK-4/outage/OUT-1") and the red-line
+// report that names it in related_breaches (ReportRedLine). The report is the
+// incident: it is investigated, and weighs as a red line
+// (redline_report_weight, + confirmed_redline_weight once CONFIRMED, 0 when
+// DISMISSED); the breach stays in the ledger as recorded but counts through
+// the report, not again as a norm breach (norm_breach_weight). These are the
+// breach ids a report counts: its related breaches of its own clause. A
+// related breach of another clause (the CC-6 behind an RK-1 report) is a
+// breach of that clause and counts as one. A voided report counts none: its
+// breaches count on their own again.
+std::vector<std::string> SameIncidentBreaches(const v1::RedLineReport& report, bool voided);
 
 // The content after an AMEND: a report keeps its workflow (state, investigator,
 // decision, clocks, breaches) — only a status change moves it.

@@ -9,6 +9,9 @@
 //   red-line report:           rule_weights[rule]  or redline_report_weight
 //                              + confirmed_redline_weight once CONFIRMED
 //   dismissed red-line report: 0 (the investigation found nothing)
+//   RK breach its red-line report names (an automatic RK-3 / RK-4 finding
+//   arrives as both): nothing of its own — one incident, counted as the
+//   report (ledger_rules.h: SameIncidentBreaches)
 // level = RED when score ≥ red_threshold, YELLOW when ≥ yellow_threshold,
 // else GREEN. An entry is in the window while occurred_at ≥ now − score_window
 // (exactly score_window old still counts; one microsecond more and it left).

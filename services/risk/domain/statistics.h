@@ -3,7 +3,9 @@
 
 // Counts per clause and department over a period (the violation dashboard
 // and monthly reports): every clause of the catalogue × configured
-// department, zeros included; voided entries excluded, amendments applied.
+// department, zeros included; voided entries excluded, amendments applied;
+// an RK breach its red-line report names counts once, as the report
+// (red_line_*), not also in breach_count.
 
 #include <cstdint>
 #include <string>

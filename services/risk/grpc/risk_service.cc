@@ -270,6 +270,8 @@ absl::StatusOr<ServiceParts> BuildRisk(ServiceContext& context) {
   context.sla.SetSweepPrologue(
       [dialect = std::string(context.db.dialect())](Transaction& txn) { return LockLedgerForAppend(txn, dialect); });
   Database* db = &service->ledger_db();
+  // Once, after migration 6: reports already recorded claim their incident's breaches.
+  if (auto claimed = ledger->BackfillRedLineClaims(*db); !claimed.ok()) return claimed.status();
   if (auto s = ledger->RefreshGauges(*db); !s.ok()) return s;
   ServiceParts parts;
   parts.background_pass.push_back([ledger, db] { return ledger->RefreshGauges(*db); });

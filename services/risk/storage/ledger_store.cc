@@ -43,7 +43,7 @@ absl::StatusOr<std::optional<v1::LedgerEntry>> FirstEntry(absl::StatusOr<std::ve
   return std::optional<v1::LedgerEntry>(std::move(entries->front()));
 }
 
-constexpr char kViewColumns[] = "entry_id, sequence, kind, voided, due_at, content";
+constexpr char kViewColumns[] = "entry_id, sequence, kind, voided, due_at, content, counted_in";
 
 absl::StatusOr<ViewRecord> ViewFromRow(const Row& row) {
   ViewRecord v;
@@ -55,6 +55,7 @@ absl::StatusOr<ViewRecord> ViewFromRow(const Row& row) {
   const bool parsed = v.kind == v1::LEDGER_ENTRY_KIND_BREACH ? v.breach.ParseFromString(row.Text(5))
                                                              : v.report.ParseFromString(row.Text(5));
   if (!parsed) return absl::DataLossError("a ledger view record cannot be parsed");
+  if (!row.IsNull(6)) v.counted_in = row.Text(6);
   return v;
 }
 
@@ -188,10 +189,11 @@ absl::Status AddToScoreCounts(Transaction& txn, const ScoreKey& key, int64_t del
   return absl::OkStatus();
 }
 
-// The view row's current contribution (none if absent or voided).
+// The view row's current contribution (none if absent, voided or counted in a report).
 absl::StatusOr<std::optional<ScoreKey>> StoredScoreKey(Transaction& txn, const std::string& entry_id) {
   auto rows = txn.Query(
-      "SELECT department, staff_id, rule, kind, state, occurred_at FROM ledger_view WHERE entry_id = ? AND voided = 0",
+      "SELECT department, staff_id, rule, kind, state, occurred_at FROM ledger_view WHERE entry_id = ? AND voided = 0"
+      " AND counted_in IS NULL",
       {entry_id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<ScoreKey>();
@@ -215,15 +217,17 @@ absl::Status PutView(Transaction& txn, const ViewRecord& view) {
       static_cast<int64_t>(is_breach && view.breach.forced() ? 1 : 0), static_cast<int64_t>(view.voided ? 1 : 0),
       static_cast<int64_t>(is_breach ? 0 : view.report.state()),
       static_cast<int64_t>(is_breach ? 0 : view.report.source()), nullptr,
-      Blob{is_breach ? view.breach.SerializeAsString() : view.report.SerializeAsString()}};
+      Blob{is_breach ? view.breach.SerializeAsString() : view.report.SerializeAsString()}, nullptr};
   if (view.due_at) params[12] = ToMicros(*view.due_at);
+  const bool counted_in_report = is_breach && !view.counted_in.empty();
+  if (counted_in_report) params[14] = view.counted_in;
   // Keep score_counts in step: take out what the row counted, add what it counts now.
   auto before = StoredScoreKey(txn, view.entry_id);
   if (!before.ok()) return before.status();
   if (before->has_value()) {
     if (auto s = AddToScoreCounts(txn, **before, -1); !s.ok()) return s;
   }
-  if (!view.voided) {
+  if (!view.voided && !counted_in_report) {
     const ScoreKey after{cols.department(), cols.staff_id(), cols.rule(), static_cast<int64_t>(view.kind),
                          std::get<int64_t>(params[10]), std::get<int64_t>(params[7])};
     if (auto s = AddToScoreCounts(txn, after, +1); !s.ok()) return s;
@@ -231,11 +235,12 @@ absl::Status PutView(Transaction& txn, const ViewRecord& view) {
   return txn
       .Execute(
           "INSERT INTO ledger_view (entry_id, sequence, kind, service, rule, department, staff_id, occurred_at,"
-          " forced, voided, state, source, due_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          " forced, voided, state, source, due_at, content, counted_in)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           " ON CONFLICT (entry_id) DO UPDATE SET service = excluded.service, rule = excluded.rule,"
           " department = excluded.department, staff_id = excluded.staff_id, occurred_at = excluded.occurred_at,"
           " forced = excluded.forced, voided = excluded.voided, state = excluded.state, source = excluded.source,"
-          " due_at = excluded.due_at, content = excluded.content",
+          " due_at = excluded.due_at, content = excluded.content, counted_in = excluded.counted_in",
           params)
       .status();
 }
@@ -293,7 +298,7 @@ absl::StatusOr<std::vector<ScoreInput>> ScoreInputsFor(Transaction& txn, const s
   if (!hours.ok()) return hours.status();
   for (const Row& row : *hours) counts[{row.Int(0), row.Text(1), row.Int(2)}] += row.Int(3);
   auto edge = txn.Query(
-      "SELECT kind, rule, state, COUNT(*) FROM ledger_view WHERE voided = 0 AND department = ?"
+      "SELECT kind, rule, state, COUNT(*) FROM ledger_view WHERE voided = 0 AND counted_in IS NULL AND department = ?"
       " AND (? = '' OR staff_id = ?) AND occurred_at >= ? AND occurred_at < ? GROUP BY kind, rule, state",
       {department, staff_id, staff_id, since_micros, first_hour * kMicrosPerHour});
   if (!edge.ok()) return edge.status();
@@ -310,7 +315,8 @@ absl::StatusOr<std::vector<ScoreInput>> ScoreInputsFor(Transaction& txn, const s
 absl::StatusOr<std::string> LatestEntryBefore(Transaction& txn, const std::string& department,
                                               const std::string& staff_id, absl::Time before) {
   auto rows = txn.Query(
-      "SELECT entry_id FROM ledger_view WHERE voided = 0 AND department = ? AND (? = '' OR staff_id = ?)"
+      "SELECT entry_id FROM ledger_view WHERE voided = 0 AND counted_in IS NULL AND department = ?"
+      " AND (? = '' OR staff_id = ?)"
       " AND occurred_at < ? ORDER BY occurred_at DESC, sequence DESC LIMIT 1",
       {department, staff_id, staff_id, ToMicros(before)});
   if (!rows.ok()) return rows.status();
@@ -320,9 +326,11 @@ absl::StatusOr<std::string> LatestEntryBefore(Transaction& txn, const std::strin
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SubjectsSince(Transaction& txn, absl::Time since,
                                                                               bool staff) {
   auto rows = txn.Query(staff ? "SELECT DISTINCT department, staff_id FROM ledger_view"
-                                " WHERE voided = 0 AND staff_id <> '' AND occurred_at >= ? ORDER BY department, staff_id"
+                                " WHERE voided = 0 AND counted_in IS NULL AND staff_id <> '' AND occurred_at >= ?"
+                                " ORDER BY department, staff_id"
                               : "SELECT DISTINCT department, '' FROM ledger_view"
-                                " WHERE voided = 0 AND department <> '' AND occurred_at >= ? ORDER BY department",
+                                " WHERE voided = 0 AND counted_in IS NULL AND department <> '' AND occurred_at >= ?"
+                                " ORDER BY department",
                         {ToMicros(since)});
   if (!rows.ok()) return rows.status();
   std::vector<std::pair<std::string, std::string>> out;
@@ -333,7 +341,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SubjectsSince(T
 absl::StatusOr<std::vector<StatisticsRow>> StatisticsRows(Transaction& txn, absl::Time start, absl::Time end) {
   auto rows = txn.Query(
       "SELECT rule, department, service, kind, state, forced, COUNT(*) FROM ledger_view"
-      " WHERE voided = 0 AND occurred_at >= ? AND occurred_at < ?"
+      " WHERE voided = 0 AND counted_in IS NULL AND occurred_at >= ? AND occurred_at < ?"
       " GROUP BY rule, department, service, kind, state, forced",
       {ToMicros(start), ToMicros(end)});
   if (!rows.ok()) return rows.status();
@@ -343,6 +351,44 @@ absl::StatusOr<std::vector<StatisticsRow>> StatisticsRows(Transaction& txn, absl
                                 static_cast<v1::RedLineState>(row.Int(4)), row.Int(5) != 0, row.Int(6)});
   }
   return out;
+}
+
+absl::StatusOr<std::string> ClaimBreach(Transaction& txn, const std::string& breach_id, const std::string& report_id) {
+  auto inserted = txn.Execute(
+      "INSERT INTO ledger_breach_claims (breach_id, report_id) VALUES (?, ?) ON CONFLICT (breach_id) DO NOTHING",
+      {breach_id, report_id});
+  if (!inserted.ok()) return inserted.status();
+  if (*inserted == 1) return report_id;
+  auto holder = BreachClaimant(txn, breach_id);
+  if (!holder.ok()) return holder.status();
+  if (!holder->has_value()) return absl::AbortedError("a concurrent ledger write won the race; retry");
+  return **holder;
+}
+
+absl::StatusOr<std::optional<std::string>> BreachClaimant(Transaction& txn, const std::string& breach_id) {
+  auto rows = txn.Query("SELECT report_id FROM ledger_breach_claims WHERE breach_id = ?", {breach_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows->front().Text(0));
+}
+
+absl::StatusOr<std::vector<std::string>> ClaimsOf(Transaction& txn, const std::string& report_id) {
+  auto rows =
+      txn.Query("SELECT breach_id FROM ledger_breach_claims WHERE report_id = ? ORDER BY breach_id", {report_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (const Row& row : *rows) out.push_back(row.Text(0));
+  return out;
+}
+
+absl::Status ReleaseClaim(Transaction& txn, const std::string& breach_id) {
+  return txn.Execute("DELETE FROM ledger_breach_claims WHERE breach_id = ?", {breach_id}).status();
+}
+
+absl::StatusOr<bool> TakeBackfill(Transaction& txn, const std::string& name) {
+  auto deleted = txn.Execute("DELETE FROM risk_backfills WHERE name = ?", {name});
+  if (!deleted.ok()) return deleted.status();
+  return *deleted == 1;
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> OpenReportsByRule(Transaction& txn) {

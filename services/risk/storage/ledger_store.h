@@ -88,8 +88,15 @@ struct ViewRecord {
   v1::Breach breach;          // kind BREACH
   v1::RedLineReport report;   // kind RED_LINE_REPORT
   std::optional<absl::Time> due_at;  // open reports: the investigation due time
+  // BREACH entries only: the red-line report (its entry_id) this breach is the
+  // same incident as (ledger_rules.h: SameIncidentBreaches). It counts through
+  // that report, so it weighs nothing in scores and statistics itself; empty:
+  // it counts as a breach.
+  std::string counted_in;
 };
 // Inserts or replaces the view of an entry (the read model, not the ledger).
+// What it scores (score_counts) follows: nothing when voided or counted in a
+// report.
 absl::Status PutView(Transaction& txn, const ViewRecord& view);
 absl::StatusOr<std::optional<ViewRecord>> GetView(Transaction& txn, const std::string& entry_id);
 
@@ -104,8 +111,23 @@ struct ReportQuery {
 absl::StatusOr<std::vector<ViewRecord>> ListReports(Transaction& txn, const ReportQuery& query, int64_t offset,
                                                     int limit);
 
+// Red-line reports' claims on the breaches that are the same incident
+// (migration 6). A breach is claimed by one report: the first to claim it.
+// Claims `breach_id` for `report_id` unless another report holds it; returns
+// the report holding it afterwards.
+absl::StatusOr<std::string> ClaimBreach(Transaction& txn, const std::string& breach_id, const std::string& report_id);
+// The report holding a claim on `breach_id`, if any.
+absl::StatusOr<std::optional<std::string>> BreachClaimant(Transaction& txn, const std::string& breach_id);
+// The breach ids a report holds claims on.
+absl::StatusOr<std::vector<std::string>> ClaimsOf(Transaction& txn, const std::string& report_id);
+absl::Status ReleaseClaim(Transaction& txn, const std::string& breach_id);
+
+// Work a migration left for the service to do once (risk_backfills): true if
+// `name` was pending, and it is no longer.
+absl::StatusOr<bool> TakeBackfill(Transaction& txn, const std::string& name);
+
 // Scoring inputs of a department (staff_id empty) or a staff member of a
-// department: effective, not voided, occurred_at ≥ since.
+// department: effective, not voided, not counted in a report, occurred_at ≥ since.
 absl::StatusOr<std::vector<ScoreInput>> ScoreInputsFor(Transaction& txn, const std::string& department,
                                                        const std::string& staff_id, absl::Time since);
 // The most recent entry of the subject that is older than `before` (the one
@@ -117,7 +139,8 @@ absl::StatusOr<std::string> LatestEntryBefore(Transaction& txn, const std::strin
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SubjectsSince(Transaction& txn, absl::Time since,
                                                                               bool staff);
 
-// Effective entries grouped for statistics, occurred_at in [start, end).
+// Effective entries grouped for statistics, occurred_at in [start, end); a
+// breach counted in its red-line report is counted there only.
 absl::StatusOr<std::vector<StatisticsRow>> StatisticsRows(Transaction& txn, absl::Time start, absl::Time end);
 
 // Open (REPORTED or INVESTIGATING, not voided) reports by rule.

@@ -65,6 +65,22 @@ const std::vector<Migration>& RiskMigrations() {
        " SELECT department, staff_id, occurred_at / 3600000000, kind, rule, state, COUNT(*) FROM ledger_view"
        " WHERE voided = 0 AND staff_id <> '' GROUP BY department, staff_id, occurred_at / 3600000000, kind, rule,"
        " state;"},
+      {6, "red-line claims",
+       // RK: an automatic red-line finding reaches the ledger twice, as the
+       // breach its service recorded (ReportBreach) and as the red-line report
+       // naming it in related_breaches (ReportRedLine); either may arrive
+       // first. One incident counts once, as the report: the breach entry
+       // stays in the ledger as recorded, and its view row names the report it
+       // counts through (counted_in), which keeps it out of scores and
+       // statistics. ledger_breach_claims remembers each report's claim until
+       // its breach arrives. risk_backfills marks work done once in C++ at
+       // start-up (reports recorded before this migration claim their breaches
+       // then: related_breaches is inside the stored report, not a column).
+       "ALTER TABLE ledger_view ADD COLUMN counted_in TEXT;"
+       "CREATE TABLE ledger_breach_claims (breach_id TEXT PRIMARY KEY, report_id TEXT NOT NULL);"
+       "CREATE INDEX ledger_breach_claims_report ON ledger_breach_claims (report_id);"
+       "CREATE TABLE risk_backfills (name TEXT PRIMARY KEY);"
+       "INSERT INTO risk_backfills (name) VALUES ('red_line_claims');"},
   };
   return *kMigrations;
 }
