@@ -38,6 +38,63 @@ std::vector<std::string> Fields(const grpc::Status& status) {
   return out;
 }
 
+// Walks a residential project through inspection and connection to
+// completion at `at` (checklist, the department's number and feedback given),
+// every step at `at`; the completion's answer.
+grpc::Status CompleteResidential(v1::Construction::Stub& stub, const std::string& project_id, absl::Time at,
+                                 v1::CompleteProjectResponse* completed) {
+  auto call = [](auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return method(&ctx, req, resp);
+  };
+  for (auto stage : {v1::PROJECT_STAGE_INSPECTION, v1::PROJECT_STAGE_CONNECTION}) {
+    if (stage == v1::PROJECT_STAGE_CONNECTION) {
+      v1::RecordInspectionRequest inspection;
+      inspection.set_request_id(project_id + "/inspection");
+      inspection.set_project_id(project_id);
+      inspection.set_result(v1::INSPECTION_RESULT_PASSED);
+      *inspection.mutable_inspected_at() = ToProto(at);
+      v1::RecordInspectionResponse inspected;
+      auto s = call([&](auto* c, const auto& r, auto* o) { return stub.RecordInspection(c, r, o); }, inspection,
+                    &inspected);
+      if (!s.ok()) return s;
+    }
+    v1::AdvanceStageRequest advance;
+    advance.set_request_id(absl::StrCat(project_id, "/stage/", stage));
+    advance.set_project_id(project_id);
+    advance.set_to_stage(stage);
+    *advance.mutable_advanced_at() = ToProto(at);
+    v1::AdvanceStageResponse advanced;
+    auto s = call([&](auto* c, const auto& r, auto* o) { return stub.AdvanceStage(c, r, o); }, advance, &advanced);
+    if (!s.ok()) return s;
+  }
+  v1::CompleteProjectRequest complete;
+  complete.set_request_id(project_id + "/complete");
+  complete.set_project_id(project_id);
+  for (const char* item : {"site_cleaned", "no_residue"}) {
+    auto* i = complete.mutable_checklist()->add_items();
+    i->set_item(item);
+    i->set_done(true);
+  }
+  complete.set_contact_number_left("0571-95598");
+  complete.mutable_feedback()->set_satisfaction(5);
+  *complete.mutable_feedback()->mutable_collected_at() = ToProto(at);
+  *complete.mutable_completed_at() = ToProto(at);
+  return call([&](auto* c, const auto& r, auto* o) { return stub.CompleteProject(c, r, o); }, complete, completed);
+}
+
+v1::RecordGuidanceContactRequest GuidanceContact(const std::string& request_id, const std::string& project_id,
+                                                 absl::Time at) {
+  v1::RecordGuidanceContactRequest req;
+  req.set_request_id(request_id);
+  req.set_project_id(project_id);
+  req.mutable_staff()->set_staff_id("S-2");
+  req.set_channel(v1::GUIDANCE_CHANNEL_PHONE);
+  *req.mutable_contacted_at() = ToProto(at);
+  return req;
+}
+
 class AdapterTest : public ::testing::Test {
  protected:
   AdapterTest()
@@ -598,6 +655,125 @@ TEST_F(AdapterTest, WithdrawalAfterADueTimeKeepsThatBreach) {
   EXPECT_EQ(stored.breaches(0).rule(), "CN-1");
 }
 
+// CN-1: a project completed before its first-guidance due time with no
+// contact recorded ends that clock with it (withdrawn: nothing is left to
+// guide, and the promise was not yet broken): it is no longer open, listed as
+// due or counted, and never breaches after completion. A contact made before
+// completion but synced after it is still recorded; one dated after the
+// completion is refused.
+TEST_F(AdapterTest, Cn1CompletionEndsAFirstGuidanceClockStillRunning) {
+  const v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);  // first guidance due Wednesday 2 Dec 00:00
+  const absl::Time completed_at = Local(2026, 11, 30, 10);
+  clock_.Set(completed_at);
+  v1::CompleteProjectResponse completed;
+  ASSERT_TRUE(CompleteResidential(*stub_, p.project_id(), completed_at, &completed).ok());
+  EXPECT_EQ(Sla(completed.project(), "first_guidance")->state(), v1::SLA_STATUS_CANCELLED);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_timers WHERE state = 'open'"), 0);
+  v1::ListProjectsRequest due;
+  *due.mutable_due_before() = ToProto(Local(2027, 1, 1));
+  v1::ListProjectsResponse listed;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::ListProjects, due, &listed).ok());
+  EXPECT_EQ(listed.projects_size(), 0);
+
+  clock_.Set(Local(2026, 12, 3, 12));
+  const v1::RecordGuidanceContactResponse synced = CallAndRetry(
+      &v1::Construction::Stub::RecordGuidanceContact, GuidanceContact("g-synced", p.project_id(), Local(2026, 11, 28, 9)));
+  EXPECT_EQ(synced.project().guidance_contacts_size(), 1);
+  EXPECT_EQ(Sla(synced.project(), "first_guidance")->state(), v1::SLA_STATUS_CANCELLED);
+  v1::RecordGuidanceContactResponse refused;
+  const grpc::Status after = Call(&v1::Construction::Stub::RecordGuidanceContact,
+                                  GuidanceContact("g-after", p.project_id(), completed_at + absl::Minutes(1)), &refused);
+  EXPECT_EQ(after.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(after.error_message(), ::testing::StartsWith("PROJECT_STATE:"));
+
+  clock_.Advance(absl::Hours(24 * 30));
+  Sweep();
+  EXPECT_EQ(Get(p.project_id()).breaches_size(), 0);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 0);
+}
+
+// CN-1: completed after the first-guidance due time with no contact recorded
+// (the sweep had not run yet): the breach is recorded at completion, dated at
+// the due time. An on-time contact synced afterwards is a late fact: the
+// breach stands (risk's ledger is append-only) and is counted for an auditor.
+TEST_F(AdapterTest, Cn1CompletionAfterTheDueTimeKeepsTheBreachAndTakesALateSyncedContact) {
+  const v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  const absl::Time completed_at = Local(2026, 12, 3, 10);
+  clock_.Set(completed_at);
+  v1::CompleteProjectResponse completed;
+  ASSERT_TRUE(CompleteResidential(*stub_, p.project_id(), completed_at, &completed).ok());
+  EXPECT_EQ(Sla(completed.project(), "first_guidance")->state(), v1::SLA_STATUS_BREACHED);
+  EXPECT_EQ(FromProto(Sla(completed.project(), "first_guidance")->breached_at()), Local(2026, 12, 2));
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_timers WHERE state = 'open'"), 0);
+
+  CallAndRetry(&v1::Construction::Stub::RecordGuidanceContact,
+               GuidanceContact("g-on-time", p.project_id(), Local(2026, 11, 30, 10)));
+  EXPECT_EQ(Metric("gridserve_sla_late_facts_total", {{"sla", "first_guidance"}}), 1);
+  EXPECT_EQ(Metric("gridserve_norm_breaches_total", {{"rule", "CN-1"}, {"department", "business-expansion"}}), 1);
+  Sweep();
+  EXPECT_EQ(Get(p.project_id()).breaches_size(), 1);
+}
+
+// CN-6 outlives the works: a damage found after completion (or withdrawal) is
+// recorded and remedied; the project keeps its stage, ListProjects finds it by
+// open_damage_only and the open-damage gauge counts it under its stage until
+// the customer confirms the remedy.
+TEST_F(AdapterTest, Cn6ADamageFoundAfterTheProjectEndedIsOwedAndCounted) {
+  const v1::Project p = Create("r1", v1::PROJECT_TYPE_RESIDENTIAL);
+  const v1::Project withdrawn = Create("r2", v1::PROJECT_TYPE_RESIDENTIAL);
+  clock_.Set(kFriday + absl::Hours(1));
+  v1::CompleteProjectResponse completed;
+  ASSERT_TRUE(CompleteResidential(*stub_, p.project_id(), kFriday + absl::Hours(1), &completed).ok());
+  v1::AdvanceStageRequest cancel;
+  cancel.set_request_id("cancel");
+  cancel.set_project_id(withdrawn.project_id());
+  cancel.set_to_stage(v1::PROJECT_STAGE_CANCELLED);
+  *cancel.mutable_advanced_at() = ToProto(kFriday + absl::Hours(1));
+  CallAndRetry(&v1::Construction::Stub::AdvanceStage, cancel);
+  clock_.Set(kFriday + absl::Hours(24 * 7));
+  auto damage = [&](const std::string& project_id) {
+    v1::RecordDamageRequest req;
+    req.set_request_id("damage/" + project_id);
+    req.set_project_id(project_id);
+    req.set_description("garden fence bent, found by the customer a week later");
+    *req.mutable_discovered_at() = ToProto(clock_.Now());
+    return CallAndRetry(&v1::Construction::Stub::RecordDamage, req);
+  };
+  const v1::RecordDamageResponse found = damage(p.project_id());
+  EXPECT_EQ(found.project().stage(), v1::PROJECT_STAGE_COMPLETED);
+  EXPECT_EQ(found.damage().state(), v1::DAMAGE_STATE_OPEN);
+  damage(withdrawn.project_id());
+  v1::ListProjectsRequest owing;
+  owing.set_open_damage_only(true);
+  v1::ListProjectsResponse listed;
+  ASSERT_TRUE(Call(&v1::Construction::Stub::ListProjects, owing, &listed).ok());
+  EXPECT_EQ(listed.projects_size(), 2);
+  ASSERT_TRUE(harness_->RefreshDomainGauges().ok());
+  EXPECT_EQ(Metric("gridserve_construction_open_damages", {{"stage", "completed"}}), 1);
+  EXPECT_EQ(Metric("gridserve_construction_open_damages", {{"stage", "cancelled"}}), 1);
+  EXPECT_EQ(Metric("gridserve_construction_open_damages", {{"stage", "application"}}), 0);
+
+  v1::RecordDamageRemedyRequest remedy;
+  remedy.set_request_id("remedy");
+  remedy.set_project_id(p.project_id());
+  remedy.set_damage_id(found.damage().damage_id());
+  remedy.set_kind(v1::REMEDY_KIND_RESTORED);
+  remedy.set_description("fence straightened");
+  *remedy.mutable_remedied_at() = ToProto(clock_.Now());
+  CallAndRetry(&v1::Construction::Stub::RecordDamageRemedy, remedy);
+  v1::ConfirmDamageRemedyRequest satisfied;
+  satisfied.set_request_id("satisfied");
+  satisfied.set_project_id(p.project_id());
+  satisfied.set_damage_id(found.damage().damage_id());
+  satisfied.set_customer_satisfied(true);
+  *satisfied.mutable_confirmed_at() = ToProto(clock_.Now());
+  CallAndRetry(&v1::Construction::Stub::ConfirmDamageRemedy, satisfied);
+  ASSERT_TRUE(harness_->RefreshDomainGauges().ok());
+  EXPECT_EQ(Metric("gridserve_construction_open_damages", {{"stage", "completed"}}), 0);
+  EXPECT_EQ(Metric("gridserve_construction_open_damages", {{"stage", "cancelled"}}), 1);
+}
+
 TEST_F(AdapterTest, Rk5ReportGoesToRiskThroughTheOutboxOnce) {
   v1::Project p = Create("r1", v1::PROJECT_TYPE_HIGH_VOLTAGE_SINGLE);
   v1::ReportDesignatedSupplierPressureRequest req;
@@ -795,6 +971,60 @@ TEST_F(AdapterTest, CompletionObservesTheDurationInWorkingDays) {
   EXPECT_EQ(Sla(resp.project(), "project_time_limit")->state(), v1::SLA_STATUS_MET);
   EXPECT_EQ(Metric("gridserve_construction_project_workdays", {{"project_type", "residential"}}, 5.0), 1);
   EXPECT_EQ(Metric("gridserve_construction_project_workdays", {{"project_type", "residential"}}, 4.0), 0);
+}
+
+// A project completed before completion ended its clocks (its CN-1 first
+// guidance left running) is repaired when the service starts: the clock ends
+// as the completion would have ended it.
+TEST(ConstructionUpgradeTest, StartUpEndsTheClocksLeftRunningOnCompletedProjects) {
+  const std::string url = "sqlite://" + ::gridserve::testing::TempDbPath("construction_ended_clocks");
+  ::gridserve::testing::InProcessService::Options options;
+  options.start = kFriday + absl::Hours(1);
+  options.database_url = url;
+  std::string project_id;
+  {
+    auto service = ::gridserve::testing::InProcessService::Start(ConstructionSpec(), options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    auto stub = v1::Construction::NewStub((*service)->channel());
+    v1::CreateProjectRequest create;
+    create.set_request_id("create");
+    create.set_project_type(v1::PROJECT_TYPE_RESIDENTIAL);
+    create.mutable_customer()->set_name("Customer");
+    create.mutable_customer()->set_phone("13800000000");
+    create.mutable_site()->set_address("1 Road");
+    create.set_department("business-expansion");
+    *create.mutable_applied_at() = ToProto(kFriday);
+    v1::CreateProjectResponse created;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->CreateProject(&ctx, create, &created).ok());
+    project_id = created.project().project_id();
+    v1::CompleteProjectResponse completed;
+    ASSERT_TRUE(CompleteResidential(*stub, project_id, kFriday + absl::Hours(1), &completed).ok());
+    // As the store was before: completion left the first-guidance clock open.
+    ASSERT_TRUE((*service)->db().InTransaction([](Transaction& txn) {
+                                  return txn
+                                      .Execute("UPDATE sla_timers SET state = 'open', closed_at = NULL"
+                                               " WHERE sla = 'first_guidance'")
+                                      .status();
+                                }).ok());
+  }
+  options.start = kFriday + absl::Hours(2);
+  auto restarted = ::gridserve::testing::InProcessService::Start(ConstructionSpec(), options);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  auto stub = v1::Construction::NewStub((*restarted)->channel());
+  v1::GetProjectRequest get;
+  get.set_project_id(project_id);
+  v1::GetProjectResponse got;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub->GetProject(&ctx, get, &got).ok());
+  bool seen = false;
+  for (const auto& sla : got.project().slas()) {
+    if (sla.sla() != "first_guidance") continue;
+    seen = true;
+    EXPECT_EQ(sla.state(), v1::SLA_STATUS_CANCELLED);
+    EXPECT_EQ(FromProto(sla.closed_at()), kFriday + absl::Hours(1));
+  }
+  EXPECT_TRUE(seen);
 }
 
 }  // namespace

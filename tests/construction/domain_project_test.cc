@@ -120,6 +120,32 @@ TEST_F(ProjectRulesTest, Cn1GuidanceBeforeTheApplicationIsInvalid) {
   EXPECT_TRUE(p.guidance_contacts().empty());
 }
 
+// CN-1 and the project's end: a contact made while the project was open may
+// be synced after it completed or was withdrawn (contact times are imported)
+// and is taken; a contact dated after the end is refused.
+TEST_F(ProjectRulesTest, Cn1AContactMadeBeforeTheProjectEndedIsTakenAfterIt) {
+  for (const bool withdraw : {false, true}) {
+    v1::Project p = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+    const absl::Time ended = kFriday + absl::Hours(3);
+    if (withdraw) {
+      ASSERT_TRUE(AdvanceStage(rules_, p, To(v1::PROJECT_STAGE_CANCELLED, ended)).ok());
+    } else {
+      WalkTo(p, v1::PROJECT_STAGE_CONNECTION, kFriday);
+      const v1::Feedback f = Opinion(ended);
+      ASSERT_TRUE(CompleteProject(rules_, p, Completion(ended), &f).ok());
+    }
+    auto synced = RecordGuidanceContact(rules_, p, Contact(ended));
+    ASSERT_TRUE(synced.ok()) << synced.status();
+    ASSERT_EQ(synced->stop_clocks.size(), 1u);
+    EXPECT_EQ(synced->stop_clocks[0].sla, "first_guidance");
+    EXPECT_EQ(synced->stop_clocks[0].at, ended);
+    EXPECT_TRUE(RefusedBy(RecordGuidanceContact(rules_, p, Contact(ended + absl::Microseconds(1))).status(),
+                          "PROJECT_STATE"))
+        << withdraw;
+    EXPECT_EQ(p.guidance_contacts_size(), 1);
+  }
+}
+
 // ---- Stages -----------------------------------------------------------------
 
 TEST_F(ProjectRulesTest, StagesOnlyMoveForwardAndNeverToCompleted) {
@@ -329,6 +355,12 @@ TEST_F(ProjectRulesTest, CompletionStopsTheWholeProcessClockAndMeasuresWorkingDa
   ASSERT_EQ(e->stop_clocks.size(), 1u);
   EXPECT_EQ(e->stop_clocks[0].sla, "project_time_limit");
   EXPECT_EQ(e->stop_clocks[0].at, at);
+  // CN-1: the first-guidance clock (no contact recorded) ends with the
+  // project, as on a withdrawal: none of the project's clocks stays open.
+  ASSERT_EQ(e->cancel_clocks.size(), 1u);
+  EXPECT_EQ(e->cancel_clocks[0].sla, "first_guidance");
+  EXPECT_EQ(e->cancel_clocks[0].subject, "project/PRJ-1");
+  EXPECT_EQ(e->cancel_clocks[0].at, at);
   EXPECT_EQ(e->completed_in_working_days, 3);
   EXPECT_EQ(p.stage(), v1::PROJECT_STAGE_COMPLETED);
   EXPECT_EQ(p.feedback_size(), 1);
@@ -336,6 +368,32 @@ TEST_F(ProjectRulesTest, CompletionStopsTheWholeProcessClockAndMeasuresWorkingDa
   EXPECT_EQ(p.stage_history(p.stage_history_size() - 1).to_stage(), v1::PROJECT_STAGE_COMPLETED);
   // Completed is final.
   EXPECT_TRUE(RefusedBy(CompleteProject(rules_, p, Completion(at), &f).status(), "PROJECT_STATE"));
+}
+
+// What start-up applies to a project stored before its end ended its clocks.
+TEST_F(ProjectRulesTest, AnEndedProjectsClocksEndAtItsEnd) {
+  v1::Project open = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  const Effects none = EndedProjectClocks(open);
+  EXPECT_TRUE(none.stop_clocks.empty() && none.cancel_clocks.empty());
+
+  v1::Project completed = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  WalkTo(completed, v1::PROJECT_STAGE_CONNECTION, kFriday);
+  const absl::Time at = kFriday + absl::Hours(4);
+  const v1::Feedback f = Opinion(at);
+  ASSERT_TRUE(CompleteProject(rules_, completed, Completion(at), &f).ok());
+  const Effects after_completion = EndedProjectClocks(completed);
+  ASSERT_EQ(after_completion.stop_clocks.size(), 1u);
+  EXPECT_EQ(after_completion.stop_clocks[0].sla, "project_time_limit");
+  ASSERT_EQ(after_completion.cancel_clocks.size(), 1u);
+  EXPECT_EQ(after_completion.cancel_clocks[0].sla, "first_guidance");
+  EXPECT_EQ(after_completion.cancel_clocks[0].at, at);
+
+  v1::Project withdrawn = NewProject(v1::PROJECT_TYPE_RESIDENTIAL);
+  ASSERT_TRUE(AdvanceStage(rules_, withdrawn, To(v1::PROJECT_STAGE_CANCELLED, at)).ok());
+  const Effects after_withdrawal = EndedProjectClocks(withdrawn);
+  EXPECT_TRUE(after_withdrawal.stop_clocks.empty());
+  ASSERT_EQ(after_withdrawal.cancel_clocks.size(), 2u);
+  EXPECT_EQ(after_withdrawal.cancel_clocks[1].sla, "project_time_limit");
 }
 
 TEST_F(ProjectRulesTest, Cn6OpenDamageBlocksCompletionUntilConfirmed) {

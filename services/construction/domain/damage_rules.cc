@@ -38,7 +38,8 @@ absl::Time LastDamageEvent(const v1::Damage& damage) {
 }  // namespace
 
 absl::StatusOr<Effects> RecordDamage(const Rules&, v1::Project& project, v1::Damage damage) {
-  // A damage found after completion is still recorded and remedied (CN-6).
+  // A damage found after completion or withdrawal is still recorded and
+  // remedied (CN-6 outlives the works; see damage_rules.h).
   if (auto s = NotBefore(FromProto(damage.discovered_at()), AppliedAt(project), "discovered_at", "the application");
       !s.ok()) {
     return s;

@@ -14,6 +14,13 @@ namespace gridserve::construction {
 // OPEN → REMEDIED (remedy recorded) → CONFIRMED (customer satisfied), or back
 // to OPEN when the customer is not satisfied. CompleteProject refuses while
 // any damage is not CONFIRMED.
+//
+// CN-6 outlives the works ("until the customer is fully satisfied"): a damage
+// found after the project completed or was withdrawn (the customer finds the
+// broken fence a week later) is recorded, remedied and confirmed as any other.
+// The project keeps its stage — completion passed its gate with what was known
+// then — and the open damage shows in ListProjects(open_damage_only) and in
+// gridserve_construction_open_damages{stage="completed"|"cancelled"}.
 
 absl::StatusOr<Effects> RecordDamage(const Rules& rules, v1::Project& project, v1::Damage damage);
 

@@ -57,10 +57,16 @@ std::optional<absl::Time> EarliestGuidance(const v1::Project& project) {
   return earliest;
 }
 
-void CancelClocks(const v1::Project& project, absl::Time at, Effects& effects) {
+// The project ends at `at` (completed or withdrawn): every clock of the
+// project still running ends with it — withdrawn if its due time has not
+// passed (neither met nor breached: nothing is left to guide or re-inspect),
+// a breach if it has (the promise was broken before the project ended). The
+// whole-process clock is withdrawn on a withdrawal; completion stops it
+// instead (met or late). Nothing of the project stays open after it ends.
+void EndRunningClocks(const v1::Project& project, absl::Time at, bool with_time_limit, Effects& effects) {
   const std::string subject = ProjectSubject(project.project_id());
   effects.cancel_clocks.push_back({kSlaFirstGuidance, subject, at});
-  effects.cancel_clocks.push_back({kSlaProjectTimeLimit, subject, at});
+  if (with_time_limit) effects.cancel_clocks.push_back({kSlaProjectTimeLimit, subject, at});
   for (const auto& inspection : project.inspections()) {
     if (inspection.result() == v1::INSPECTION_RESULT_FAILED) {
       effects.cancel_clocks.push_back(
@@ -91,8 +97,15 @@ Effects OpenProject(const Rules& rules, v1::Project& project) {
 }
 
 absl::StatusOr<Effects> RecordGuidanceContact(const Rules& rules, v1::Project& project, v1::GuidanceContact contact) {
-  if (auto s = RequireOpen(project); !s.ok()) return s;
   const absl::Time at = FromProto(contact.contacted_at());
+  // A project that ended takes no new guidance, but a contact made while it
+  // was open may be synced after it ended (contact times are imported): it is
+  // recorded, and judged below like any fact synced after its clock closed.
+  if (IsClosed(project) && at > LastStageChange(project)) {
+    return PreconditionFailed("PROJECT_STATE", ProjectSubject(project.project_id()),
+                              absl::StrCat("the project is ", StageName(project.stage()),
+                                           "; a guidance contact after it ended is refused"));
+  }
   if (auto s = NotBefore(at, AppliedAt(project), "contacted_at", "the application"); !s.ok()) return s;
   Effects effects;
   // CN-1: the earliest guidance contact judges the first-guidance clock (met
@@ -126,7 +139,7 @@ absl::StatusOr<Effects> AdvanceStage(const Rules&, v1::Project& project, v1::Sta
 
   Effects effects;
   if (to == v1::PROJECT_STAGE_CANCELLED) {
-    CancelClocks(project, at, effects);
+    EndRunningClocks(project, at, /*with_time_limit=*/true, effects);
   } else {
     if (auto s = CheckNoSkippedStage(project, to); !s.ok()) return s;
     // CN-5 (gate): acceptance inspection must have passed before moving on.
@@ -160,6 +173,16 @@ absl::StatusOr<Effects> RecordCoordinatedPlan(const Rules&, v1::Project& project
   if (auto s = NotBefore(at, AppliedAt(project), "planned_at", "the application"); !s.ok()) return s;
   *project.mutable_coordinated_plan() = std::move(plan);
   return Effects{};
+}
+
+Effects EndedProjectClocks(const v1::Project& project) {
+  Effects effects;
+  if (!IsClosed(project)) return effects;
+  const absl::Time at = LastStageChange(project);
+  const bool completed = project.stage() == v1::PROJECT_STAGE_COMPLETED;
+  if (completed) effects.stop_clocks.push_back({kSlaProjectTimeLimit, ProjectSubject(project.project_id()), at});
+  EndRunningClocks(project, at, /*with_time_limit=*/!completed, effects);
+  return effects;
 }
 
 absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project, v1::ProjectCompletion completion,
@@ -231,6 +254,9 @@ absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project
 
   Effects effects;
   effects.stop_clocks.push_back({kSlaProjectTimeLimit, subject, at});
+  // CN-1: a first-guidance clock still running (no contact recorded) ends
+  // with the project, as on a withdrawal.
+  EndRunningClocks(project, at, /*with_time_limit=*/false, effects);
   effects.completed_in_working_days = rules.calendar.WorkingDaysBetween(AppliedAt(project), at);
   if (feedback != nullptr) *project.add_feedback() = *feedback;
   auto* transition = project.add_stage_history();

@@ -18,13 +18,17 @@ namespace gridserve::construction {
 Effects OpenProject(const Rules& rules, v1::Project& project);
 
 // CN-1: a guidance contact; the earliest one (by contacted_at, whatever the
-// order they are recorded in) stops the first-guidance clock.
+// order they are recorded in) stops the first-guidance clock. On a completed
+// or withdrawn project only a contact made while it was open (contacted_at not
+// after it ended) is taken — a late-synced fact, judged against the clock as
+// the project's end left it (FAILED_PRECONDITION otherwise).
 absl::StatusOr<Effects> RecordGuidanceContact(const Rules& rules, v1::Project& project,
                                               v1::GuidanceContact contact);
 
 // Moves to a later stage (`change` has to_stage, staff, note, at).
 // - COMPLETED only through CompleteProject; CANCELLED (withdrawn) from any
-//   open stage, cancelling the project's clocks.
+//   open stage, ending the project's running clocks (withdrawn before their
+//   due time, breached after it).
 // - CN-3 (check): entering DESIGN_APPROVAL on a high-voltage project without a
 //   coordinated plan confirming no duplicate building is a breach; a
 //   high-voltage project may not skip DESIGN_APPROVAL.
@@ -40,9 +44,18 @@ absl::StatusOr<Effects> RecordCoordinatedPlan(const Rules& rules, v1::Project& p
 // CN-6 no damage without the customer's confirmation; CN-8 checklist items
 // "site_cleaned" and "no_residue" done, the department's contact number left,
 // and the customer's opinion asked (an earlier RecordSiteFeedback, or
-// `feedback` given here, which is then recorded). Stops the whole-process clock.
+// `feedback` given here, which is then recorded). Stops the whole-process
+// clock; the project's other running clocks (CN-1 first guidance when no
+// contact is recorded, a re-inspection) end with it as on a withdrawal:
+// withdrawn before their due time, breached after it — none stays open, is
+// listed as due or breaches after completion.
 absl::StatusOr<Effects> CompleteProject(const Rules& rules, v1::Project& project, v1::ProjectCompletion completion,
                                         const v1::Feedback* feedback);
+
+// The clocks a completed or withdrawn project ends at the time it ended (as
+// CompleteProject and a withdrawal do). For projects stored before completion
+// ended them (start-up repairs those); nothing for an open project.
+Effects EndedProjectClocks(const v1::Project& project);
 
 // CN-8 required completion checklist items.
 inline constexpr const char* kCompletionItems[] = {"site_cleaned", "no_residue"};

@@ -53,15 +53,39 @@ absl::Duration ConstructionService::max_skew() const { return ToAbsl(context_.co
 
 absl::Status ConstructionService::RefreshGauges() {
   std::map<std::pair<int, int>, int64_t> counts;
+  std::map<int, int64_t> open_damages;
   absl::Status status = context_.db.InReadTransaction([&](Transaction& txn) -> absl::Status {
     auto c = ProjectStore::CountByStageAndType(txn, context_.db.dialect());
     if (!c.ok()) return c.status();
     counts = *std::move(c);
+    auto d = ProjectStore::OpenDamagesByStage(txn);
+    if (!d.ok()) return d.status();
+    open_damages = *std::move(d);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   metrics_->SetProjectCounts(counts);
+  metrics_->SetOpenDamages(open_damages);
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> ConstructionService::EndClocksOfEndedProjects() {
+  int repaired = 0;
+  absl::Status status = context_.db.InTransaction([&](Transaction& txn) -> absl::Status {
+    repaired = 0;
+    auto ids = ProjectStore::EndedWithOpenClocks(txn);
+    if (!ids.ok()) return ids.status();
+    for (const std::string& id : *ids) {
+      auto project = ProjectStore::Load(txn, id);
+      if (!project.ok()) return project.status();
+      if (auto s = ApplyEffects(txn, context_, *metrics_, *project, EndedProjectClocks(*project)); !s.ok()) return s;
+      ++repaired;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (repaired > 0) LogInfo("ended_project_clocks_closed", {{"projects", absl::StrCat(repaired)}});
+  return repaired;
 }
 
 template <typename Response>
@@ -632,6 +656,8 @@ grpc::ServerWriteReactor<v1::BreachEvent>* ConstructionService::WatchBreaches(
 absl::StatusOr<ServiceParts> BuildConstruction(ServiceContext& context) {
   auto service = std::make_unique<ConstructionService>(context);
   ConstructionService* raw = service.get();
+  // Projects completed before completion ended their clocks: end them now.
+  if (auto repaired = raw->EndClocksOfEndedProjects(); !repaired.ok()) return repaired.status();
   ServiceParts parts;
   parts.Serve<v1::Construction>(std::move(service));
   parts.background_pass.push_back([raw] { return raw->RefreshGauges(); });

@@ -20,8 +20,14 @@ class ConstructionService final : public v1::Construction::CallbackService {
  public:
   explicit ConstructionService(ServiceContext& context);
 
-  // Refreshes gridserve_construction_projects from the database.
+  // Refreshes gridserve_construction_projects and _open_damages from the database.
   absl::Status RefreshGauges();
+
+  // Ends the clocks still open on completed or withdrawn projects (stored
+  // before completion ended them, which left CN-1 first guidance running):
+  // each as the project's end would have (EndedProjectClocks). Run at
+  // start-up; returns how many projects it repaired.
+  absl::StatusOr<int> EndClocksOfEndedProjects();
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;

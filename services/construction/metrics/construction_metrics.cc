@@ -33,7 +33,12 @@ ConstructionMetrics::ConstructionMetrics(prometheus::Registry& registry, const v
       refusals_(prometheus::BuildCounter()
                     .Name("gridserve_construction_gate_refusals_total")
                     .Help("Steps refused by a construction gate (FAILED_PRECONDITION), by clause ID.")
-                    .Register(registry)) {
+                    .Register(registry)),
+      open_damages_(prometheus::BuildGauge()
+                        .Name("gridserve_construction_open_damages")
+                        .Help("Damages to customer facilities not yet confirmed remedied (CN-6), by the stage of "
+                              "their project; completed and cancelled projects still owe theirs.")
+                        .Register(registry)) {
   std::vector<double> limits;
   for (v1::ProjectType type : kTypes) limits.push_back(WholeProcessLimitWorkingDays(config, type));
   buckets_ = ThresholdBuckets(limits, {1, 2, 3, 4, 10, 15, 40, 60});
@@ -41,6 +46,7 @@ ConstructionMetrics::ConstructionMetrics(prometheus::Registry& registry, const v
     duration_.Add({{"project_type", TypeLabel(type)}}, buckets_);
   }
   SetProjectCounts({});
+  SetOpenDamages({});
   for (const char* rule : kGatedRules) refusals_.Add({{"rule", rule}});
 }
 
@@ -64,6 +70,14 @@ void ConstructionMetrics::SetProjectCounts(const std::map<std::pair<int, int>, i
           .Add({{"stage", StageLabel(static_cast<v1::ProjectStage>(stage))}, {"project_type", TypeLabel(type)}})
           .Set(it == counts.end() ? 0 : static_cast<double>(it->second));
     }
+  }
+}
+
+void ConstructionMetrics::SetOpenDamages(const std::map<int, int64_t>& counts) {
+  for (int stage = v1::PROJECT_STAGE_APPLICATION; stage <= v1::PROJECT_STAGE_CANCELLED; ++stage) {
+    auto it = counts.find(stage);
+    open_damages_.Add({{"stage", StageLabel(static_cast<v1::ProjectStage>(stage))}})
+        .Set(it == counts.end() ? 0 : static_cast<double>(it->second));
   }
 }
 

@@ -22,6 +22,9 @@ namespace gridserve::construction {
 //     histogram of completed projects' whole-process duration, with a bucket
 //     exactly at each configured limit (5 / 6 / 22 / 32 by default)
 //   gridserve_construction_gate_refusals_total{rule}  refused gated steps
+//   gridserve_construction_open_damages{stage}  gauge, from the database:
+//     unconfirmed damages (CN-6) by their project's stage — those under
+//     "completed" / "cancelled" are remedies still owed after the works ended
 // Every series exists at zero from start-up.
 class ConstructionMetrics {
  public:
@@ -31,6 +34,8 @@ class ConstructionMetrics {
   // (stage, type) -> count; combinations absent from `counts` are set to 0.
   void SetProjectCounts(const std::map<std::pair<int, int>, int64_t>& counts);
   void CountGateRefusal(const std::string& rule);
+  // stage -> unconfirmed damages; stages absent from `counts` are set to 0.
+  void SetOpenDamages(const std::map<int, int64_t>& counts);
 
   static std::string TypeLabel(v1::ProjectType type);
   static std::string StageLabel(v1::ProjectStage stage);
@@ -39,6 +44,7 @@ class ConstructionMetrics {
   prometheus::Family<prometheus::Gauge>& projects_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Counter>& refusals_;
+  prometheus::Family<prometheus::Gauge>& open_damages_;
   prometheus::Histogram::BucketBoundaries buckets_;
 };
 

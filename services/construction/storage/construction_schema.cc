@@ -17,6 +17,13 @@ const std::vector<Migration>& ConstructionMigrations() {
        "CREATE INDEX construction_projects_department ON construction_projects (department);"},
       // The project gauge reads this instead of counting every project (kept_counts.h).
       KeptCountMigration(2, ProjectsByStageAndType()),
+      {3, "projects with an open damage",
+       // CN-6 outlives the works: a damage may be recorded, remedied and
+       // confirmed after the project completed or was withdrawn. The
+       // open-damage gauge and ListProjects(open_damage_only) read the
+       // projects owing a remedy through this index, so their cost grows with
+       // the open damages, not with every project stored.
+       "CREATE INDEX construction_projects_open_damage ON construction_projects (stage) WHERE open_damages > 0;"},
   };
   return *kMigrations;
 }

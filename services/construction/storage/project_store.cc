@@ -1,6 +1,9 @@
 #include "services/construction/storage/project_store.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/clock.h"
 #include "services/construction/storage/construction_schema.h"
@@ -99,6 +102,40 @@ absl::StatusOr<std::vector<std::string>> ProjectStore::List(Transaction& txn, co
   if (!rows.ok()) return rows.status();
   std::vector<std::string> ids;
   for (const Row& row : *rows) ids.push_back(row.Text(0));
+  return ids;
+}
+
+absl::StatusOr<std::map<int, int64_t>> ProjectStore::OpenDamagesByStage(Transaction& txn) {
+  auto rows = txn.Query(
+      "SELECT stage, SUM(open_damages) FROM construction_projects WHERE open_damages > 0 GROUP BY stage");
+  if (!rows.ok()) return rows.status();
+  std::map<int, int64_t> out;
+  for (const Row& row : *rows) out[static_cast<int>(row.Int(0))] = row.Int(1);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ProjectStore::EndedWithOpenClocks(Transaction& txn) {
+  // Open clocks are few (read through the sweep's partial index on open
+  // clocks); each names its project by subject: "project/<id>" or
+  // "project/<id>/inspection/<inspection id>".
+  auto clocks = txn.Query("SELECT DISTINCT subject FROM sla_timers WHERE state = 'open' AND sla IN (?, ?, ?)",
+                          {std::string(kSlaFirstGuidance), std::string(kSlaProjectTimeLimit),
+                           std::string(kSlaReinspection)});
+  if (!clocks.ok()) return clocks.status();
+  std::set<std::string> projects;
+  for (const Row& row : *clocks) {
+    absl::string_view subject = row.Text(0);
+    if (!absl::ConsumePrefix(&subject, "project/")) continue;
+    projects.insert(std::string(subject.substr(0, subject.find('/'))));
+  }
+  std::vector<std::string> ids;
+  for (const std::string& id : projects) {
+    auto rows = txn.Query("SELECT project_id FROM construction_projects WHERE project_id = ? AND stage IN (?, ?)",
+                          {id, static_cast<int64_t>(v1::PROJECT_STAGE_COMPLETED),
+                           static_cast<int64_t>(v1::PROJECT_STAGE_CANCELLED)});
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) ids.push_back(id);
+  }
   return ids;
 }
 

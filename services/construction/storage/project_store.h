@@ -38,6 +38,14 @@ class ProjectStore {
   static absl::StatusOr<std::vector<std::string>> List(Transaction& txn, const Filter& filter, int64_t offset,
                                                        int limit);
 
+  // CN-6: unconfirmed damages by the stage of their project (completed and
+  // cancelled ones included), for the gauge.
+  static absl::StatusOr<std::map<int, int64_t>> OpenDamagesByStage(Transaction& txn);
+
+  // Ids of completed or cancelled projects with a clock still open (stored
+  // before completion ended the project's clocks), in id order.
+  static absl::StatusOr<std::vector<std::string>> EndedWithOpenClocks(Transaction& txn);
+
   // Projects by (stage, type), for the gauge; `dialect` is the database's (ReadKeptCount).
   static absl::StatusOr<std::map<std::pair<int, int>, int64_t>> CountByStageAndType(Transaction& txn,
                                                                                       absl::string_view dialect);
