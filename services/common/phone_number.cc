@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 
 namespace gridserve {
@@ -33,19 +32,6 @@ bool IsLandline(absl::string_view value) {
          value.back() != '-';
 }
 
-// Nationwide service numbers: 5-digit hotlines (95598, the power supply
-// hotline; 12345, 12398) and 400 / 800 numbers, written with up to two hyphens.
-bool IsServiceNumber(absl::string_view value) {
-  if (value.size() == 5 && (value[0] == '9' || value[0] == '1') && AllDigits(value)) return true;
-  std::string digits;
-  for (char c : value) {
-    if (c != '-') digits.push_back(c);
-  }
-  return digits.size() == 10 && (absl::StartsWith(digits, "400") || absl::StartsWith(digits, "800")) &&
-         AllDigits(digits) && value.size() - digits.size() <= 2 && value.front() != '-' && value.back() != '-' &&
-         !absl::StrContains(value, "--");
-}
-
 }  // namespace
 
 bool IsPhoneNumber(absl::string_view value) {
@@ -60,8 +46,6 @@ bool IsPhoneNumber(absl::string_view value) {
   if (national.size() == 13 && absl::ConsumePrefix(&national, "86")) return IsMobile(national);
   return IsMobile(value) || IsLandline(value);
 }
-
-bool IsOfficeNumber(absl::string_view value) { return IsPhoneNumber(value) || IsServiceNumber(value); }
 
 bool CheckPhoneField(Validator& v, absl::string_view field, absl::string_view phone, bool required) {
   if (phone.empty()) return v.Check(!required, field, "is required");

@@ -14,17 +14,9 @@ namespace gridserve {
 // contact details, so a number one service accepts is accepted by all.
 bool IsPhoneNumber(absl::string_view value);
 
-// A number an office leaves with a customer (CN-8): a phone number as above
-// or a nationwide service number (a 5-digit hotline such as 95598, the power
-// supply hotline, or 12398; a 400 / 800 number). Not a customer's own number:
-// a callback to "12345" reaches no customer.
-bool IsOfficeNumber(absl::string_view value);
-
 // What a rejected number is told (a field-violation description).
 inline constexpr char kPhoneNumberProblem[] =
     "is not a mobile number (11 digits starting with 1, optionally after +86) or a landline number";
-inline constexpr char kOfficeNumberProblem[] =
-    "is not a phone number or a service number (a 5-digit hotline such as 95598, a 400 / 800 number)";
 
 // A contact number taken under `field`, the same in every service: empty is a
 // violation ("is required") only when `required`; anything else must pass

@@ -24,19 +24,6 @@ TEST(IsPhoneNumberTest, MobileAndLandlineNumbersAsCustomersGiveThem) {
   }
 }
 
-// An office's number (CN-8) may also be a nationwide service number; a
-// customer's may not (a callback to a hotline reaches no customer).
-TEST(IsOfficeNumberTest, PhoneNumbersAndNationwideServiceNumbers) {
-  for (const char* number : {"13800000000", "0571-95598", "+8613800000000", "95598", "12398", "4008208820",
-                             "400-820-8820", "800-820-8820"}) {
-    EXPECT_TRUE(IsOfficeNumber(number)) << number;
-  }
-  for (const char* number : {"", "n/a", "1234", "52345", "123456", "400-8208-8201", "400--8208820", "-4008208820",
-                             "500-820-8820"}) {
-    EXPECT_FALSE(IsOfficeNumber(number)) << number;
-  }
-}
-
 TEST(CheckPhoneFieldTest, EmptyIsAViolationOnlyWhenRequired) {
   Validator optional;
   EXPECT_TRUE(CheckPhoneField(optional, "customer.phone", "", /*required=*/false));
