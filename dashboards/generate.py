@@ -300,6 +300,14 @@ DOMAIN_PANELS = {
     "construction": [
         ("table", "Projects by stage", "short", "sum by (project_type, stage) (" + stored("gridserve_construction_projects") + ")",
          "{{project_type}} {{stage}}", "Open projects by type and stage."),
+        ("table", "Open damages by project stage (CN-6)", "short",
+         "sum by (stage) (" + stored("gridserve_construction_open_damages") + ")", "{{stage}}",
+         "Damages to customer facilities not yet confirmed remedied by the customer, by the stage of their "
+         "project (gridserve_construction_open_damages). CN-6: a damaged facility is restored or compensated "
+         "equivalently until the customer is fully satisfied; a damage closes only with the customer's "
+         "confirmation, and a project with an open damage cannot complete (gate refusal CN-6). A damage found "
+         "after the project completed or was cancelled is still owed: it counts under completed or cancelled "
+         "until confirmed (ListProjects with open_damage_only lists the projects)."),
         ("bargauge", "Whole-process duration in working days", "short",
          "sum by (le) (increase(gridserve_construction_project_workdays_bucket[$__range]))", "{{le}}",
          "Completed projects by working days taken; limits 5 / 6 / 22 / 32 have buckets of their own."),
