@@ -59,20 +59,31 @@ absl::Status AuditLog::Flush() const {
     if (status.code() != absl::StatusCode::kAlreadyExists) break;
   }
   if (!status.ok()) {
-    LogError("audit_write_failed", {{"records", absl::StrCat(batch.size())}, {"error", std::string(status.message())}});
+    // Kept, in order, for the next attempt: an audit row is not dropped
+    // because the store failed once.
+    LogError("audit_write_failed", {{"records", absl::StrCat(batch.size())},
+                                    {"error", std::string(status.message())},
+                                    {"action", "kept; retried"}});
+    absl::MutexLock lock(&mu_);
+    waiting_.insert(waiting_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
   }
   return status;
 }
 
 void AuditLog::WriteLoop() {
+  bool failed = false;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       auto work = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !waiting_.empty(); };
+      auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+      // After a failed write, a second before the next try: the store is
+      // down or full, and a hot loop would not bring it back.
+      if (failed) mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1));
       mu_.Await(absl::Condition(&work));
       if (stopping_) return;
     }
-    (void)Flush();
+    failed = !Flush().ok();
   }
 }
 

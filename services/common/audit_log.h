@@ -42,7 +42,10 @@ class AuditLog {
   // own (Record): memory stays bounded and nothing is dropped.
   void RecordSoon(v1::AuditRecord record);
   // Appends every record waiting now. List does so first, so a listing shows
-  // every call that has ended. Errors are logged (audit_write_failed) too.
+  // every call that has ended (ListAuditRecords therefore runs on a worker, not
+  // as an inline store read, which may not write). A failed write keeps the
+  // records waiting, in order, for the next attempt; errors are logged
+  // (audit_write_failed) and returned.
   absl::Status Flush() const;
   static constexpr size_t kMaxWaiting = 10000;
   // The same, inside the caller's transaction.

@@ -3,6 +3,9 @@
 // the call ends if the transaction did not write it.
 #include "services/common/call_audit.h"
 
+#include <chrono>
+#include <thread>
+
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/audit_log.h"
@@ -122,9 +125,19 @@ TEST_F(CallAuditTest, AFailedCallIsRecordedWhenItEndsWithItsCodeAndMaskedMessage
 }
 
 // A call's end is recorded by the log's writer thread (a refusal on one of
-// gRPC's threads must not wait there for a commit): a listing writes what
-// waits first, and a log being destroyed writes everything still waiting.
+// gRPC's threads must not wait there for a commit): the writer appends it on
+// its own, a listing writes what waits first, and a log being destroyed writes
+// everything still waiting.
 TEST_F(CallAuditTest, RecordsWrittenSoonAreListedAndNoneIsLostAtShutdown) {
+  v1::AuditRecord shed;
+  shed.set_code("RESOURCE_EXHAUSTED");
+  log_.RecordSoon(shed);
+  // Neither listed nor flushed: only the writer thread can write it (bounded
+  // wait for a thread, not for an SLA).
+  for (int i = 0; i < 1000 && Count("SELECT COUNT(*) FROM audit_records") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(Count("SELECT COUNT(*) FROM audit_records"), 1);
   {
     AuditLog soon(*db_, clock_, "contact-center");
     for (int i = 0; i < 50; ++i) {
@@ -134,15 +147,34 @@ TEST_F(CallAuditTest, RecordsWrittenSoonAreListedAndNoneIsLostAtShutdown) {
       soon.RecordSoon(record);
     }
   }
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_records"), 50);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_records"), 51);
   v1::AuditRecord record;
   record.set_code("INVALID_ARGUMENT");
   log_.RecordSoon(record);
   auto listed = log_.List({});
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_EQ(listed->records(0).code(), "INVALID_ARGUMENT");
-  EXPECT_EQ(listed->records(0).sequence(), 51);
+  EXPECT_EQ(listed->records(0).sequence(), 52);
   EXPECT_EQ(FromProto(listed->records(0).occurred_at()), kStart);
+}
+
+// A write that fails keeps its records waiting, in order, for the next one:
+// an audit row is not dropped because the store failed once.
+TEST_F(CallAuditTest, RecordsThatCouldNotBeWrittenWaitForTheNextAttempt) {
+  ASSERT_TRUE(db_->InTransaction([](Transaction& txn) {
+                   return txn.ExecuteScript(
+                       "CREATE TRIGGER audit_full BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+                 }).ok());
+  for (const char* code : {"RESOURCE_EXHAUSTED", "INVALID_ARGUMENT"}) {
+    v1::AuditRecord record;
+    record.set_code(code);
+    log_.RecordSoon(record);
+  }
+  EXPECT_FALSE(log_.Flush().ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_records"), 0);
+  ASSERT_TRUE(db_->InTransaction([](Transaction& txn) { return txn.ExecuteScript("DROP TRIGGER audit_full"); }).ok());
+  EXPECT_TRUE(log_.Flush().ok());
+  EXPECT_EQ(Codes(), (std::vector<std::string>{"RESOURCE_EXHAUSTED", "INVALID_ARGUMENT"}));
 }
 
 TEST_F(CallAuditTest, ACallThatFailsAfterItsChangeCommittedGetsASecondRecord) {
