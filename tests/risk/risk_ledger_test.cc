@@ -344,6 +344,35 @@ TEST_F(RiskLedgerTest, ARelatedBreachOfAnotherClauseStillCounts) {
   EXPECT_EQ(ScoreOf("hotline").breach_count, 1);
 }
 
+// A report naming a breach of another clause under its own rule (the
+// BreachRef's rule is the client's word) does not take that breach out of the
+// counts, whichever arrives first: the ledger's entry says what the breach is.
+TEST_F(RiskLedgerTest, ARelatedBreachMislabelledWithTheReportsClauseStillCounts) {
+  v1::Breach ct4 = MakeBreach("counter/CT-4/counter/1/1", "hall", kStart, "CT-4");
+  ct4.set_service("counter");
+  Ingest(ct4);
+  v1::ReportRedLineRequest after = MakeRedLine("rk1-after", "RK-1", "hall", kStart);
+  auto* ref = after.add_related_breaches();
+  ref->set_breach_id(ct4.breach_id());
+  ref->set_service("counter");
+  ref->set_rule("RK-1");
+  Report(after);
+  EXPECT_EQ(ScoreOf("hall").breach_count, 1);
+  EXPECT_EQ(ScoreOf("hall").score, 6);
+
+  v1::ReportRedLineRequest before = MakeRedLine("rk1-before", "RK-1", "desk", kStart);
+  ref = before.add_related_breaches();
+  ref->set_breach_id("counter/CT-4/counter/2/1");
+  ref->set_service("counter");
+  ref->set_rule("RK-1");
+  Report(before);
+  v1::Breach later = MakeBreach("counter/CT-4/counter/2/1", "desk", kStart, "CT-4");
+  later.set_service("counter");
+  Ingest(later);
+  EXPECT_EQ(ScoreOf("desk").breach_count, 1);
+  EXPECT_EQ(ScoreOf("desk").score, 6);
+}
+
 TEST_F(RiskLedgerTest, IllegalStepChangesNothing) {
   const auto r = Report(MakeRedLine("a", "RK-8", "repair", kStart));
   v1::StaffRef who;

@@ -60,10 +60,16 @@ absl::StatusOr<RiskLedger::Ingested> RiskLedger::IngestBreach(Transaction& txn, 
   view.sequence = entry.sequence();
   view.kind = v1::LEDGER_ENTRY_KIND_BREACH;
   view.breach = breach;
-  // The red-line report of the same incident may have arrived first.
+  // The red-line report of the same incident may have arrived first. It is
+  // the same incident only if the breach really is of the report's clause:
+  // a report naming any breach under its own rule does not make it vanish.
   auto claimant = BreachClaimant(txn, breach.breach_id());
   if (!claimant.ok()) return claimant.status();
-  if (claimant->has_value()) view.counted_in = **claimant;
+  if (claimant->has_value()) {
+    auto report = GetView(txn, **claimant);
+    if (!report.ok()) return report.status();
+    if (report->has_value() && (*report)->report.rule() == breach.rule()) view.counted_in = **claimant;
+  }
   if (auto s = PutView(txn, view); !s.ok()) return s;
   if (auto s = RescoreFor(txn, breach.department(), breach.staff_id(), entry.entry_id(), now); !s.ok()) return s;
   return Ingested{std::move(entry), /*duplicate=*/false};
@@ -244,6 +250,9 @@ absl::StatusOr<int> RiskLedger::SyncClaims(Transaction& txn, const ViewRecord& r
     auto view = GetView(txn, (*entry)->entry_id());
     if (!view.ok()) return view.status();
     if (!view->has_value() || (*view)->counted_in == counted_in) return absl::OkStatus();
+    // Only a breach of the report's own clause is the same incident (the
+    // BreachRef's rule is the client's word; the ledger's entry is the fact).
+    if (!counted_in.empty() && (*view)->breach.rule() != report.report.rule()) return absl::OkStatus();
     (*view)->counted_in = counted_in;
     if (auto s = PutView(txn, **view); !s.ok()) return s;
     touched.insert({(*view)->breach.department(), (*view)->breach.staff_id()});
