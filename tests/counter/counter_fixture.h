@@ -143,6 +143,15 @@ struct CounterEnv {
     return Run([&](Transaction& t) { return workflow.SetCounterState(t, req); });
   }
 
+  // The counters of one hall (ListCounters); empty after a failure the test reports.
+  v1::ListCountersResponse CountersOf(const std::string& hall) {
+    v1::ListCountersRequest req;
+    req.set_hall_id(hall);
+    auto list = Run([&](Transaction& t) { return workflow.ListCounters(t, req); });
+    EXPECT_TRUE(list.ok()) << list.status();
+    return list.ok() ? *list : v1::ListCountersResponse();
+  }
+
   v1::Visit Start(const std::string& ticket_id = "", const std::string& owner = "S1",
                   std::vector<v1::AccessibilityNeed> needs = {}) {
     v1::StartVisitRequest req;

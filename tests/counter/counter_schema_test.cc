@@ -122,20 +122,13 @@ TEST_P(CounterSchemaTest, CountersStoredBeforeHallKeysComeThroughAndHallsNumberA
   auto opened = env.Run([&](Transaction& t) { return env.workflow.OpenSession(t, open); });
   ASSERT_TRUE(opened.ok()) << opened.status();
 
-  const auto listed = [&](const std::string& hall) {
-    v1::ListCountersRequest req;
-    req.set_hall_id(hall);
-    auto list = env.Run([&](Transaction& t) { return env.workflow.ListCounters(t, req); });
-    EXPECT_TRUE(list.ok()) << list.status();
-    return list.ok() ? *list : v1::ListCountersResponse();
-  };
-  v1::ListCountersResponse h1 = listed("H1");
+  v1::ListCountersResponse h1 = env.CountersOf("H1");
   ASSERT_THAT(h1.counters(), SizeIs(1));
   EXPECT_EQ(h1.counters(0).session_id(), "SN-legacy");
   EXPECT_EQ(h1.counters(0).state(), v1::COUNTER_STATE_BACK_OFFICE);
   ASSERT_THAT(h1.counters(0).breaches(), SizeIs(1));
   EXPECT_EQ(h1.counters(0).breaches(0).breach_id(), legacy_breach_id);
-  v1::ListCountersResponse h2 = listed("H2");
+  v1::ListCountersResponse h2 = env.CountersOf("H2");
   ASSERT_THAT(h2.counters(), SizeIs(1));
   EXPECT_EQ(h2.counters(0).session_id(), opened->session().session_id());
   EXPECT_THAT(h2.counters(0).breaches(), SizeIs(0));

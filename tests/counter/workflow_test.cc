@@ -174,18 +174,11 @@ TEST_F(WorkflowTest, EachHallNumbersItsOwnCounters) {
   auto breaches = env.Breaches("CT-4");
   ASSERT_THAT(breaches, SizeIs(1));
   EXPECT_THAT(breaches[0].subject(), HasSubstr("H2"));
-  const auto listed = [&](const std::string& hall) {
-    v1::ListCountersRequest req;
-    req.set_hall_id(hall);
-    auto list = env.Run([&](Transaction& t) { return env.workflow.ListCounters(t, req); });
-    EXPECT_TRUE(list.ok()) << list.status();
-    return list.ok() ? *list : v1::ListCountersResponse();
-  };
-  v1::ListCountersResponse h1 = listed("H1");
+  v1::ListCountersResponse h1 = env.CountersOf("H1");
   ASSERT_THAT(h1.counters(), SizeIs(1));
   EXPECT_EQ(h1.counters(0).state(), v1::COUNTER_STATE_IN_SERVICE);
   EXPECT_THAT(h1.counters(0).breaches(), SizeIs(0));
-  v1::ListCountersResponse h2 = listed("H2");
+  v1::ListCountersResponse h2 = env.CountersOf("H2");
   ASSERT_THAT(h2.counters(), SizeIs(1));
   EXPECT_EQ(h2.counters(0).state(), v1::COUNTER_STATE_BACK_OFFICE);
   EXPECT_THAT(h2.counters(0).breaches(), SizeIs(1));
@@ -206,8 +199,8 @@ TEST_F(WorkflowTest, EachHallNumbersItsOwnCounters) {
   *close.mutable_closed_at() = ToProto(env.clock.Now());
   auto closed = env.Run([&](Transaction& t) { return env.workflow.CloseSession(t, close); });
   ASSERT_TRUE(closed.ok()) << closed.status();
-  EXPECT_EQ(listed("H1").counters(0).state(), v1::COUNTER_STATE_CLOSED);
-  EXPECT_EQ(listed("H2").counters(0).state(), v1::COUNTER_STATE_IN_SERVICE);
+  EXPECT_EQ(env.CountersOf("H1").counters(0).state(), v1::COUNTER_STATE_CLOSED);
+  EXPECT_EQ(env.CountersOf("H2").counters(0).state(), v1::COUNTER_STATE_IN_SERVICE);
 }
 
 // CT-4 timer: called exactly at 15 min is met; the sweep breaches one microsecond later.
