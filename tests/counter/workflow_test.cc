@@ -895,6 +895,9 @@ TEST_F(WorkflowTest, Ct7AClockBreachedInTheQueueIsHandedOverBreachedAndCountedOn
   EXPECT_EQ(visit_clock->timer.due_at, kDayStart + absl::Minutes(30));  // the customer's own clock
   ASSERT_THAT(visit.slas(), SizeIs(1));
   EXPECT_EQ(visit.slas(0).state(), v1::SLA_STATUS_BREACHED);
+  // The breach of that clock (the ticket's, recorded by the sweep) is shown with it.
+  ASSERT_THAT(visit.breaches(), SizeIs(1));
+  EXPECT_EQ(visit.breaches(0).breach_id(), env.Breaches("CT-7")[0].breach_id());
 
   env.clock.Advance(absl::Minutes(1));
   env.Background();

@@ -1,5 +1,7 @@
 #include "services/counter/app/counter_workflow.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/catalogue.h"
 #include "services/common/rpc_util.h"
@@ -84,7 +86,20 @@ absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::Visit& visit) {
   if (auto s = AttachSla(txn, kSlaFailureConversion, VisitSubject(visit.visit_id()), visit.mutable_slas()); !s.ok()) {
     return s;
   }
-  return AttachBreaches(txn, VisitSubject(visit.visit_id()), visit.mutable_breaches());
+  if (auto s = AttachBreaches(txn, VisitSubject(visit.visit_id()), visit.mutable_breaches()); !s.ok()) return s;
+  // CT-7: a conversion clock the sweep breached while the customer queued was
+  // handed to the visit as it is (HandOverBreached); its breach stays the
+  // ticket's, and is shown here beside the clock it belongs to.
+  const bool clock_breached = std::any_of(visit.slas().begin(), visit.slas().end(), [](const v1::SlaState& sla) {
+    return sla.state() == v1::SLA_STATUS_BREACHED;
+  });
+  if (!clock_breached || visit.ticket_id().empty()) return absl::OkStatus();
+  auto ticket_breaches = breaches_.ListForSubject(txn, TicketSubject(visit.ticket_id()));
+  if (!ticket_breaches.ok()) return ticket_breaches.status();
+  for (auto& b : *ticket_breaches) {
+    if (b.rule() == "CT-7") *visit.add_breaches() = std::move(b);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CounterWorkflow::Decorate(Transaction& txn, v1::HomeService& h) {
