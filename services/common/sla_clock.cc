@@ -81,6 +81,20 @@ absl::StatusOr<bool> SlaClock::Cancel(Transaction& txn, const std::string& sla, 
   return *changed == 1;
 }
 
+absl::StatusOr<std::vector<std::string>> SlaClock::OpenSubjects(Transaction& txn, const std::vector<std::string>& slas) {
+  std::vector<std::string> subjects;
+  if (slas.empty()) return subjects;
+  std::string in = "?";
+  for (size_t i = 1; i < slas.size(); ++i) in += ", ?";
+  std::vector<SqlValue> params(slas.begin(), slas.end());
+  auto rows = txn.Query(absl::StrCat("SELECT DISTINCT subject FROM sla_timers WHERE state = 'open' AND sla IN (", in,
+                                     ") ORDER BY subject"),
+                        params);
+  if (!rows.ok()) return rows.status();
+  for (const Row& row : *rows) subjects.push_back(row.Text(0));
+  return subjects;
+}
+
 absl::StatusOr<bool> SlaClock::HandOverBreached(Transaction& txn, const std::string& sla,
                                                 const std::string& from_subject, const std::string& to_subject) {
   auto moved = txn.Execute(

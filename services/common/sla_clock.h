@@ -109,6 +109,10 @@ class SlaClock {
   // The breach an expired clock produces: the SLA's clause, at the due time.
   static v1::Breach ExpiryBreach(const SlaTimer& timer);
 
+  // The subjects with a clock still open among `slas` (each once), read
+  // through the sweep's index on open clocks: they are few, whatever is stored.
+  static absl::StatusOr<std::vector<std::string>> OpenSubjects(Transaction& txn, const std::vector<std::string>& slas);
+
   // Completes the breach of each expiry of one SLA before it is recorded, so
   // the local row, the breach metric and the sink all carry the result. Why:
   // an SLA whose clause depends on its subject (risk's "investigation" breaches

@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/clock.h"
+#include "services/common/sla_clock.h"
 #include "services/construction/storage/construction_schema.h"
 #include "services/construction/domain/effects.h"
 
@@ -115,16 +116,13 @@ absl::StatusOr<std::map<int, int64_t>> ProjectStore::OpenDamagesByStage(Transact
 }
 
 absl::StatusOr<std::vector<std::string>> ProjectStore::EndedWithOpenClocks(Transaction& txn) {
-  // Open clocks are few (read through the sweep's partial index on open
-  // clocks); each names its project by subject: "project/<id>" or
+  // Each open clock names its project by subject: "project/<id>" or
   // "project/<id>/inspection/<inspection id>".
-  auto clocks = txn.Query("SELECT DISTINCT subject FROM sla_timers WHERE state = 'open' AND sla IN (?, ?, ?)",
-                          {std::string(kSlaFirstGuidance), std::string(kSlaProjectTimeLimit),
-                           std::string(kSlaReinspection)});
+  auto clocks = SlaClock::OpenSubjects(txn, {kSlaFirstGuidance, kSlaProjectTimeLimit, kSlaReinspection});
   if (!clocks.ok()) return clocks.status();
   std::set<std::string> projects;
-  for (const Row& row : *clocks) {
-    absl::string_view subject = row.Text(0);
+  for (const std::string& clock_subject : *clocks) {
+    absl::string_view subject = clock_subject;
     if (!absl::ConsumePrefix(&subject, "project/")) continue;
     projects.insert(std::string(subject.substr(0, subject.find('/'))));
   }
