@@ -46,18 +46,7 @@ absl::Status AuditLog::Flush() const {
     waiting_.clear();
   }
   if (batch.empty()) return absl::OkStatus();
-  absl::Status status;
-  // A concurrent insert of the same sequence (another replica) fails on the
-  // primary key: retried on a fresh snapshot.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
-      for (const v1::AuditRecord& record : batch) {
-        if (auto s = RecordIn(txn, record); !s.ok()) return s;
-      }
-      return absl::OkStatus();
-    });
-    if (status.code() != absl::StatusCode::kAlreadyExists) break;
-  }
+  const absl::Status status = Append(batch);
   if (!status.ok()) {
     // Kept, in order, for the next attempt: an audit row is not dropped
     // because the store failed once.
@@ -89,11 +78,20 @@ void AuditLog::WriteLoop() {
 
 absl::Status AuditLog::Record(v1::AuditRecord record) {
   if (!record.has_occurred_at()) *record.mutable_occurred_at() = ToProto(clock_.Now());
+  return Append({std::move(record)});
+}
+
+absl::Status AuditLog::Append(const std::vector<v1::AuditRecord>& records) const {
   absl::Status status;
   // A concurrent insert of the same sequence (another replica) fails on the
   // primary key: retried on a fresh snapshot.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    status = db_.InTransaction([&](Transaction& txn) { return RecordIn(txn, record); });
+    status = db_.InTransaction([&](Transaction& txn) -> absl::Status {
+      for (const v1::AuditRecord& record : records) {
+        if (auto s = RecordIn(txn, record); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    });
     if (status.code() != absl::StatusCode::kAlreadyExists) break;
   }
   return status;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -65,6 +66,8 @@ class AuditLog {
 
  private:
   void WriteLoop();
+  // Appends `records` in one transaction, retried when another replica took a sequence.
+  absl::Status Append(const std::vector<v1::AuditRecord>& records) const;
 
   Database& db_;
   const Clock& clock_;

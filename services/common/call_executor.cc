@@ -33,7 +33,7 @@ class ExecutorHandler : public ForwardingHandler {
   }
 
   // Whether a call may go on to the service; its blank strings are made
-  // empty first (ClearBlankStrings). Refused INVALID_ARGUMENT here,
+  // empty first (AdmitRequestStrings). Refused INVALID_ARGUMENT here,
   // before it takes a worker or reaches the service: a request that did not
   // deserialize (gRPC's callback handlers would answer UNIMPLEMENTED with no
   // message, as for a method that does not exist) and one with a string
@@ -50,8 +50,7 @@ class ExecutorHandler : public ForwardingHandler {
       return false;
     }
     if (p.request == nullptr) return true;
-    ClearBlankStrings(*static_cast<google::protobuf::Message*>(p.request));
-    absl::Status limits = CheckRequestLimits(*static_cast<const google::protobuf::Message*>(p.request));
+    absl::Status limits = AdmitRequestStrings(*static_cast<google::protobuf::Message*>(p.request));
     if (limits.ok()) return true;
     Refuse(p, ToGrpcStatus(limits));
     return false;

@@ -56,8 +56,30 @@ absl::string_view Utf8Prefix(absl::string_view text, size_t max_size) {
   return text.substr(0, keep);
 }
 
-// The strings past their bounds, the first kMaxNamedViolations by name.
+// ASCII whitespace, and the no-break (U+00A0) and ideographic (U+3000)
+// spaces input methods type: what a blank form field holds.
+bool IsBlank(absl::string_view text) {
+  while (!text.empty()) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
+      text.remove_prefix(1);
+    } else if (!absl::ConsumePrefix(&text, "\xc2\xa0") && !absl::ConsumePrefix(&text, "\xe3\x80\x80")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsBlankString(const FieldDescriptor& field, const std::string& value) {
+  return field.type() == FieldDescriptor::TYPE_STRING && !value.empty() && IsBlank(value) &&
+         !(field.containing_type()->options().map_entry() && field.name() == "key");
+}
+
+// The strings past their bounds or holding a NUL, the first
+// kMaxNamedViolations by name. With skip_blanks (admission), a blank string
+// is not checked but noted: it is about to be cleared.
 struct Findings {
+  bool skip_blanks = false;
+  bool holds_blank = false;
   Validator v;
   int named = 0;
   int more = 0;
@@ -76,7 +98,9 @@ struct Findings {
   // (the store refuses it; refused here, it is refused the same on SQLite).
   void Check(const FieldDescriptor& field, const std::string& value, size_t max_size,
              absl::FunctionRef<std::string()> path) {
-    if (value.size() > max_size) {
+    if (skip_blanks && IsBlankString(field, value)) {
+      holds_blank = true;
+    } else if (value.size() > max_size) {
       Add(path(), absl::StrCat("must be at most ", max_size, " bytes"));
     } else if (field.type() == FieldDescriptor::TYPE_STRING && value.find('\0') != std::string::npos) {
       Add(path(), "must not contain a NUL character (U+0000)");
@@ -161,59 +185,7 @@ void ForEachString(Message& message, absl::FunctionRef<void(const FieldDescripto
   }
 }
 
-namespace {
-
-// ASCII whitespace, and the no-break (U+00A0) and ideographic (U+3000)
-// spaces input methods type: what a blank form field holds.
-bool IsBlank(absl::string_view text) {
-  while (!text.empty()) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
-      text.remove_prefix(1);
-    } else if (!absl::ConsumePrefix(&text, "\xc2\xa0") && !absl::ConsumePrefix(&text, "\xe3\x80\x80")) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsBlankString(const FieldDescriptor& field, const std::string& value) {
-  return field.type() == FieldDescriptor::TYPE_STRING && !value.empty() && IsBlank(value) &&
-         !(field.containing_type()->options().map_entry() && field.name() == "key");
-}
-
-// Whether `message` holds a blank string (map keys aside) anywhere: a
-// read-only walk, so a request with none (nearly all) is never mutated.
-bool HoldsBlank(const Message& message) {
-  const google::protobuf::Descriptor& type = *message.GetDescriptor();
-  const Reflection& reflection = *message.GetReflection();
-  std::string scratch;
-  for (int i = 0; i < type.field_count(); ++i) {
-    const FieldDescriptor& field = *type.field(i);
-    if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-      if (field.is_repeated()) {
-        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
-          if (IsBlankString(field, reflection.GetRepeatedStringReference(message, &field, j, &scratch))) return true;
-        }
-      } else if (IsBlankString(field, reflection.GetStringReference(message, &field, &scratch))) {
-        return true;
-      }
-    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (field.is_repeated()) {
-        for (int j = 0, n = reflection.FieldSize(message, &field); j < n; ++j) {
-          if (HoldsBlank(reflection.GetRepeatedMessage(message, &field, j))) return true;
-        }
-      } else if (reflection.HasField(message, &field) && HoldsBlank(reflection.GetMessage(message, &field))) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 int ClearBlankStrings(Message& request) {
-  if (!HoldsBlank(request)) return 0;
   int cleared = 0;
   ForEachString(request, [&](const FieldDescriptor& field, std::string& value) {
     if (!IsBlankString(field, value)) return;
@@ -223,13 +195,29 @@ int ClearBlankStrings(Message& request) {
   return cleared;
 }
 
-absl::Status CheckRequestLimits(const Message& request) {
-  Findings found;
-  CheckStrings(found, request, "");
+namespace {
+
+absl::Status Refusal(Findings& found) {
   if (found.more > 0) {
     found.v.Add("", absl::StrCat("and ", found.more, " more strings past their bounds or holding a NUL"));
   }
   return found.v.status();
+}
+
+}  // namespace
+
+absl::Status CheckRequestLimits(const Message& request) {
+  Findings found;
+  CheckStrings(found, request, "");
+  return Refusal(found);
+}
+
+absl::Status AdmitRequestStrings(Message& request) {
+  Findings found;
+  found.skip_blanks = true;
+  CheckStrings(found, request, "");  // one read-only walk; nearly every request holds no blank
+  if (found.holds_blank) ClearBlankStrings(request);
+  return Refusal(found);
 }
 
 bool CheckMaxSize(Validator& v, absl::string_view field, absl::string_view value, size_t max_size) {

@@ -39,7 +39,6 @@ void ForEachString(google::protobuf::Message& message,
 // too, against its bound and against NUL characters: INVALID_ARGUMENT with one
 // violation per string too long or holding a NUL (string fields; bytes may), named by its path ("breach.detail", "crew[2].staff_id"; the first ten,
 // then "and N more"); OK otherwise.
-// The call executor runs it on every request before the service method.
 absl::Status CheckRequestLimits(const google::protobuf::Message& request);
 
 // Every string of `request` (nested, repeated and map values too; not map
@@ -47,9 +46,13 @@ absl::Status CheckRequestLimits(const google::protobuf::Message& request);
 // blank is no value, and every service's "is required" check and every
 // optional text then treats "   " as the missing value it is (a reply of
 // spaces closed the CC-5 clock; a complaint went to department "   ").
-// The call executor runs it on every request before the service method.
 // Returns how many strings it cleared.
 int ClearBlankStrings(google::protobuf::Message& request);
+
+// What the call executor runs on every request before the service method:
+// ClearBlankStrings and CheckRequestLimits in one read-only walk (the request
+// is written only when it holds a blank), as if the blanks were cleared first.
+absl::Status AdmitRequestStrings(google::protobuf::Message& request);
 
 // One string against a bound, the violation the platform's check and a
 // service's tighter bounds (a name, an address) share. Returns whether it fits.
